@@ -1,0 +1,65 @@
+# One entry point for every task. `make run` and `make test` set everything up on a fresh
+# machine that has only python3 and make.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CLIENTS := $(wildcard clients/*_client)
+
+.PHONY: help install run test contract-test lint format clients migrate bench reliability-test clean
+
+help:
+	@echo "make run             set up and start every service on the embedded defaults"
+	@echo "make test            set up and run the whole test suite (unit, integration, gates)"
+	@echo "make contract-test   schemathesis against each running service from specs/*.yaml"
+	@echo "make lint            ruff (lint + format check) and mypy --strict"
+	@echo "make clients         regenerate clients/ from specs/ with openapi-python-client"
+	@echo "make migrate         apply database migrations of both services"
+	@echo "make bench           benchmarks against the bare frameworks (not part of make test)"
+	@echo "make reliability-test  long fault-injection tests"
+
+$(STAMP): requirements.txt pyproject.toml $(wildcard clients/*/pyproject.toml)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	for c in $(CLIENTS); do \
+	  $(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e $$c || exit 1; \
+	done
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m devstack
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+contract-test: install
+	$(PY) -m devstack.contract $(CONTRACT_ARGS)
+
+reliability-test: install
+	$(PY) -m pytest -m reliability -p no:cacheprovider tests/reliability $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clients: install
+	$(PY) -m devstack.clients generate
+
+migrate: install
+	$(PY) -m user_management_service migrate
+	@if [ -d payment_api ]; then $(PY) -m payment_api migrate; fi
+
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
