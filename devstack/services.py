@@ -1,0 +1,99 @@
+"""How each process of the platform is started, in one place.
+
+`make run`, the pytest fixtures, `make contract-test`, the reliability tests and the
+benchmarks all start the services through these functions, with production servers:
+gunicorn for the user service, uvicorn for the payment service and the sandbox.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from devstack.processes import ServerProcess, python_argv
+
+SANDBOX_API_KEY = "sk_test_sandbox"  # the sandbox accepts any sk_test_ key  # noqa: S105
+SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_local_development_secret"  # noqa: S105
+
+
+def migrate(module: str, env: Mapping[str, str]) -> None:
+    """Run a service's Alembic migrations to head before its server starts."""
+    import os
+
+    subprocess.run(python_argv("-m", module, "migrate"), check=True, env={**os.environ, **env})
+
+
+def user_service(
+    port: int,
+    database_url: str,
+    *,
+    workers: int = 2,
+    env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
+) -> ServerProcess:
+    full_env = {"DATABASE_URL": database_url, **(env or {})}
+    migrate("user_management_service", full_env)
+    argv = python_argv(
+        "-m", "gunicorn",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers),
+        "--graceful-timeout", "10",
+        "user_management_service.wsgi:app",
+    )  # fmt: skip
+    return ServerProcess("user-service", argv, port, full_env, log_path=log_path)
+
+
+def stripe_sandbox(
+    port: int,
+    *,
+    webhook_urls: list[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
+) -> ServerProcess:
+    full_env = {
+        "SANDBOX_WEBHOOK_URLS": ",".join(webhook_urls or []),
+        "SANDBOX_WEBHOOK_SECRET": SANDBOX_WEBHOOK_SECRET,
+        "SANDBOX_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        **(env or {}),
+    }
+    argv = python_argv("-m", "stripe_sandbox", "--host", "127.0.0.1", "--port", str(port))
+    return ServerProcess("stripe-sandbox", argv, port, full_env, log_path=log_path)
+
+
+def payment_service(
+    port: int,
+    database_url: str,
+    *,
+    user_service_url: str,
+    sandbox_url: str | None,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
+) -> ServerProcess:
+    full_env = {
+        "DATABASE_URL": database_url,
+        "USER_SERVICE_URL": user_service_url,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        **(
+            {
+                "STRIPE_API_KEY": SANDBOX_API_KEY,
+                "STRIPE_API_BASE": sandbox_url,
+                "STRIPE_WEBHOOK_SECRETS": SANDBOX_WEBHOOK_SECRET,
+            }
+            if sandbox_url
+            else {}
+        ),
+        **(env or {}),
+    }
+    migrate("payment_api", full_env)
+    argv = python_argv(
+        "-m", "uvicorn",
+        "--factory", "payment_api.main:create_app",
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--workers", str(workers),
+        "--no-access-log",
+        "--timeout-graceful-shutdown", "10",
+    )  # fmt: skip
+    return ServerProcess("payment-service", argv, port, full_env, log_path=log_path)

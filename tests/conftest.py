@@ -1,0 +1,11 @@
+"""Root fixtures: real processes on free loopback ports, started once per session.
+
+Each service's fixtures live in their own plugin module under tests/fixtures/.
+"""
+
+pytest_plugins = [
+    "tests.fixtures.common",
+    "tests.fixtures.user_service",
+    "tests.fixtures.stripe_sandbox",
+    "tests.fixtures.payment_service",
+]
