@@ -48,13 +48,17 @@ def generate(client: ClientSpec, output: Path) -> None:
         [
             str(bin_dir / "openapi-python-client"),
             "generate",
-            "--path", str(client.spec),
-            "--output-path", str(output),
-            "--config", str(client.config),
-            "--meta", "setup",
+            "--path",
+            str(client.spec),
+            "--output-path",
+            str(output),
+            "--config",
+            str(client.config),
+            "--meta",
+            "setup",
             "--overwrite",
             "--fail-on-warning",
-        ],  # fmt: skip
+        ],
         check=True,
         cwd=ROOT,
         env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
@@ -77,7 +81,6 @@ def differences(left: Path, right: Path) -> list[str]:
 
     cmp = filecmp.dircmp(left, right, ignore=list(IGNORED))
     walk(cmp, "")
-    # dircmp compares by os.stat signature first; confirm byte equality for same-size files.
     return sorted(out)
 
 

@@ -66,7 +66,7 @@ class ServerProcess:
                     + self._log_tail()
                 )
             try:
-                with urllib.request.urlopen(self.url + self.health_path, timeout=2) as resp:
+                with urllib.request.urlopen(self.url + self.health_path, timeout=2) as resp:  # noqa: S310
                     if resp.status == 200:
                         return
             except (urllib.error.URLError, OSError) as exc:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from devstack.processes import ServerProcess, python_argv
 
-SANDBOX_API_KEY = "sk_test_sandbox"  # the sandbox accepts any sk_test_ key  # noqa: S105
+SANDBOX_API_KEY = "sk_test_sandbox"  # the sandbox accepts any sk_test_ key
 SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_local_development_secret"  # noqa: S105
 
 

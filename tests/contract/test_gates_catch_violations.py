@@ -1,0 +1,177 @@
+"""The gates themselves: each lint rule and the breaking-change check flag what they should."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from devstack.breaking import breaking_changes
+from tests.contract import spec_rules
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+def base_spec() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1.0.0"},
+        "tags": [{"name": "widgets"}],
+        "paths": {
+            "/widgets": {
+                "post": {
+                    "operationId": "createWidget",
+                    "summary": "Create",
+                    "description": "Create a widget.",
+                    "tags": ["widgets"],
+                    "parameters": [
+                        {"in": "query", "name": "dry_run", "schema": {"type": "boolean"}}
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/WidgetIn"},
+                                "example": {"name": "w", "size": "s"},
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "created",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Widget"}
+                                }
+                            },
+                        },
+                        "422": {
+                            "description": "bad",
+                            "content": {"application/problem+json": {"schema": PROBLEM}},
+                        },
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Problem": {"type": "object"},
+                "WidgetIn": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "size": {"type": "string", "enum": ["s", "m"]},
+                    },
+                },
+                "Widget": {
+                    "type": "object",
+                    "required": ["id", "name"],
+                    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                    "examples": [{"id": "1", "name": "w"}],
+                },
+            }
+        },
+    }
+
+
+def op(spec: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = spec["paths"]["/widgets"]["post"]
+    return result
+
+
+def test_a_clean_spec_passes_every_lint_rule() -> None:
+    spec = base_spec()
+    assert [e for rule in spec_rules.RULES for e in rule(spec)] == []
+
+
+def test_lint_flags_missing_operation_id() -> None:
+    spec = base_spec()
+    del op(spec)["operationId"]
+    assert spec_rules.operation_ids(spec)
+
+
+def test_lint_flags_missing_description_or_undeclared_tag() -> None:
+    spec = base_spec()
+    op(spec)["tags"] = ["gadgets"]
+    assert spec_rules.descriptions_and_tags(spec)
+
+
+def test_lint_flags_an_error_response_that_is_not_problem_json() -> None:
+    spec = base_spec()
+    op(spec)["responses"]["422"]["content"] = {"application/json": {"schema": PROBLEM}}
+    assert spec_rules.problem_responses(spec)
+
+
+def test_lint_flags_an_open_request_body() -> None:
+    spec = base_spec()
+    del spec["components"]["schemas"]["WidgetIn"]["additionalProperties"]
+    assert spec_rules.closed_request_bodies(spec)
+
+
+@pytest.mark.parametrize(
+    "example",
+    [{"size": "s"}, {"name": "w", "size": "xl"}, {"name": 3}],
+    ids=["missing-required", "bad-enum", "wrong-type"],
+)
+def test_lint_flags_an_example_that_does_not_match_its_schema(example: dict[str, Any]) -> None:
+    spec = base_spec()
+    op(spec)["requestBody"]["content"]["application/json"]["example"] = example
+    assert spec_rules.examples_validate(spec)
+
+
+def test_breaking_check_accepts_an_additive_change() -> None:
+    old, new = base_spec(), base_spec()
+    new["components"]["schemas"]["Widget"]["properties"]["colour"] = {"type": "string"}
+    new["components"]["schemas"]["WidgetIn"]["properties"]["size"]["enum"].append("l")
+    assert breaking_changes(old, new) == []
+
+
+def mutate_remove_operation(spec: dict[str, Any]) -> None:
+    del spec["paths"]["/widgets"]["post"]
+
+
+def mutate_new_required_field(spec: dict[str, Any]) -> None:
+    spec["components"]["schemas"]["WidgetIn"]["required"].append("size")
+
+
+def mutate_narrow_type(spec: dict[str, Any]) -> None:
+    spec["components"]["schemas"]["WidgetIn"]["properties"]["name"]["type"] = "integer"
+
+
+def mutate_remove_enum_value(spec: dict[str, Any]) -> None:
+    spec["components"]["schemas"]["WidgetIn"]["properties"]["size"]["enum"] = ["s"]
+
+
+def mutate_remove_response_field(spec: dict[str, Any]) -> None:
+    del spec["components"]["schemas"]["Widget"]["properties"]["name"]
+
+
+def mutate_require_parameter(spec: dict[str, Any]) -> None:
+    op(spec)["parameters"][0]["required"] = True
+
+
+def mutate_remove_success_response(spec: dict[str, Any]) -> None:
+    del op(spec)["responses"]["201"]
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        mutate_remove_operation,
+        mutate_new_required_field,
+        mutate_narrow_type,
+        mutate_remove_enum_value,
+        mutate_remove_response_field,
+        mutate_require_parameter,
+        mutate_remove_success_response,
+    ],
+    ids=lambda f: f.__name__.removeprefix("mutate_"),
+)
+def test_breaking_check_flags_a_breaking_change(mutate: Any) -> None:
+    old = base_spec()
+    new = copy.deepcopy(old)
+    mutate(new)
+    assert breaking_changes(old, new)
