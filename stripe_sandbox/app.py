@@ -314,4 +314,6 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     app.state.faults = faults
     app.state.idempotency = IdempotencyStore(store)
     app.state.settings = settings
-    return RequestIdMiddleware(FaultMiddleware(app, faults))
+    return FaultMiddleware(
+        RequestIdMiddleware(app), faults
+    )  # outermost: `drop` needs uvicorn's send

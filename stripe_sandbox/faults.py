@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -91,6 +92,7 @@ class FaultMiddleware:
                     "headers": [
                         (b"content-type", b"application/json"),
                         (b"content-length", str(len(body)).encode()),
+                        (b"request-id", f"req_{uuid.uuid4().hex[:14]}".encode()),
                     ],
                 }
             )
