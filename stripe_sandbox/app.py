@@ -91,11 +91,8 @@ def api(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             if replay is not None:
                 headers["Idempotent-Replayed"] = "true"
                 return _stripe_json(replay[0], replay[1], headers)
-            try:
-                status, body = handler(request, params, ctx)
-            except StripeError as exc:
-                store.save(key, ikey, fp, exc.status, exc.body())
-                raise
+            # Like Stripe: a request that failed validation saves no idempotent result.
+            status, body = handler(request, params, ctx)
             store.save(key, ikey, fp, status, body)
             return _stripe_json(status, body, headers)
         except StripeError as exc:
@@ -303,7 +300,11 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         *[Route(path, api(fn), methods=[method]) for path, method, fn in v1],
-        Route("/v1/{rest:path}", unknown_api_route, methods=["GET", "POST", "DELETE"]),
+        Route(
+            "/v1/{rest:path}",
+            unknown_api_route,
+            methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        ),
         Route("/checkout/{id}", hosted_checkout_page, methods=["GET"]),
         Route("/checkout/{id}", hosted_checkout_submit, methods=["POST"]),
         *control.routes,

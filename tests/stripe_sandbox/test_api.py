@@ -245,3 +245,28 @@ def test_every_answer_carries_request_id(stripe_sandbox: ServerProcess) -> None:
     assert session.last_response is not None
     assert session.last_response.headers["Request-Id"].startswith("req_")
     assert httpx.get(f"{stripe_sandbox.url}/healthz").headers["request-id"].startswith("req_")
+
+
+def test_failed_validation_saves_no_idempotent_result(stripe_sandbox: ServerProcess) -> None:
+    client = sdk(stripe_sandbox)
+    key = uuid.uuid4().hex
+    bad = {k: v for k, v in session_params().items() if k != "mode"}
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.checkout.sessions.create(
+            params=bad,  # type: ignore[arg-type]
+            options={"idempotency_key": key},
+        )
+    fixed = client.v1.checkout.sessions.create(
+        params=session_params(),  # type: ignore[arg-type]
+        options={"idempotency_key": key},
+    )
+    assert fixed.status == "open"
+
+
+def test_unknown_api_routes_and_methods_answer_in_stripes_error_format(
+    stripe_sandbox: ServerProcess,
+) -> None:
+    for method in ("GET", "PATCH", "POST"):
+        r = httpx.request(method, f"{stripe_sandbox.url}/v1/nothing_here", auth=("sk_test_x", ""))
+        assert r.status_code == 404
+        assert r.json()["error"]["type"] == "invalid_request_error"
