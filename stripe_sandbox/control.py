@@ -136,6 +136,11 @@ async def configure_webhooks(request: Request) -> JSONResponse:
 
 
 @_errors
+async def get_webhooks(request: Request) -> JSONResponse:
+    return JSONResponse(_dispatcher(request).state())
+
+
+@_errors
 async def replace_endpoints(request: Request) -> JSONResponse:
     body = await _json_body(request)
     urls = body.get("urls")
@@ -163,6 +168,7 @@ routes = [
     Route("/_sandbox/faults", add_fault, methods=["POST"]),
     Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),
     Route("/_sandbox/webhooks", configure_webhooks, methods=["POST"]),
+    Route("/_sandbox/webhooks", get_webhooks, methods=["GET"]),
     Route("/_sandbox/webhooks/endpoints", replace_endpoints, methods=["PUT"]),
     Route("/_sandbox/reset", reset, methods=["POST"]),
 ]

@@ -19,11 +19,15 @@ from tests.stripe_sandbox.helpers import complete, control, create_session, sdk,
 def receiver(
     stripe_sandbox: ServerProcess, webhook_receiver: WebhookReceiver
 ) -> Iterator[WebhookReceiver]:
+    """The test receiver added to whatever endpoints are configured; all restored afterwards."""
+    saved = control(stripe_sandbox, "GET", "/_sandbox/webhooks")["urls"]
+    urls = [*saved, webhook_receiver.url] if webhook_receiver.url not in saved else saved
+    control(stripe_sandbox, "PUT", "/_sandbox/webhooks/endpoints", {"urls": urls})
     webhook_receiver.clear()
     yield webhook_receiver
     control(stripe_sandbox, "POST", "/_sandbox/webhooks",
             {"paused": False, "duplicate": False, "shuffle": False})  # fmt: skip
-    control(stripe_sandbox, "PUT", "/_sandbox/webhooks/endpoints", {"urls": [webhook_receiver.url]})
+    control(stripe_sandbox, "PUT", "/_sandbox/webhooks/endpoints", {"urls": saved})
     webhook_receiver.clear()
 
 
@@ -33,9 +37,9 @@ def events_for(receiver: WebhookReceiver, object_id: str) -> list[dict[str, Any]
     return [e for e in bodies if e["data"]["object"]["id"] == object_id]
 
 
-def deliveries_for(sandbox: ServerProcess, event_id: str) -> list[dict[str, Any]]:
+def deliveries_for(sandbox: ServerProcess, event_id: str, url: str) -> list[dict[str, Any]]:
     data = control(sandbox, "GET", "/_sandbox/deliveries")["data"]
-    return [d for d in data if d["event_id"] == event_id]
+    return [d for d in data if d["event_id"] == event_id and d["url"] == url]
 
 
 def test_webhook_passes_stripes_signature_check_and_tampering_fails(
@@ -66,7 +70,7 @@ def test_failing_endpoint_is_retried_until_2xx(
     complete(stripe_sandbox, session.id)
     received = wait_for(lambda: events_for(receiver, session.id))
     (delivery,) = wait_for(
-        lambda: [d for d in deliveries_for(stripe_sandbox, received[0]["id"])
+        lambda: [d for d in deliveries_for(stripe_sandbox, received[0]["id"], receiver.url)
                  if d["status"] == "delivered"]
     )  # fmt: skip
     assert delivery["attempts"] == 4
@@ -118,7 +122,7 @@ def test_resend_delivers_the_same_event_again(
         lambda: len(events_for(receiver, session.id)) == 2 and events_for(receiver, session.id)
     )
     assert {e["id"] for e in again} == {event["id"]}
-    assert len(deliveries_for(stripe_sandbox, event["id"])) == 2
+    assert len(deliveries_for(stripe_sandbox, event["id"], receiver.url)) == 2
 
 
 def test_refund_emits_charge_refunded_refund_created_and_updated(
