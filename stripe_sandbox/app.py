@@ -267,6 +267,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         retry_base_seconds=settings.retry_base_seconds,
         retry_max_seconds=settings.retry_max_seconds,
         timeout_seconds=settings.webhook_timeout_seconds,
+        store=store,
     )
     sandbox = Sandbox(store, settings.public_url, dispatcher.enqueue)
     faults = FaultInjector()

@@ -8,7 +8,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-KINDS = ("session", "line_items", "payment_intent", "charge", "refund", "event", "idempotency")
+KINDS = (
+    "session", "line_items", "payment_intent", "charge", "refund", "event", "idempotency",
+    "delivery",
+)  # fmt: skip
 
 
 class Store:

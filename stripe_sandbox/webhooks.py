@@ -9,10 +9,13 @@ import hmac
 import json
 import random
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
+
+from stripe_sandbox.store import Store
 
 
 def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
@@ -33,10 +36,11 @@ class Delivery:
     last_error: str | None = None
     payload: str = field(default="", repr=False)
     next_attempt_at: float = 0.0
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def public(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["payload"], data["next_attempt_at"]
+        del data["payload"], data["next_attempt_at"], data["id"]
         return data
 
 
@@ -51,6 +55,7 @@ class WebhookDispatcher:
         retry_base_seconds: float = 1.0,
         retry_max_seconds: float = 300.0,
         timeout_seconds: float = 5.0,
+        store: Store | None = None,
     ) -> None:
         self.urls = list(urls)
         self.secret = secret
@@ -60,7 +65,11 @@ class WebhookDispatcher:
         self.paused = False
         self.duplicate = False
         self.shuffle = False
+        self.store = store
         self.deliveries: list[Delivery] = []
+        if store is not None:  # undelivered webhooks survive a restart with SANDBOX_DB
+            for saved in store.all("delivery"):
+                self.deliveries.append(Delivery(**{**saved, "next_attempt_at": 0.0}))
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -69,8 +78,16 @@ class WebhookDispatcher:
         copies = 2 if self.duplicate else 1
         for url in self.urls:
             for _ in range(copies):
-                self.deliveries.append(Delivery(event["id"], event["type"], url, payload=payload))
+                self._add(Delivery(event["id"], event["type"], url, payload=payload))
         self._wake.set()
+
+    def _add(self, delivery: Delivery) -> None:
+        self.deliveries.append(delivery)
+        self._persist(delivery)
+
+    def _persist(self, delivery: Delivery) -> None:
+        if self.store is not None:
+            self.store.put("delivery", delivery.id, asdict(delivery))
 
     def reset(self) -> None:
         self.deliveries.clear()
@@ -145,14 +162,17 @@ class WebhookDispatcher:
             ok = False
         if ok:
             delivery.status = "delivered"
+            self._persist(delivery)
             return
         delivery.status = "failing"
         backoff = self.retry_base_seconds * 2 ** (delivery.attempts - 1)
         delivery.next_attempt_at = time.monotonic() + min(backoff, self.retry_max_seconds)
+        self._persist(delivery)
 
     def resend(self, event: dict[str, Any]) -> list[Delivery]:
         payload = json.dumps(event, indent=2)
         new = [Delivery(event["id"], event["type"], url, payload=payload) for url in self.urls]
-        self.deliveries.extend(new)
+        for delivery in new:
+            self._add(delivery)
         self._wake.set()
         return new
