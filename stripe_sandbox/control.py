@@ -99,9 +99,9 @@ async def add_fault(request: Request) -> JSONResponse:
         raise invalid(f"mode must be one of {', '.join(MODES)}", "mode")
     count = body.get("count", 1)
     seconds = body.get("seconds", 5)
-    if not isinstance(count, int) or count < 1:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise invalid("count must be a positive integer", "count")
-    if not isinstance(seconds, int | float) or seconds < 0:
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise invalid("seconds must be a non-negative number", "seconds")
     method = body.get("method")
     fault = Fault(
