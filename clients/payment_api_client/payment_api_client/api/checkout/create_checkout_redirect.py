@@ -1,0 +1,207 @@
+from http import HTTPStatus
+from typing import Any, cast
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.lower_currency import LowerCurrency
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    price: str,
+    currency: LowerCurrency | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["price"] = price
+
+    json_currency: str | Unset = UNSET
+    if not isinstance(currency, Unset):
+        json_currency = currency.value
+
+    params["currency"] = json_currency
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/checkout/",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Problem | None:
+    if response.status_code == 303:
+        response_303 = cast(Any, None)
+        return response_303
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 502:
+        response_502 = Problem.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = Problem.from_dict(response.json())
+
+        return response_504
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    price: str,
+    currency: LowerCurrency | Unset = UNSET,
+) -> Response[Any | Problem]:
+    """Redirect to a hosted checkout for an amount
+
+     Create a checkout for one amount and redirect the browser to the hosted page.
+
+    Args:
+        price (str): Amount in MAJOR units (e.g. 50 or 12.34).
+        currency (LowerCurrency | Unset): ISO 4217 currency code in lower case, as Stripe writes
+            it.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        price=price,
+        currency=currency,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    price: str,
+    currency: LowerCurrency | Unset = UNSET,
+) -> Any | Problem | None:
+    """Redirect to a hosted checkout for an amount
+
+     Create a checkout for one amount and redirect the browser to the hosted page.
+
+    Args:
+        price (str): Amount in MAJOR units (e.g. 50 or 12.34).
+        currency (LowerCurrency | Unset): ISO 4217 currency code in lower case, as Stripe writes
+            it.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        price=price,
+        currency=currency,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    price: str,
+    currency: LowerCurrency | Unset = UNSET,
+) -> Response[Any | Problem]:
+    """Redirect to a hosted checkout for an amount
+
+     Create a checkout for one amount and redirect the browser to the hosted page.
+
+    Args:
+        price (str): Amount in MAJOR units (e.g. 50 or 12.34).
+        currency (LowerCurrency | Unset): ISO 4217 currency code in lower case, as Stripe writes
+            it.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        price=price,
+        currency=currency,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    price: str,
+    currency: LowerCurrency | Unset = UNSET,
+) -> Any | Problem | None:
+    """Redirect to a hosted checkout for an amount
+
+     Create a checkout for one amount and redirect the browser to the hosted page.
+
+    Args:
+        price (str): Amount in MAJOR units (e.g. 50 or 12.34).
+        currency (LowerCurrency | Unset): ISO 4217 currency code in lower case, as Stripe writes
+            it.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            price=price,
+            currency=currency,
+        )
+    ).parsed

@@ -1,0 +1,227 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.checkout_session import CheckoutSession
+from ...models.custom_amount_checkout import CustomAmountCheckout
+from ...models.line_items_checkout import LineItemsCheckout
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: CustomAmountCheckout | LineItemsCheckout,
+    idempotency_key: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/checkout-sessions",
+    }
+
+    if isinstance(body, LineItemsCheckout):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> CheckoutSession | Problem | None:
+    if response.status_code == 201:
+        response_201 = CheckoutSession.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 502:
+        response_502 = Problem.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = Problem.from_dict(response.json())
+
+        return response_504
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[CheckoutSession | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: CustomAmountCheckout | LineItemsCheckout,
+    idempotency_key: None | str | Unset = UNSET,
+) -> Response[CheckoutSession | Problem]:
+    """Create a checkout session
+
+     Create a payment (`pending`) and its hosted Stripe Checkout session.
+
+    Args:
+        idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
+            same answer.
+        body (CustomAmountCheckout | LineItemsCheckout):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CheckoutSession | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: CustomAmountCheckout | LineItemsCheckout,
+    idempotency_key: None | str | Unset = UNSET,
+) -> CheckoutSession | Problem | None:
+    """Create a checkout session
+
+     Create a payment (`pending`) and its hosted Stripe Checkout session.
+
+    Args:
+        idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
+            same answer.
+        body (CustomAmountCheckout | LineItemsCheckout):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CheckoutSession | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: CustomAmountCheckout | LineItemsCheckout,
+    idempotency_key: None | str | Unset = UNSET,
+) -> Response[CheckoutSession | Problem]:
+    """Create a checkout session
+
+     Create a payment (`pending`) and its hosted Stripe Checkout session.
+
+    Args:
+        idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
+            same answer.
+        body (CustomAmountCheckout | LineItemsCheckout):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CheckoutSession | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: CustomAmountCheckout | LineItemsCheckout,
+    idempotency_key: None | str | Unset = UNSET,
+) -> CheckoutSession | Problem | None:
+    """Create a checkout session
+
+     Create a payment (`pending`) and its hosted Stripe Checkout session.
+
+    Args:
+        idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
+            same answer.
+        body (CustomAmountCheckout | LineItemsCheckout):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CheckoutSession | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

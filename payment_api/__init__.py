@@ -1,0 +1,1 @@
+"""Payment Service: catalogue, Stripe Checkout sessions, payment records, webhooks, refunds."""

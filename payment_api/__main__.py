@@ -1,0 +1,70 @@
+"""CLI: `python -m payment_api migrate | reconcile | serve | makemigration MESSAGE`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from payment_api.settings import SettingsError, get_settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m payment_api")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations to head")
+    sub.add_parser("reconcile", help="repair stale payments and failed webhook events")
+    serve = sub.add_parser("serve", help="run uvicorn (development)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    make = sub.add_parser("makemigration", help="autogenerate a migration (developers)")
+    make.add_argument("message")
+    args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    if args.command == "migrate":
+        command.upgrade(alembic_config(settings.database_url), "head")
+        return 0
+    if args.command == "makemigration":
+        command.revision(
+            alembic_config(settings.database_url), message=args.message, autogenerate=True
+        )
+        return 0
+    if args.command == "reconcile":
+        from payment_api.container import build_container
+
+        report = build_container(settings).reconciler().run()
+        print(json.dumps(asdict(report)))
+        return 1 if report.errors else 0
+    import uvicorn
+
+    uvicorn.run(
+        "payment_api.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

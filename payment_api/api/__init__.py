@@ -1,0 +1,1 @@
+"""HTTP layer: thin FastAPI routers per tag, pydantic models mirroring specs/payment_api.yaml."""

@@ -1,0 +1,111 @@
+"""Tag `payments`: payment records and their refunds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from payment_api.api import presenters
+from payment_api.api.checkout import GATEWAY_ERRORS, IdempotencyKey
+from payment_api.api.deps import RefundsDep, UowDep
+from payment_api.api.problems import problem_responses
+from payment_api.api.schemas import (
+    Payment,
+    PaymentList,
+    PaymentStatus,
+    Refund,
+    RefundCreate,
+    RefundList,
+)
+from payment_api.domain import payments
+from payment_api.domain.errors import InvalidFieldError
+from payment_api.domain.refunds import RefundRequest
+
+router = APIRouter(tags=["payments"])
+PaymentId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.get("/payments", response_model=PaymentList, responses=problem_responses(422))
+def listPayments(  # noqa: N802 - operationId
+    uow: UowDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    status: PaymentStatus | None = None,
+    user_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    created_gte: datetime | None = None,
+    created_lt: datetime | None = None,
+) -> PaymentList:
+    """List payments, newest first; filter by status, user and creation time."""
+    for name, moment in (("created_gte", created_gte), ("created_lt", created_lt)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidFieldError(f"query.{name}", "needs a timezone offset (RFC 3339)")
+    with uow:
+        rows, next_cursor = payments.list_payments(
+            uow,
+            limit=limit,
+            cursor=cursor,
+            status=status.value if status else None,
+            user_id=user_id,
+            created_gte=created_gte,
+            created_lt=created_lt,
+        )
+        return PaymentList(data=[presenters.payment(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/payments/{payment_id}",
+    response_model=Payment,
+    responses={
+        200: {
+            "description": "The payment with its line items and status history.",
+            "links": {
+                "CreateRefund": {
+                    "operationId": "createRefund",
+                    "parameters": {"payment_id": "$response.body#/id"},
+                },
+                "ListRefunds": {
+                    "operationId": "listRefunds",
+                    "parameters": {"payment_id": "$response.body#/id"},
+                },
+            },
+        },
+        **problem_responses(404, 422),
+    },
+)
+def getPayment(payment_id: PaymentId, uow: UowDep) -> Payment:  # noqa: N802
+    """One payment."""
+    with uow:
+        return presenters.payment(payments.get_payment(uow, payment_id))
+
+
+@router.post(
+    "/payments/{payment_id}/refunds",
+    status_code=201,
+    response_model=Refund,
+    responses={
+        201: {"description": "Refund created at the gateway."},
+        **problem_responses(400, 404, 409, 415, 422, *GATEWAY_ERRORS),
+    },
+)
+def createRefund(  # noqa: N802
+    payment_id: PaymentId,
+    refunds: RefundsDep,
+    body: RefundCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Refund:
+    """Refund all that remains (no amount) or part of a succeeded payment."""
+    request = RefundRequest(amount=body.amount, reason=body.reason.value if body.reason else None)
+    refund = refunds.create(payment_id, request, idempotency_key=idempotency_key)
+    return presenters.refund(refund)
+
+
+@router.get(
+    "/payments/{payment_id}/refunds",
+    response_model=RefundList,
+    responses=problem_responses(404, 422),
+)
+def listRefunds(payment_id: PaymentId, refunds: RefundsDep) -> RefundList:  # noqa: N802
+    """Refunds of one payment, oldest first."""
+    return RefundList(data=[presenters.refund(r) for r in refunds.list(payment_id)])

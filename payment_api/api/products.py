@@ -1,0 +1,83 @@
+"""Tag `products`: the catalogue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from payment_api.api import presenters
+from payment_api.api.deps import UowDep
+from payment_api.api.problems import problem_responses
+from payment_api.api.schemas import Product, ProductCreate, ProductList, ProductUpdate
+from payment_api.domain import products
+from payment_api.domain.money import Money
+
+router = APIRouter(tags=["products"])
+ProductId = Annotated[str, Path(min_length=1, max_length=64)]
+
+PRODUCT_LINKS = {
+    "GetProduct": {"operationId": "getProduct", "parameters": {"product_id": "$response.body#/id"}},
+    "UpdateProduct": {
+        "operationId": "updateProduct",
+        "parameters": {"product_id": "$response.body#/id"},
+    },
+}
+
+
+@router.get("/products", response_model=ProductList, responses=problem_responses(422))
+def listProducts(  # noqa: N802 - operationId
+    uow: UowDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    active: bool | None = None,
+) -> ProductList:
+    """List products, newest first (cursor pagination)."""
+    with uow:
+        rows, next_cursor = products.list_products(uow, limit=limit, cursor=cursor, active=active)
+        return ProductList(data=[presenters.product(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "/products",
+    status_code=201,
+    response_model=Product,
+    responses={
+        201: {"description": "The product was created.", "links": PRODUCT_LINKS},
+        **problem_responses(400, 415, 422),
+    },
+)
+def createProduct(body: ProductCreate, uow: UowDep) -> Product:  # noqa: N802
+    """Create a product with its price."""
+    draft = products.ProductDraft(
+        name=body.name,
+        description=body.description,
+        price=Money(body.price.amount, body.price.currency.value),
+        active=body.active,
+    )
+    with uow:
+        return presenters.product(products.create_product(uow, draft))
+
+
+@router.get("/products/{product_id}", response_model=Product, responses=problem_responses(404, 422))
+def getProduct(product_id: ProductId, uow: UowDep) -> Product:  # noqa: N802
+    """One product."""
+    with uow:
+        return presenters.product(products.get_product(uow, product_id))
+
+
+@router.patch(
+    "/products/{product_id}",
+    response_model=Product,
+    responses=problem_responses(400, 404, 415, 422),
+)
+def updateProduct(product_id: ProductId, body: ProductUpdate, uow: UowDep) -> Product:  # noqa: N802
+    """Change name, description, price or active flag (archive with `active: false`)."""
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("name", "price", "active"):
+        if required in changes and changes[required] is None:
+            changes.pop(required)
+    if "price" in changes:
+        changes["price"] = Money(body.price.amount, body.price.currency.value)  # type: ignore[union-attr]
+    with uow:
+        return presenters.product(products.update_product(uow, product_id, changes))

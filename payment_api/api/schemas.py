@@ -1,0 +1,204 @@
+"""Pydantic models mirroring components.schemas of specs/payment_api.yaml (drift-tested)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from payment_api.domain.money import CURRENCIES
+from payment_api.domain.states import PaymentStatus as DomainPaymentStatus
+
+Currency = StrEnum("Currency", {c: c for c in CURRENCIES})  # type: ignore[misc]
+Currency.__doc__ = "ISO 4217 currency code (upper case) of a supported currency."
+LowerCurrency = StrEnum("LowerCurrency", {c.lower(): c.lower() for c in CURRENCIES})  # type: ignore[misc]
+LowerCurrency.__doc__ = "ISO 4217 currency code in lower case, as Stripe writes it."
+
+PaymentStatus = StrEnum("PaymentStatus", {s.value: s.value for s in DomainPaymentStatus})  # type: ignore[misc]
+PaymentStatus.__doc__ = "Where a payment stands in the payment state machine."
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class RefundReason(StrEnum):
+    DUPLICATE = "duplicate"
+    FRAUDULENT = "fraudulent"
+    REQUESTED_BY_CUSTOMER = "requested_by_customer"
+
+
+class InboxState(StrEnum):
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    FAILED = "failed"
+
+
+Closed = ConfigDict(extra="forbid")
+Amount = Annotated[int, Field(ge=0, le=99_999_999)]
+Identifier = Annotated[str, Field(min_length=1, max_length=64)]
+Url = Annotated[str, Field(min_length=1, max_length=2048)]
+
+
+class Money(BaseModel):
+    model_config = Closed
+    amount: Amount
+    currency: Currency
+
+
+class ProductCreate(BaseModel):
+    model_config = Closed
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str | None, Field(max_length=2000)] = None
+    price: Money
+    active: bool = True
+
+
+class ProductUpdate(BaseModel):
+    model_config = Closed
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    description: Annotated[str | None, Field(max_length=2000)] = None
+    price: Money | None = None
+    active: bool | None = None
+
+
+class Product(BaseModel):
+    id: str
+    name: str
+    description: str | None
+    price: Money
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProductList(BaseModel):
+    data: list[Product]
+    next_cursor: str | None
+
+
+class LineItemInput(BaseModel):
+    model_config = Closed
+    product_id: Identifier
+    quantity: Annotated[int, Field(ge=1, le=1000)]
+
+
+class LineItemsCheckout(BaseModel):
+    model_config = Closed
+    line_items: Annotated[list[LineItemInput], Field(min_length=1, max_length=100)]
+    user_id: Identifier | None = None
+    success_url: Url | None = None
+    cancel_url: Url | None = None
+
+
+class CustomAmountCheckout(BaseModel):
+    model_config = Closed
+    custom_amount: Money
+    description: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    user_id: Identifier | None = None
+    success_url: Url | None = None
+    cancel_url: Url | None = None
+
+
+class CheckoutSession(BaseModel):
+    payment_id: str
+    session_id: str
+    url: str
+    expires_at: datetime
+    status: PaymentStatus
+    amount: Money
+
+
+class LineItem(BaseModel):
+    product_id: str | None
+    name: str
+    quantity: int
+    unit_amount: Money
+
+
+class StatusChange(BaseModel):
+    from_status: PaymentStatus | None
+    to_status: PaymentStatus
+    reason: str
+    event_id: str | None
+    at: datetime
+
+
+class GatewayRefs(BaseModel):
+    checkout_session_id: str | None
+    payment_intent_id: str | None
+    checkout_url: str | None
+
+
+class Payment(BaseModel):
+    id: str
+    status: PaymentStatus
+    amount: Money
+    refunded_amount: Money
+    line_items: list[LineItem]
+    user_id: str | None
+    customer_email: str | None
+    description: str | None
+    gateway: GatewayRefs
+    failure_reason: str | None
+    expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    status_history: list[StatusChange]
+
+
+class PaymentList(BaseModel):
+    data: list[Payment]
+    next_cursor: str | None
+
+
+class RefundCreate(BaseModel):
+    model_config = Closed
+    amount: Annotated[int, Field(ge=1, le=99_999_999)] | None = None
+    reason: RefundReason | None = None
+
+
+class Refund(BaseModel):
+    id: str
+    payment_id: str
+    amount: Money
+    status: RefundStatus
+    reason: RefundReason | None
+    gateway_refund_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RefundList(BaseModel):
+    data: list[Refund]
+
+
+class WebhookAck(BaseModel):
+    event_id: str
+    type: str
+    duplicate: bool
+    state: InboxState
+
+
+class WebhookEventRecord(BaseModel):
+    id: str
+    type: str
+    state: InboxState
+    outcome: str | None
+    error: str | None
+    attempts: int
+    received_at: datetime
+    processed_at: datetime | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    checks: dict[str, str]

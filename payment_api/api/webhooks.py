@@ -1,0 +1,85 @@
+"""Tag `webhooks`: signed gateway events in, and the admin replay of a stored event."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Request
+from starlette.concurrency import run_in_threadpool
+
+from payment_api.api import presenters
+from payment_api.api.deps import ContainerDep, InboxDep, PrincipalDep
+from payment_api.api.problems import problem_responses
+from payment_api.api.schemas import InboxState, WebhookAck, WebhookEventRecord
+from payment_api.domain import webhooks
+from payment_api.domain.errors import DomainError
+
+router = APIRouter(tags=["webhooks"])
+
+STRIPE_EVENT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/StripeEvent"},
+        }
+    },
+}
+
+
+class BadSignatureProblemError(DomainError):
+    status = 400
+    title = "Bad Request"
+
+
+@router.post(
+    "/webhooks/stripe",
+    response_model=WebhookAck,
+    openapi_extra={"requestBody": STRIPE_EVENT_BODY},
+    responses=problem_responses(400, 422),
+)
+async def receiveStripeWebhook(  # noqa: N802 - operationId
+    request: Request,
+    container: ContainerDep,
+    inbox: InboxDep,
+    stripe_signature: Annotated[
+        str | None,
+        Header(alias="Stripe-Signature", description="t=<unix>,v1=<hex HMAC>; required."),
+    ] = None,
+) -> WebhookAck:
+    """Verify, store once (unique event id), then process; 2xx only once safely stored."""
+    payload = await request.body()
+    settings = container.settings
+    try:
+        webhooks.verify(
+            payload,
+            stripe_signature,
+            settings.stripe_webhook_secrets,
+            settings.stripe_webhook_tolerance_seconds,
+        )
+        receipt = await run_in_threadpool(inbox.receive, payload)
+    except webhooks.BadSignatureError as exc:
+        raise BadSignatureProblemError(str(exc)) from None
+    state = receipt.state
+    if receipt.outcome == "stored":
+        row = await run_in_threadpool(inbox.process, receipt.event_id)
+        state = row.state
+    return WebhookAck(
+        event_id=receipt.event_id,
+        type=receipt.type,
+        duplicate=receipt.outcome == "duplicate",
+        state=InboxState(state),
+    )
+
+
+@router.post(
+    "/webhooks/events/{event_id}/replay",
+    response_model=WebhookEventRecord,
+    responses=problem_responses(404, 422),
+)
+def replayWebhookEvent(  # noqa: N802
+    event_id: Annotated[str, Path(min_length=1, max_length=255)],
+    inbox: InboxDep,
+    principal: PrincipalDep,  # `require_admin` goes here with the auth issue
+) -> WebhookEventRecord:
+    """Re-process a stored event through the same idempotent path (admin operation)."""
+    return presenters.inbox_event(inbox.process(event_id, force=True))

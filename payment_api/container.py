@@ -1,0 +1,85 @@
+"""Wiring: one place that builds engine, gateways and domain services from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from payment_api.db.engine import make_engine, make_session_factory
+from payment_api.db.unit_of_work import UnitOfWork
+from payment_api.domain.checkout import CheckoutPolicy, CheckoutService
+from payment_api.domain.reconcile import Reconciler
+from payment_api.domain.refunds import RefundService
+from payment_api.domain.webhooks import WebhookInbox
+from payment_api.gateways.payment_gateway import PaymentGateway, StripeGateway
+from payment_api.gateways.user_directory import UserDirectory, UserServiceDirectory
+from payment_api.settings import Settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    gateway: PaymentGateway
+    users: UserDirectory
+    checkout: CheckoutService = field(init=False)
+    refunds: RefundService = field(init=False)
+    inbox: WebhookInbox = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        retention = timedelta(hours=s.idempotency_retention_hours)
+        self.checkout = CheckoutService(
+            self.uow,
+            self.gateway,
+            self.users,
+            CheckoutPolicy(
+                success_url=s.success_url,
+                cancel_url=s.cancel_url,
+                redirect_origins=s.redirect_origins,
+                expiry=timedelta(minutes=s.checkout_expiry_minutes),
+                idempotency_retention=retention,
+            ),
+        )
+        self.refunds = RefundService(self.uow, self.gateway, retention)
+        self.inbox = WebhookInbox(self.uow)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    def reconciler(self) -> Reconciler:
+        s = self.settings
+        return Reconciler(
+            self.uow,
+            self.gateway,
+            stale_after=timedelta(seconds=s.reconcile_after_seconds),
+            batch_size=s.reconcile_batch_size,
+            idempotency_retention=timedelta(hours=s.idempotency_retention_hours),
+        )
+
+
+def build_container(
+    settings: Settings,
+    *,
+    gateway: PaymentGateway | None = None,
+    users: UserDirectory | None = None,
+) -> Container:
+    engine = make_engine(settings.database_url)
+    return Container(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        gateway=gateway
+        or StripeGateway(
+            settings.stripe_api_key,
+            api_base=settings.stripe_api_base,
+            max_retries=settings.gateway_max_retries,
+            timeout=settings.gateway_timeout_seconds,
+        ),
+        users=users
+        or UserServiceDirectory(settings.user_service_url, settings.user_service_timeout_seconds),
+    )

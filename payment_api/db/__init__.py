@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 models, repositories and the unit of work."""

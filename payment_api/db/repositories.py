@@ -1,0 +1,243 @@
+"""Repositories: the only place that knows SQL; the domain asks them in its own words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from payment_api.db.models import (
+    IdempotencyKey,
+    Payment,
+    Product,
+    Refund,
+    StatusChange,
+    WebhookEvent,
+    utcnow,
+)
+
+
+class ProductRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, product: Product) -> None:
+        self.session.add(product)
+        self.session.flush()
+
+    def get(self, product_id: str) -> Product | None:
+        return self.session.get(Product, product_id)
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Product]:
+        rows = self.session.scalars(select(Product).where(Product.id.in_(set(ids))))
+        return {p.id: p for p in rows}
+
+    def page(
+        self, *, limit: int, after: tuple[datetime, str] | None, active: bool | None
+    ) -> list[Product]:
+        query = select(Product)
+        if active is not None:
+            query = query.where(Product.active.is_(active))
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                or_(Product.created_at < at, and_(Product.created_at == at, Product.id < last_id))
+            )
+        query = query.order_by(Product.created_at.desc(), Product.id.desc()).limit(limit)
+        return list(self.session.scalars(query))
+
+
+class PaymentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, payment: Payment) -> None:
+        self.session.add(payment)
+        self.session.flush()
+
+    def get(self, payment_id: str, *, for_update: bool = False) -> Payment | None:
+        if for_update:
+            return self.session.scalars(
+                select(Payment).where(Payment.id == payment_id).with_for_update()
+            ).first()
+        return self.session.get(Payment, payment_id)
+
+    def by_session_id(self, session_id: str, *, for_update: bool = False) -> Payment | None:
+        query = select(Payment).where(Payment.checkout_session_id == session_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def by_payment_intent(self, intent_id: str, *, for_update: bool = False) -> Payment | None:
+        query = select(Payment).where(Payment.payment_intent_id == intent_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def record_change(
+        self, payment: Payment, from_status: str | None, reason: str, event_id: str | None
+    ) -> None:
+        self.session.add(
+            StatusChange(
+                payment_id=payment.id,
+                from_status=from_status,
+                to_status=payment.status,
+                reason=reason,
+                event_id=event_id,
+                at=utcnow(),
+            )
+        )
+
+    def page(
+        self,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None,
+        status: str | None,
+        user_id: str | None,
+        created_gte: datetime | None,
+        created_lt: datetime | None,
+    ) -> list[Payment]:
+        query = select(Payment)
+        if status is not None:
+            query = query.where(Payment.status == status)
+        if user_id is not None:
+            query = query.where(Payment.user_id == user_id)
+        if created_gte is not None:
+            query = query.where(Payment.created_at >= created_gte)
+        if created_lt is not None:
+            query = query.where(Payment.created_at < created_lt)
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                or_(Payment.created_at < at, and_(Payment.created_at == at, Payment.id < last_id))
+            )
+        query = query.order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
+        return list(self.session.scalars(query))
+
+    def stale_open(self, statuses: Sequence[str], older_than: datetime, limit: int) -> list[str]:
+        query = (
+            select(Payment.id)
+            .where(Payment.status.in_(list(statuses)), Payment.updated_at < older_than)
+            .where(Payment.checkout_session_id.is_not(None))
+            .order_by(Payment.updated_at)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def has_payments_for_product(self, product_id: str) -> bool:
+        from payment_api.db.models import PaymentLineItem
+
+        count = self.session.scalar(
+            select(func.count())
+            .select_from(PaymentLineItem)
+            .where(PaymentLineItem.product_id == product_id)
+        )
+        return bool(count)
+
+
+class RefundRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, refund: Refund) -> None:
+        self.session.add(refund)
+        self.session.flush()
+
+    def get(self, refund_id: str) -> Refund | None:
+        return self.session.get(Refund, refund_id)
+
+    def by_gateway_id(self, gateway_refund_id: str) -> Refund | None:
+        return self.session.scalars(
+            select(Refund).where(Refund.gateway_refund_id == gateway_refund_id)
+        ).first()
+
+    def for_payment(self, payment_id: str) -> list[Refund]:
+        return list(
+            self.session.scalars(
+                select(Refund)
+                .where(Refund.payment_id == payment_id)
+                .order_by(Refund.created_at, Refund.id)
+            )
+        )
+
+    def reserved_amount(self, payment_id: str) -> int:
+        """Refunded or in flight: what can no longer be refunded."""
+        total = self.session.scalar(
+            select(func.coalesce(func.sum(Refund.amount), 0)).where(
+                Refund.payment_id == payment_id, Refund.status.in_(["pending", "succeeded"])
+            )
+        )
+        return int(total or 0)
+
+
+class IdempotencyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, scope: str, key: str) -> IdempotencyKey | None:
+        return self.session.scalars(
+            select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+        ).first()
+
+    def add(self, row: IdempotencyKey) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def complete(self, scope: str, key: str, status_code: int, response: dict[str, Any]) -> None:
+        self.session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+            .values(status_code=status_code, response=response)
+        )
+
+    def remove(self, scope: str, key: str) -> None:
+        self.session.execute(
+            delete(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+        )
+
+    def purge_older_than(self, moment: datetime) -> int:
+        result = self.session.execute(
+            delete(IdempotencyKey).where(IdempotencyKey.created_at < moment)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class InboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: WebhookEvent) -> None:
+        self.session.add(event)
+        self.session.flush()
+
+    def get(self, event_id: str) -> WebhookEvent | None:
+        return self.session.get(WebhookEvent, event_id)
+
+    def claim(self, event_id: str, *, force: bool) -> bool:
+        """Take the row's write lock and count an attempt; False when already processed.
+
+        The UPDATE is the first write of the transaction, so on PostgreSQL it locks the row and
+        on SQLite it takes the database write lock: two workers never process one event twice.
+        """
+        query = update(WebhookEvent).where(WebhookEvent.id == event_id)
+        if not force:
+            query = query.where(WebhookEvent.state != "processed")
+        result = self.session.execute(query.values(attempts=WebhookEvent.attempts + 1))
+        return bool(getattr(result, "rowcount", 0))
+
+    def failed_ids(self, limit: int, max_attempts: int) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(WebhookEvent.id)
+                .where(
+                    WebhookEvent.state.in_(["failed", "received"]),
+                    WebhookEvent.attempts < max_attempts,
+                )
+                .order_by(WebhookEvent.received_at)
+                .limit(limit)
+            )
+        )

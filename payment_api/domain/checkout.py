@@ -1,0 +1,268 @@
+"""Starting a checkout: validate, write the `pending` payment, create the gateway session.
+
+Order matters for "nothing lost, nothing doubled": the idempotency key and the payment are
+committed BEFORE the gateway call (so a racing twin hits the unique key), the gateway gets the
+same idempotency key, and a gateway failure leaves the payment `failed` with the key released.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.exc import IntegrityError
+
+from payment_api.db.models import Payment, PaymentLineItem, utcnow
+from payment_api.db.unit_of_work import UnitOfWork
+from payment_api.domain import idempotency
+from payment_api.domain.errors import DependencyError, InvalidFieldError
+from payment_api.domain.money import MAX_MINOR_AMOUNT, Money
+from payment_api.domain.payments import apply_event
+from payment_api.domain.states import PaymentEvent, PaymentStatus
+from payment_api.gateways.payment_gateway import (
+    GatewayError,
+    PaymentGateway,
+    SessionLine,
+    SessionRequest,
+)
+from payment_api.gateways.user_directory import UserDirectory, UserDirectoryUnavailableError
+
+GATEWAY_STATUS = {
+    "bad_gateway": (502, "Bad Gateway"),
+    "rejected": (502, "Bad Gateway"),
+    "unavailable": (503, "Service Unavailable"),
+    "timeout": (504, "Gateway Timeout"),
+    "conflict": (409, "Conflict"),
+}
+
+
+def gateway_failure(exc: GatewayError) -> DependencyError:
+    status, title = GATEWAY_STATUS[exc.kind]
+    return DependencyError(status, title, exc.detail)
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    line_items: list[LineRequest] | None = None
+    custom_amount: Money | None = None
+    description: str | None = None
+    user_id: str | None = None
+    success_url: str | None = None
+    cancel_url: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    payment_id: str
+    session_id: str
+    url: str
+    expires_at: str  # RFC 3339
+    status: str
+    amount: int
+    currency: str
+
+    def record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CheckoutPolicy:
+    success_url: str
+    cancel_url: str
+    redirect_origins: set[str]
+    expiry: timedelta
+    idempotency_retention: timedelta
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+class CheckoutService:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        gateway: PaymentGateway,
+        users: UserDirectory,
+        policy: CheckoutPolicy,
+    ) -> None:
+        self.uow = uow
+        self.gateway = gateway
+        self.users = users
+        self.policy = policy
+
+    def start(
+        self,
+        request: CheckoutRequest,
+        *,
+        idempotency_key: str | None = None,
+        body_hash: str | None = None,
+        bearer_token: str | None = None,
+    ) -> CheckoutResult:
+        scope = "checkout"
+        retention = self.policy.idempotency_retention
+        if idempotency_key:
+            digest = body_hash or idempotency.request_hash(asdict(request))
+            with self.uow() as uow:
+                replay = idempotency.find_replay(uow, scope, idempotency_key, digest, retention)
+            if replay is not None:
+                return CheckoutResult(**replay)
+
+        success_url = self._redirect(request.success_url, self.policy.success_url, "success_url")
+        cancel_url = self._redirect(request.cancel_url, self.policy.cancel_url, "cancel_url")
+        email = self._customer_email(request.user_id, bearer_token)
+
+        now = utcnow()
+        with self.uow() as uow:
+            lines, total = self._price(uow, request)
+            payment = Payment(
+                status=PaymentStatus.PENDING.value,
+                amount=total.amount,
+                currency=total.currency,
+                user_id=request.user_id,
+                customer_email=email,
+                description=request.description,
+                success_url=success_url,
+                cancel_url=cancel_url,
+                created_at=now,
+                updated_at=now,
+                line_items=lines,
+            )
+            uow.payments.add(payment)
+            uow.payments.record_change(payment, None, "created", None)
+            if idempotency_key:
+                try:
+                    idempotency.reserve(uow, scope, idempotency_key, digest, now)
+                except IntegrityError:
+                    uow.rollback()
+                    replay = idempotency.find_replay(uow, scope, idempotency_key, digest, retention)
+                    if replay is not None:
+                        return CheckoutResult(**replay)
+                    raise  # find_replay raised ConflictError already
+            uow.commit()
+            payment_id = payment.id
+
+        session_request = SessionRequest(
+            payment_id=payment_id,
+            currency=total.currency,
+            lines=[SessionLine(li.name, li.unit_amount, li.quantity) for li in lines],
+            success_url=success_url,
+            cancel_url=cancel_url,
+            expires_at=now + self.policy.expiry,
+            customer_email=email,
+            idempotency_key=idempotency_key or f"checkout-{payment_id}",
+        )
+        try:
+            session = self.gateway.create_session(session_request)
+        except GatewayError as exc:
+            with self.uow() as uow:
+                failed = uow.payments.get(payment_id, for_update=True)
+                if failed is not None:
+                    failed.failure_reason = exc.detail
+                    apply_event(uow, failed, PaymentEvent.GATEWAY_REJECTED)
+                if idempotency_key:
+                    uow.idempotency.remove(scope, idempotency_key)
+                uow.commit()
+            raise gateway_failure(exc) from exc
+
+        with self.uow() as uow:
+            stored = uow.payments.get(payment_id, for_update=True)
+            assert stored is not None
+            stored.checkout_session_id = session.id
+            stored.checkout_url = session.url
+            stored.expires_at = session.expires_at or session_request.expires_at
+            stored.updated_at = utcnow()
+            result = CheckoutResult(
+                payment_id=payment_id,
+                session_id=session.id,
+                url=session.url or "",
+                expires_at=(stored.expires_at).isoformat(),
+                status=stored.status,
+                amount=total.amount,
+                currency=total.currency,
+            )
+            if idempotency_key:
+                uow.idempotency.complete(scope, idempotency_key, 201, result.record())
+            uow.commit()
+        return result
+
+    def _redirect(self, given: str | None, default: str, field: str) -> str:
+        """Only our own or configured origins: no open redirect through the hosted page."""
+        if given is None:
+            return default
+        origin = _origin(given)
+        if origin is None:
+            raise InvalidFieldError(f"body.{field}", "must be an absolute http(s) URL")
+        if origin not in self.policy.redirect_origins:
+            raise InvalidFieldError(
+                f"body.{field}", f"origin {origin} is not an allowed redirect origin"
+            )
+        return given
+
+    def _customer_email(self, user_id: str | None, bearer_token: str | None) -> str | None:
+        if user_id is None:
+            return None
+        try:
+            found = self.users.lookup(user_id, bearer_token=bearer_token)
+        except UserDirectoryUnavailableError as exc:
+            raise DependencyError(
+                503, "Service Unavailable", f"user service unavailable, try again later ({exc})"
+            ) from exc
+        if found == "not_found":
+            raise InvalidFieldError("body.user_id", f"user {user_id} does not exist")
+        if not found.active:
+            raise InvalidFieldError("body.user_id", f"user {user_id} is deactivated")
+        return found.email
+
+    @staticmethod
+    def _price(uow: UnitOfWork, request: CheckoutRequest) -> tuple[list[PaymentLineItem], Money]:
+        if request.custom_amount is not None:
+            amount = request.custom_amount
+            if amount.amount < 1:
+                raise InvalidFieldError("body.custom_amount.amount", "must be at least 1")
+            name = request.description or "Payment"
+            single = PaymentLineItem(position=0, name=name, quantity=1, unit_amount=amount.amount)
+            return [single], amount
+        items = request.line_items or []
+        products = uow.products.get_many([i.product_id for i in items])
+        lines: list[PaymentLineItem] = []
+        total: Money | None = None
+        for position, item in enumerate(items):
+            field = f"body.line_items.{position}.product_id"
+            product = products.get(item.product_id)
+            if product is None:
+                raise InvalidFieldError(field, f"product {item.product_id} does not exist")
+            if not product.active:
+                raise InvalidFieldError(field, f"product {item.product_id} is archived")
+            line_total = Money(product.unit_amount, product.currency).times(item.quantity)
+            if total is not None and total.currency != line_total.currency:
+                raise InvalidFieldError(field, "all line items must share one currency")
+            total = line_total if total is None else total + line_total
+            lines.append(
+                PaymentLineItem(
+                    position=position,
+                    product_id=product.id,
+                    name=product.name,
+                    quantity=item.quantity,
+                    unit_amount=product.unit_amount,
+                )
+            )
+        if total is None:
+            raise InvalidFieldError("body.line_items", "at least one line item is required")
+        if total.amount < 1:
+            raise InvalidFieldError("body.line_items", "the total must be at least 1 minor unit")
+        if total.amount > MAX_MINOR_AMOUNT:
+            raise InvalidFieldError("body.line_items", f"the total exceeds {MAX_MINOR_AMOUNT}")
+        return lines, total

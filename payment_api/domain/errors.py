@@ -1,0 +1,43 @@
+"""Domain failures; the HTTP layer maps each to one problem+json status."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad Request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(DomainError):
+    status = 404
+    title = "Not Found"
+
+
+class ConflictError(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class InvalidFieldError(DomainError):
+    """Input that is well formed but not acceptable; `field` is e.g. `body.user_id`."""
+
+    status = 422
+    title = "Unprocessable Content"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class DependencyError(DomainError):
+    """A dependency (gateway, user service) failed: 502, 503 or 504, never a 500."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title

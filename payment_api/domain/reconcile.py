@@ -1,0 +1,109 @@
+"""Reconciliation: fetch the truth for stale open payments and retry failed inbox events.
+
+Safe to run concurrently with webhooks and with itself: every change goes through the same
+locked transaction + state machine, so repeating it changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from payment_api.db.models import utcnow
+from payment_api.db.unit_of_work import UnitOfWork
+from payment_api.domain.payments import apply_event
+from payment_api.domain.states import OPEN, PaymentEvent
+from payment_api.domain.webhooks import WebhookInbox
+from payment_api.gateways.payment_gateway import GatewayError, PaymentGateway, SessionInfo
+
+MAX_EVENT_ATTEMPTS = 10
+
+
+@dataclass
+class ReconcileReport:
+    payments_checked: int = 0
+    payments_changed: int = 0
+    events_retried: int = 0
+    events_processed: int = 0
+    keys_purged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def event_for_session(session: SessionInfo) -> PaymentEvent | None:
+    if session.status == "expired":
+        return PaymentEvent.SESSION_EXPIRED
+    if session.status != "complete":
+        return None
+    if session.payment_status in ("paid", "no_payment_required"):
+        return PaymentEvent.SESSION_COMPLETED_PAID
+    if session.payment_intent_status in ("requires_payment_method", "canceled"):
+        return PaymentEvent.ASYNC_PAYMENT_FAILED
+    return PaymentEvent.SESSION_COMPLETED_UNPAID
+
+
+class Reconciler:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        gateway: PaymentGateway,
+        *,
+        stale_after: timedelta,
+        batch_size: int,
+        idempotency_retention: timedelta,
+    ) -> None:
+        self.uow = uow
+        self.gateway = gateway
+        self.stale_after = stale_after
+        self.batch_size = batch_size
+        self.retention = idempotency_retention
+
+    def run(self) -> ReconcileReport:
+        report = ReconcileReport()
+        self._payments(report)
+        self._events(report)
+        with self.uow() as uow:
+            report.keys_purged = uow.idempotency.purge_older_than(utcnow() - self.retention)
+            uow.commit()
+        return report
+
+    def _payments(self, report: ReconcileReport) -> None:
+        with self.uow() as uow:
+            ids = uow.payments.stale_open(
+                [s.value for s in OPEN], utcnow() - self.stale_after, self.batch_size
+            )
+        for payment_id in ids:
+            report.payments_checked += 1
+            with self.uow() as uow:
+                payment = uow.payments.get(payment_id)
+                session_id = payment.checkout_session_id if payment else None
+            if not session_id:
+                continue
+            try:
+                session = self.gateway.get_session(session_id)
+            except GatewayError as exc:
+                report.errors.append(f"payment {payment_id}: {exc.detail}")
+                continue
+            change = event_for_session(session)
+            with self.uow() as uow:
+                payment = uow.payments.get(payment_id, for_update=True)
+                if payment is None:
+                    continue
+                if session.payment_intent_id and not payment.payment_intent_id:
+                    payment.payment_intent_id = session.payment_intent_id
+                moved = change is not None and apply_event(
+                    uow, payment, change, event_id="reconcile"
+                )
+                if not moved:
+                    payment.updated_at = utcnow()  # checked: next run looks at others first
+                uow.commit()
+                report.payments_changed += int(moved)
+
+    def _events(self, report: ReconcileReport) -> None:
+        inbox = WebhookInbox(self.uow)
+        with self.uow() as uow:
+            ids = uow.inbox.failed_ids(self.batch_size, MAX_EVENT_ATTEMPTS)
+        for event_id in ids:
+            report.events_retried += 1
+            row = inbox.process(event_id)
+            report.events_processed += int(row.state == "processed")

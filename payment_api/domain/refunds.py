@@ -1,0 +1,184 @@
+"""Refunds: reserve the amount locally, ask the gateway, count it once when confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from payment_api.db.models import Payment, Refund, utcnow
+from payment_api.db.unit_of_work import UnitOfWork
+from payment_api.domain import idempotency
+from payment_api.domain.checkout import gateway_failure
+from payment_api.domain.errors import ConflictError, InvalidFieldError
+from payment_api.domain.payments import apply_event, get_payment
+from payment_api.domain.states import REFUNDABLE, PaymentEvent, PaymentStatus
+from payment_api.gateways.payment_gateway import GatewayError, PaymentGateway
+
+FINAL_FAILURES = {"failed", "canceled"}
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    amount: int | None = None
+    reason: str | None = None
+
+
+def refund_record(refund: Refund) -> dict[str, Any]:
+    return {"refund_id": refund.id}
+
+
+def settle_gateway_refund(
+    uow: UnitOfWork,
+    payment: Payment,
+    *,
+    gateway_refund_id: str,
+    status: str,
+    amount: int,
+    local_refund_id: str | None,
+    event_id: str | None,
+) -> Refund:
+    """Record what the gateway says about one refund; counts it towards the payment ONCE.
+
+    Caller holds the payment row lock, so a webhook and the API answer racing here cannot
+    both count the same refund (`counted` is checked and set under that lock).
+    """
+    refund = uow.refunds.by_gateway_id(gateway_refund_id)
+    if refund is None and local_refund_id:
+        refund = uow.refunds.get(local_refund_id)
+    if refund is None:  # created outside this service (e.g. the Stripe dashboard)
+        refund = Refund(
+            payment_id=payment.id,
+            amount=amount,
+            currency=payment.currency,
+            status="pending",
+            gateway_refund_id=gateway_refund_id,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        uow.refunds.add(refund)
+    refund.gateway_refund_id = gateway_refund_id
+    if refund.counted:
+        return refund
+    if status == "succeeded":
+        room = payment.amount - payment.refunded_amount
+        refund.counted = True
+        refund.status = "succeeded"
+        payment.refunded_amount += min(refund.amount, room)
+        full = payment.refunded_amount >= payment.amount
+        event = PaymentEvent.FULLY_REFUNDED if full else PaymentEvent.PARTIALLY_REFUNDED
+        apply_event(uow, payment, event, event_id=event_id)
+    elif status in FINAL_FAILURES:
+        refund.status = "failed"
+    else:
+        refund.status = "pending"
+    refund.updated_at = utcnow()
+    return refund
+
+
+class RefundService:
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], gateway: PaymentGateway, retention: timedelta
+    ) -> None:
+        self.uow = uow
+        self.gateway = gateway
+        self.retention = retention
+
+    def create(
+        self, payment_id: str, request: RefundRequest, *, idempotency_key: str | None = None
+    ) -> Refund:
+        scope = f"refund:{payment_id}"
+        digest = idempotency.request_hash({"amount": request.amount, "reason": request.reason})
+        if idempotency_key:
+            with self.uow() as uow:
+                get_payment(uow, payment_id)
+                replay = idempotency.find_replay(
+                    uow, scope, idempotency_key, digest, self.retention
+                )
+                if replay is not None:
+                    return self._load(uow, str(replay["refund_id"]))
+
+        with self.uow() as uow:
+            payment = get_payment(uow, payment_id, for_update=True)
+            if PaymentStatus(payment.status) not in REFUNDABLE or not payment.payment_intent_id:
+                raise ConflictError(
+                    f"payment {payment_id} is {payment.status}; it cannot be refunded"
+                )
+            remaining = payment.amount - uow.refunds.reserved_amount(payment_id)
+            if remaining <= 0:
+                raise ConflictError(f"payment {payment_id} is already fully refunded")
+            amount = remaining if request.amount is None else request.amount
+            if amount > remaining:
+                raise InvalidFieldError(
+                    "body.amount", f"at most {remaining} can still be refunded on this payment"
+                )
+            now = utcnow()
+            refund = Refund(
+                payment_id=payment_id,
+                amount=amount,
+                currency=payment.currency,
+                status="pending",
+                reason=request.reason,
+                created_at=now,
+                updated_at=now,
+            )
+            uow.refunds.add(refund)
+            if idempotency_key:
+                try:
+                    idempotency.reserve(uow, scope, idempotency_key, digest, now)
+                except IntegrityError:
+                    uow.rollback()
+                    replay = idempotency.find_replay(
+                        uow, scope, idempotency_key, digest, self.retention
+                    )
+                    assert replay is not None
+                    return self._load(uow, str(replay["refund_id"]))
+            uow.commit()
+            refund_id, intent_id = refund.id, payment.payment_intent_id
+
+        try:
+            info = self.gateway.create_refund(
+                payment_intent_id=intent_id,
+                amount=amount,
+                refund_id=refund_id,
+                idempotency_key=idempotency_key or f"refund-{refund_id}",
+            )
+        except GatewayError as exc:
+            with self.uow() as uow:
+                failed = uow.refunds.get(refund_id)
+                if failed is not None and not failed.counted:
+                    failed.status = "failed"
+                if idempotency_key:
+                    uow.idempotency.remove(scope, idempotency_key)
+                uow.commit()
+            raise gateway_failure(exc) from exc
+
+        with self.uow() as uow:
+            payment = get_payment(uow, payment_id, for_update=True)
+            refund = settle_gateway_refund(
+                uow,
+                payment,
+                gateway_refund_id=info.id,
+                status=info.status,
+                amount=info.amount,
+                local_refund_id=refund_id,
+                event_id=None,
+            )
+            if idempotency_key:
+                uow.idempotency.complete(scope, idempotency_key, 201, refund_record(refund))
+            uow.commit()
+            return refund
+
+    def list(self, payment_id: str) -> list[Refund]:
+        with self.uow() as uow:
+            get_payment(uow, payment_id)
+            return uow.refunds.for_payment(payment_id)
+
+    @staticmethod
+    def _load(uow: UnitOfWork, refund_id: str) -> Refund:
+        refund = uow.refunds.get(refund_id)
+        assert refund is not None
+        return refund

@@ -1,0 +1,73 @@
+"""The user directory port and its adapter over the GENERATED user service client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import httpx
+
+
+@dataclass(frozen=True)
+class DirectoryUser:
+    id: str
+    email: str
+    full_name: str
+    active: bool
+
+
+class UserDirectoryUnavailableError(Exception):
+    """The user service did not answer usefully (down, timeout, 5xx)."""
+
+
+LookupResult = DirectoryUser | Literal["not_found"]
+
+
+class UserDirectory(Protocol):
+    def lookup(self, user_id: str, *, bearer_token: str | None = None) -> LookupResult: ...
+
+    def ping(self) -> None: ...
+
+
+class UserServiceDirectory:
+    """`getUser` through `user_management_client`; forwards the caller's bearer token if given."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        self.base_url = base_url
+        self.timeout = timeout
+
+    def _client(self, bearer_token: str | None) -> object:
+        from user_management_client import AuthenticatedClient, Client
+
+        timeout = httpx.Timeout(self.timeout)
+        if bearer_token:
+            return AuthenticatedClient(base_url=self.base_url, token=bearer_token, timeout=timeout)
+        return Client(base_url=self.base_url, timeout=timeout)
+
+    def lookup(self, user_id: str, *, bearer_token: str | None = None) -> LookupResult:
+        from user_management_client.api.users import get_user
+        from user_management_client.models import User
+
+        client = self._client(bearer_token)
+        try:
+            response = get_user.sync_detailed(user_id, client=client)  # type: ignore[arg-type]
+        except (httpx.HTTPError, OSError) as exc:
+            raise UserDirectoryUnavailableError(f"user service unreachable: {exc}") from exc
+        status = int(response.status_code)
+        if status in (404, 410, 422, 400):
+            return "not_found"
+        if status != 200 or not isinstance(response.parsed, User):
+            raise UserDirectoryUnavailableError(f"user service answered {status}")
+        user = response.parsed
+        return DirectoryUser(
+            id=str(user.id),
+            email=str(user.email),
+            full_name=str(user.full_name),
+            active=str(user.status) == "active",
+        )
+
+    def ping(self) -> None:
+        try:
+            httpx.get(f"{self.base_url}/healthz", timeout=self.timeout).raise_for_status()
+        except httpx.HTTPError as exc:
+            raise UserDirectoryUnavailableError(str(exc)) from exc

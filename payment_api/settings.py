@@ -1,0 +1,123 @@
+"""Validated settings from the environment (and `.env`); a bad value stops the start clearly."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{ROOT / 'data' / 'payment_api.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """`postgresql://` and `postgres://` mean psycopg 3 here."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    user_service_url: str = "http://127.0.0.1:5000"
+    user_service_timeout_seconds: float = Field(default=3.0, gt=0)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    stripe_api_key: str = "sk_test_sandbox"
+    stripe_api_base: str | None = None  # the sandbox URL; unset = real Stripe
+    stripe_webhook_secrets: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    stripe_webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    gateway_timeout_seconds: float = Field(default=10.0, gt=0)
+    gateway_max_retries: int = Field(default=2, ge=0, le=10)
+
+    default_success_url: str = ""  # empty = <PUBLIC_BASE_URL>/checkout/success
+    default_cancel_url: str = ""  # empty = <PUBLIC_BASE_URL>/checkout/cancel
+    allowed_redirect_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    checkout_expiry_minutes: int = Field(default=60, ge=30, le=24 * 60)
+    idempotency_retention_hours: int = Field(default=48, ge=24)
+    reconcile_after_seconds: int = Field(default=600, ge=0)
+    reconcile_batch_size: int = Field(default=100, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_db(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("stripe_webhook_secrets", "allowed_redirect_origins", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("stripe_webhook_secrets")
+    @classmethod
+    def _whsec(cls, value: list[str]) -> list[str]:
+        for secret in value:
+            if not secret.startswith("whsec_"):
+                raise ValueError("each webhook secret must start with whsec_")
+        return value
+
+    @field_validator("allowed_redirect_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        return [origin_of(v) for v in value]
+
+    @field_validator("public_base_url", "user_service_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        origin_of(value)
+        return value.rstrip("/")
+
+    @property
+    def success_url(self) -> str:
+        return (
+            self.default_success_url
+            or f"{self.public_base_url}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}"
+        )
+
+    @property
+    def cancel_url(self) -> str:
+        return self.default_cancel_url or f"{self.public_base_url}/checkout/cancel"
+
+    @property
+    def redirect_origins(self) -> set[str]:
+        """Origins a caller may send shoppers back to: the configured ones plus our own."""
+        return {*self.allowed_redirect_origins, origin_of(self.public_base_url)}
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an absolute http(s) URL")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@lru_cache
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"  {'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise SettingsError("invalid payment service settings:\n" + "\n".join(lines)) from None
