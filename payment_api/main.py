@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -18,10 +19,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payment_api.api import checkout, health, payments, problems, products, webhooks
-from payment_api.api.problems import FieldError, Problem
+from payment_api.api.problems import PROBLEM_SCHEMAS
 from payment_api.container import Container, build_container
 from payment_api.settings import Settings, get_settings
 
+log = logging.getLogger("payment_api")
 SWAGGER_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -74,7 +76,42 @@ class RequestIdMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_id(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception:
+            # A bug must still answer problem+json and keep the connection usable (Starlette's
+            # ServerErrorMiddleware re-raises, which resets keep-alive connections).
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            body = json.dumps(
+                {
+                    "type": "about:blank",
+                    "title": "Internal Server Error",
+                    "status": 500,
+                    "detail": "unexpected error; it has been logged",
+                    "instance": scope.get("path", ""),
+                    "request_id": request_id,
+                }
+            ).encode()
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/problem+json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send_with_id({"type": "http.response.body", "body": body})
 
 
 def operation_id(route: APIRoute) -> str:
@@ -94,9 +131,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         tags=TAGS,
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    components["Problem"].pop("$defs", None)
-    components["FieldError"] = FieldError.model_json_schema()
+    components.update(PROBLEM_SCHEMAS)
     components["StripeEvent"] = STRIPE_EVENT_SCHEMA
     app.openapi_schema = schema
     return schema

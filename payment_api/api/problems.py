@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.message
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -11,8 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from payment_api.domain.errors import DomainError, InvalidFieldError
 from payment_api.domain.money import MoneyError
@@ -34,6 +35,71 @@ class Problem(BaseModel):
     instance: str | None = None
     request_id: str | None = None
     errors: list[FieldError] | None = None
+
+
+# The shared RFC 9457 schemas, equal to specs/common/problem.yaml (the drift test checks).
+PROBLEM_SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "type": "object",
+        "description": "An RFC 9457 problem details object, served as "
+        "application/problem+json for every 4xx and 5xx answer.",
+        "required": ["type", "title", "status"],
+        "properties": {
+            "type": {
+                "type": "string",
+                "description": "URI reference that identifies the problem type.",
+                "examples": ["about:blank"],
+            },
+            "title": {
+                "type": "string",
+                "description": "Short, human-readable summary of the problem type.",
+                "examples": ["Unprocessable Content"],
+            },
+            "status": {
+                "type": "integer",
+                "minimum": 100,
+                "maximum": 599,
+                "description": "The HTTP status code of this answer.",
+                "examples": [422],
+            },
+            "detail": {
+                "type": "string",
+                "description": "Human-readable explanation specific to this occurrence.",
+                "examples": ["email: Not a valid email address."],
+            },
+            "instance": {
+                "type": "string",
+                "description": "URI reference of this occurrence (the request path).",
+                "examples": ["/users"],
+            },
+            "request_id": {
+                "type": "string",
+                "description": "The request id of this answer, "
+                "also sent in the X-Request-ID "
+                "header.",
+            },
+            "errors": {
+                "type": "array",
+                "description": "For validation problems, one entry per offending field.",
+                "items": {"$ref": "#/components/schemas/FieldError"},
+            },
+        },
+    },
+    "FieldError": {
+        "type": "object",
+        "required": ["field", "message"],
+        "properties": {
+            "field": {
+                "type": "string",
+                "description": "Dotted path of the offending field, "
+                "prefixed by where it was sent (body, "
+                "query, path, header).",
+                "examples": ["body.email"],
+            },
+            "message": {"type": "string", "examples": ["Not a valid email address."]},
+        },
+    },
+}
 
 
 DESCRIPTIONS = {
@@ -102,12 +168,27 @@ def _is_json(content_type: str | None) -> bool:
     )
 
 
+def _walk(routes: list[Any]) -> list[tuple[re.Pattern[str], set[str]]]:
+    """(path regex, methods) of every route, looking inside included routers (no prefixes)."""
+    table: list[tuple[re.Pattern[str], set[str]]] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            table += _walk(list(inner.routes))
+        elif getattr(route, "methods", None) and hasattr(route, "path_regex"):
+            table.append((route.path_regex, set(route.methods)))
+    return table
+
+
 def allowed_methods(request: Request) -> list[str]:
+    """Every method of every route whose path matches: Starlette's 405 names only one route."""
+    state = request.app.state
+    if getattr(state, "route_table", None) is None:
+        state.route_table = _walk(list(request.app.router.routes))
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "__NONE__"})
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or [])
+    for regex, route_methods in state.route_table:
+        if regex.match(request.url.path):
+            methods |= route_methods
     return sorted(methods)
 
 
@@ -151,7 +232,7 @@ def install(app: FastAPI) -> None:
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         return problem(request, exc.status, exc.detail, title=exc.title)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(request, 500, "unexpected error; it has been logged")
+    @app.exception_handler(OperationalError)
+    async def _database(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return problem(request, 503, "database unavailable, try again later")

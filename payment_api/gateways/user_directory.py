@@ -45,9 +45,11 @@ class UserServiceDirectory:
         return Client(base_url=self.base_url, timeout=timeout)
 
     def lookup(self, user_id: str, *, bearer_token: str | None = None) -> LookupResult:
-        from user_management_client.api.users import get_user
-        from user_management_client.models import User
-
+        try:
+            from user_management_client.api.users import get_user
+            from user_management_client.models import User
+        except ImportError as exc:  # the generated client is not installed
+            raise UserDirectoryUnavailableError(f"user service client missing: {exc}") from exc
         client = self._client(bearer_token)
         try:
             response = get_user.sync_detailed(user_id, client=client)  # type: ignore[arg-type]
