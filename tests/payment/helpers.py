@@ -1,0 +1,108 @@
+"""Helpers shared by the payment integration and end-to-end tests."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+from devstack.services import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
+from payment_api_client import Client
+from payment_api_client.api.checkout import create_checkout_session
+from payment_api_client.api.payments import get_payment
+from payment_api_client.api.products import create_product
+from payment_api_client.models import (
+    CheckoutSession,
+    Currency,
+    CustomAmountCheckout,
+    LineItemInput,
+    LineItemsCheckout,
+    Money,
+    Payment,
+    Product,
+    ProductCreate,
+)
+
+
+def new_product(client: Client, amount: int = 1099, currency: str = "USD") -> Product:
+    response = create_product.sync_detailed(
+        client=client,
+        body=ProductCreate(
+            name=f"Tea {uuid.uuid4().hex[:6]}", price=Money(amount, Currency(currency))
+        ),
+    )
+    assert response.status_code == 201, response.content
+    assert isinstance(response.parsed, Product)
+    return response.parsed
+
+
+def checkout(
+    client: Client, product: Product, quantity: int = 1, key: str | None = None
+) -> CheckoutSession:
+    body = LineItemsCheckout(line_items=[LineItemInput(product.id, quantity)])
+    response = create_checkout_session.sync_detailed(
+        client=client, body=body, idempotency_key=key or uuid.uuid4().hex
+    )
+    assert response.status_code == 201, response.content
+    assert isinstance(response.parsed, CheckoutSession)
+    return response.parsed
+
+
+def custom_checkout(client: Client, amount: int, currency: str = "USD") -> CheckoutSession:
+    body = CustomAmountCheckout(custom_amount=Money(amount, Currency(currency)))
+    response = create_checkout_session.sync_detailed(client=client, body=body)
+    assert response.status_code == 201, response.content
+    assert isinstance(response.parsed, CheckoutSession)
+    return response.parsed
+
+
+def fetch(client: Client, payment_id: str) -> Payment:
+    response = get_payment.sync_detailed(payment_id, client=client)
+    assert isinstance(response.parsed, Payment), response.content
+    return response.parsed
+
+
+def wait_for_status(client: Client, payment_id: str, status: str, timeout: float = 8) -> Payment:
+    deadline = time.monotonic() + timeout
+    while True:
+        payment = fetch(client, payment_id)
+        if str(payment.status) == status:
+            return payment
+        if time.monotonic() > deadline:
+            raise AssertionError(f"payment {payment_id} is {payment.status}, not {status}")
+        time.sleep(0.05)
+
+
+def sign(payload: bytes, secret: str = SANDBOX_WEBHOOK_SECRET, at: int | None = None) -> str:
+    timestamp = int(time.time()) if at is None else at
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def event_payload(event_type: str, obj: dict[str, Any], event_id: str | None = None) -> bytes:
+    return json.dumps(
+        {
+            "id": event_id or f"evt_test_{uuid.uuid4().hex}",
+            "object": "event",
+            "type": event_type,
+            "created": int(time.time()),
+            "data": {"object": obj},
+        }
+    ).encode()
+
+
+def sandbox_events(sandbox_url: str, event_type: str) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{sandbox_url}/v1/events",
+        params={"type": event_type, "limit": 100},
+        auth=(SANDBOX_API_KEY, ""),
+        timeout=10,
+    )
+    response.raise_for_status()
+    data: list[dict[str, Any]] = response.json()["data"]
+    return data
