@@ -92,13 +92,15 @@ def getPayment(payment_id: PaymentId, uow: UowDep) -> Payment:  # noqa: N802
 def createRefund(  # noqa: N802
     payment_id: PaymentId,
     refunds: RefundsDep,
+    uow: UowDep,
     body: RefundCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> Refund:
     """Refund all that remains (no amount) or part of a succeeded payment."""
     request = RefundRequest(amount=body.amount, reason=body.reason.value if body.reason else None)
-    refund = refunds.create(payment_id, request, idempotency_key=idempotency_key)
-    return presenters.refund(refund)
+    refund_id = refunds.create(payment_id, request, idempotency_key=idempotency_key).id
+    with uow:
+        return presenters.refund(refunds.get(uow, refund_id))
 
 
 @router.get(

@@ -37,7 +37,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        # close() discards uncommitted work (the connection's transaction is rolled back) and
+        # detaches objects WITHOUT expiring them, so results stay readable after the block.
         self.session.close()
 
     def commit(self) -> None:

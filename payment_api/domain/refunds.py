@@ -13,7 +13,7 @@ from payment_api.db.models import Payment, Refund, utcnow
 from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain import idempotency
 from payment_api.domain.checkout import gateway_failure
-from payment_api.domain.errors import ConflictError, InvalidFieldError
+from payment_api.domain.errors import ConflictError, InvalidFieldError, NotFoundError
 from payment_api.domain.payments import apply_event, get_payment
 from payment_api.domain.states import REFUNDABLE, PaymentEvent, PaymentStatus
 from payment_api.gateways.payment_gateway import GatewayError, PaymentGateway
@@ -176,6 +176,13 @@ class RefundService:
         with self.uow() as uow:
             get_payment(uow, payment_id)
             return uow.refunds.for_payment(payment_id)
+
+    @staticmethod
+    def get(uow: UnitOfWork, refund_id: str) -> Refund:
+        refund = uow.refunds.get(refund_id)
+        if refund is None:
+            raise NotFoundError(f"refund {refund_id} does not exist")
+        return refund
 
     @staticmethod
     def _load(uow: UnitOfWork, refund_id: str) -> Refund:

@@ -91,7 +91,8 @@ def _ts(value: int | None) -> datetime | None:
 def _id_of(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    return str(value.get("id")) if hasattr(value, "get") else None
+    found = getattr(value, "id", None)
+    return str(found) if found else None
 
 
 class StripeGateway:

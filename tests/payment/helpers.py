@@ -10,8 +10,6 @@ import uuid
 from typing import Any
 
 import httpx
-
-from devstack.services import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
 from payment_api_client import Client
 from payment_api_client.api.checkout import create_checkout_session
 from payment_api_client.api.payments import get_payment
@@ -27,6 +25,8 @@ from payment_api_client.models import (
     Product,
     ProductCreate,
 )
+
+from devstack.services import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
 
 
 def new_product(client: Client, amount: int = 1099, currency: str = "USD") -> Product:

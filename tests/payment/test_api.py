@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from payment_api_client import Client
 from payment_api_client.api.checkout import create_checkout_redirect, create_checkout_session
 from payment_api_client.api.health import get_health, get_readiness
@@ -30,6 +29,7 @@ from payment_api_client.models import (
     ProductList,
     ProductUpdate,
 )
+
 from tests.fixtures.payment_service import SHOP_ORIGIN, PaymentStack
 from tests.payment.helpers import checkout, fetch, new_product, sign
 
