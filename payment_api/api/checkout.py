@@ -33,6 +33,8 @@ IdempotencyKey = Annotated[
     ),
 ]
 GATEWAY_ERRORS = (502, 503, 504)
+# A positive amount in major units, up to 8 integer digits and 3 decimals (zero excluded).
+PRICE_PATTERN = r"^(0*[1-9][0-9]{0,7}(\.[0-9]{1,3})?|0*\.(00[1-9]|0[1-9][0-9]?|[1-9][0-9]{0,2}))$"
 
 
 def _session(result: CheckoutResult) -> CheckoutSession:
@@ -62,7 +64,7 @@ def _session(result: CheckoutResult) -> CheckoutSession:
                 }
             },
         },
-        **problem_responses(400, 409, 415, 422, *GATEWAY_ERRORS),
+        **problem_responses(400, 404, 409, 415, 422, *GATEWAY_ERRORS),
     },
 )
 def createCheckoutSession(  # noqa: N802 - operationId
@@ -118,7 +120,7 @@ def createCheckoutRedirect(  # noqa: N802
     price: Annotated[
         str,
         Query(
-            pattern=r"^[0-9]{1,8}(\.[0-9]{1,3})?$",
+            pattern=PRICE_PATTERN,
             description="Amount in MAJOR units (e.g. 50 or 12.34).",
         ),
     ],

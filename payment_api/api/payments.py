@@ -21,6 +21,7 @@ from payment_api.api.schemas import (
 )
 from payment_api.domain import payments
 from payment_api.domain.errors import InvalidFieldError
+from payment_api.domain.pagination import CURSOR_PATTERN
 from payment_api.domain.refunds import RefundRequest
 
 router = APIRouter(tags=["payments"])
@@ -31,7 +32,7 @@ PaymentId = Annotated[str, Path(min_length=1, max_length=64)]
 def listPayments(  # noqa: N802 - operationId
     uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
     status: PaymentStatus | None = None,
     user_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     created_gte: datetime | None = None,

@@ -104,7 +104,7 @@ PROBLEM_SCHEMAS: dict[str, Any] = {
 
 DESCRIPTIONS = {
     400: "Malformed request (invalid JSON, bad signature).",
-    404: "No such resource.",
+    404: "No such resource (the path's, or one the body refers to).",
     405: "Method not allowed.",
     409: "ConflictError with the current state or a reused Idempotency-Key.",
     415: "The request body is not application/json.",

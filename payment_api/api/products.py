@@ -12,6 +12,7 @@ from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import Product, ProductCreate, ProductList, ProductUpdate
 from payment_api.domain import products
 from payment_api.domain.money import Money
+from payment_api.domain.pagination import CURSOR_PATTERN
 
 router = APIRouter(tags=["products"])
 ProductId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -29,7 +30,7 @@ PRODUCT_LINKS = {
 def listProducts(  # noqa: N802 - operationId
     uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
     active: bool | None = None,
 ) -> ProductList:
     """List products, newest first (cursor pagination)."""

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from payment_api.domain.money import CURRENCIES
 from payment_api.domain.states import PaymentStatus as DomainPaymentStatus
@@ -39,7 +39,7 @@ class InboxState(StrEnum):
 
 
 Closed = ConfigDict(extra="forbid")
-Amount = Annotated[int, Field(ge=0, le=99_999_999)]
+Amount = Annotated[StrictInt, Field(ge=0, le=99_999_999)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64)]
 Url = Annotated[str, Field(min_length=1, max_length=2048)]
 
@@ -55,7 +55,7 @@ class ProductCreate(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     description: Annotated[str | None, Field(max_length=2000)] = None
     price: Money
-    active: bool = True
+    active: StrictBool = True
 
 
 class ProductUpdate(BaseModel):
@@ -63,7 +63,7 @@ class ProductUpdate(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     description: Annotated[str | None, Field(max_length=2000)] = None
     price: Money | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class Product(BaseModel):
@@ -84,7 +84,7 @@ class ProductList(BaseModel):
 class LineItemInput(BaseModel):
     model_config = Closed
     product_id: Identifier
-    quantity: Annotated[int, Field(ge=1, le=1000)]
+    quantity: Annotated[StrictInt, Field(ge=1, le=1000)]
 
 
 class LineItemsCheckout(BaseModel):
@@ -158,7 +158,7 @@ class PaymentList(BaseModel):
 
 class RefundCreate(BaseModel):
     model_config = Closed
-    amount: Annotated[int, Field(ge=1, le=99_999_999)] | None = None
+    amount: Annotated[StrictInt, Field(ge=1, le=99_999_999)] | None = None
     reason: RefundReason | None = None
 
 

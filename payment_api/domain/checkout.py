@@ -18,7 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from payment_api.db.models import Payment, PaymentLineItem, utcnow
 from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain import idempotency
-from payment_api.domain.errors import DependencyError, InvalidFieldError
+from payment_api.domain.errors import (
+    ConflictError,
+    DependencyError,
+    InvalidFieldError,
+    NotFoundError,
+)
 from payment_api.domain.money import MAX_MINOR_AMOUNT, Money
 from payment_api.domain.payments import apply_event
 from payment_api.domain.states import PaymentEvent, PaymentStatus
@@ -243,9 +248,9 @@ class CheckoutService:
             field = f"body.line_items.{position}.product_id"
             product = products.get(item.product_id)
             if product is None:
-                raise InvalidFieldError(field, f"product {item.product_id} does not exist")
+                raise NotFoundError(f"{field}: product {item.product_id} does not exist")
             if not product.active:
-                raise InvalidFieldError(field, f"product {item.product_id} is archived")
+                raise ConflictError(f"{field}: product {item.product_id} is archived")
             line_total = Money(product.unit_amount, product.currency).times(item.quantity)
             if total is not None and total.currency != line_total.currency:
                 raise InvalidFieldError(field, "all line items must share one currency")

@@ -1,4 +1,4 @@
-"""Drift gate: the running code's OpenAPI (FastAPI `app.openapi()`) must equal specs/payment_api.yaml.
+"""Drift gate: FastAPI `app.openapi()` must equal specs/payment_api.yaml, operation by operation.
 
 Compared strictly, operation by operation: the set of paths and methods, operationIds, tags,
 parameters (name, location, required, schema), request bodies, response codes, response
