@@ -19,7 +19,7 @@ from payment_api.api.schemas import (
 from payment_api.domain import idempotency
 from payment_api.domain.checkout import CheckoutRequest, CheckoutResult, LineRequest
 from payment_api.domain.errors import InvalidFieldError
-from payment_api.domain.money import Money, MoneyError, to_minor
+from payment_api.domain.money import MAX_MINOR_AMOUNT, Money, MoneyError, to_minor
 
 router = APIRouter(tags=["checkout"])
 
@@ -33,8 +33,8 @@ IdempotencyKey = Annotated[
     ),
 ]
 GATEWAY_ERRORS = (502, 503, 504)
-# A positive amount in major units, up to 8 integer digits and 3 decimals (zero excluded).
-PRICE_PATTERN = r"^(0*[1-9][0-9]{0,7}(\.[0-9]{1,3})?|0*\.(00[1-9]|0[1-9][0-9]?|[1-9][0-9]{0,2}))$"
+# A positive amount in major units: up to 6 integer digits and 3 decimals, zero excluded.
+PRICE_PATTERN = r"^(0*[1-9][0-9]{0,5}(\.[0-9]{1,3})?|0*\.(00[1-9]|0[1-9][0-9]?|[1-9][0-9]{0,2}))$"
 
 
 def _session(result: CheckoutResult) -> CheckoutSession:
@@ -133,6 +133,8 @@ def createCheckoutRedirect(  # noqa: N802
         raise InvalidFieldError("query.price", str(exc)) from None
     if amount < 1:
         raise InvalidFieldError("query.price", "must be greater than zero")
+    if amount > MAX_MINOR_AMOUNT:
+        raise InvalidFieldError("query.price", f"at most {MAX_MINOR_AMOUNT} minor units")
     result = checkout.start(
         CheckoutRequest(custom_amount=Money(amount, currency.value), description="Payment")
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
@@ -25,6 +26,26 @@ from payment_api.domain.pagination import CURSOR_PATTERN
 from payment_api.domain.refunds import RefundRequest
 
 router = APIRouter(tags=["payments"])
+Timestamp = Annotated[
+    str | None, Query(json_schema_extra={"format": "date-time"}, description="RFC 3339")
+]
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def rfc3339(value: str | None, name: str) -> datetime | None:
+    """Strict RFC 3339 with an offset (pydantic would also take UNIX numbers and naive times)."""
+    if value is None:
+        return None
+    try:
+        if not RFC3339.match(value):
+            raise ValueError(value)
+        return datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise InvalidFieldError(
+            f"query.{name}", "must be an RFC 3339 date-time with offset"
+        ) from None
+
+
 PaymentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -35,13 +56,10 @@ def listPayments(  # noqa: N802 - operationId
     cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
     status: PaymentStatus | None = None,
     user_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    created_gte: datetime | None = None,
-    created_lt: datetime | None = None,
+    created_gte: Timestamp = None,
+    created_lt: Timestamp = None,
 ) -> PaymentList:
     """List payments, newest first; filter by status, user and creation time."""
-    for name, moment in (("created_gte", created_gte), ("created_lt", created_lt)):
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidFieldError(f"query.{name}", "needs a timezone offset (RFC 3339)")
     with uow:
         rows, next_cursor = payments.list_payments(
             uow,
@@ -49,8 +67,8 @@ def listPayments(  # noqa: N802 - operationId
             cursor=cursor,
             status=status.value if status else None,
             user_id=user_id,
-            created_gte=created_gte,
-            created_lt=created_lt,
+            created_gte=rfc3339(created_gte, "created_gte"),
+            created_lt=rfc3339(created_lt, "created_lt"),
         )
         return PaymentList(data=[presenters.payment(r) for r in rows], next_cursor=next_cursor)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 from payment_api.domain.money import CURRENCIES
 from payment_api.domain.states import PaymentStatus as DomainPaymentStatus
@@ -39,9 +39,21 @@ class InboxState(StrEnum):
 
 
 Closed = ConfigDict(extra="forbid")
-Amount = Annotated[StrictInt, Field(ge=0, le=99_999_999)]
+
+
+def _json_integer(value: object) -> object:
+    """JSON Schema integers: 5 and 5.0 yes; "5", true and 5.5 no (no silent coercion)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[StrictInt, BeforeValidator(_json_integer)]
+Amount = Annotated[JsonInt, Field(ge=0, le=99_999_999)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64)]
-Url = Annotated[str, Field(min_length=1, max_length=2048)]
+Url = Annotated[
+    str, Field(max_length=2048, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$")
+]
 
 
 class Money(BaseModel):
@@ -84,7 +96,7 @@ class ProductList(BaseModel):
 class LineItemInput(BaseModel):
     model_config = Closed
     product_id: Identifier
-    quantity: Annotated[StrictInt, Field(ge=1, le=1000)]
+    quantity: Annotated[JsonInt, Field(ge=1, le=1000)]
 
 
 class LineItemsCheckout(BaseModel):
@@ -158,7 +170,7 @@ class PaymentList(BaseModel):
 
 class RefundCreate(BaseModel):
     model_config = Closed
-    amount: Annotated[StrictInt, Field(ge=1, le=99_999_999)] | None = None
+    amount: Annotated[JsonInt, Field(ge=1, le=99_999_999)] | None = None
     reason: RefundReason | None = None
 
 

@@ -25,8 +25,8 @@ class Payment:
     Attributes:
         id (str):
         status (PaymentStatus): pending: session open; processing: async payment waiting for funds; succeeded; failed;
-            expired: session expired unpaid; canceled; partially_refunded; refunded. Allowed moves: see the service's state
-            machine table; late events never move a payment backwards.
+            expired: session expired unpaid; canceled; partially_refunded; refunded. Late or out-of-order events never move
+            a payment backwards.
         amount (Money): An amount in the currency's MINOR unit (cents, yen, fils) and its ISO 4217 code. Never a float.
         refunded_amount (Money): An amount in the currency's MINOR unit (cents, yen, fils) and its ISO 4217 code. Never
             a float.

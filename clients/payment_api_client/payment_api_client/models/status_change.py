@@ -18,8 +18,8 @@ class StatusChange:
     Attributes:
         from_status (None | PaymentStatus):
         to_status (PaymentStatus): pending: session open; processing: async payment waiting for funds; succeeded;
-            failed; expired: session expired unpaid; canceled; partially_refunded; refunded. Allowed moves: see the
-            service's state machine table; late events never move a payment backwards.
+            failed; expired: session expired unpaid; canceled; partially_refunded; refunded. Late or out-of-order events
+            never move a payment backwards.
         reason (str):
         event_id (None | str):
         at (datetime.datetime):

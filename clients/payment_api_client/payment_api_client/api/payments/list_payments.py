@@ -1,4 +1,3 @@
-import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -18,8 +17,8 @@ def _get_kwargs(
     cursor: None | str | Unset = UNSET,
     status: None | PaymentStatus | Unset = UNSET,
     user_id: None | str | Unset = UNSET,
-    created_gte: datetime.datetime | None | Unset = UNSET,
-    created_lt: datetime.datetime | None | Unset = UNSET,
+    created_gte: None | str | Unset = UNSET,
+    created_lt: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -52,8 +51,6 @@ def _get_kwargs(
     json_created_gte: None | str | Unset
     if isinstance(created_gte, Unset):
         json_created_gte = UNSET
-    elif isinstance(created_gte, datetime.datetime):
-        json_created_gte = created_gte.isoformat()
     else:
         json_created_gte = created_gte
     params["created_gte"] = json_created_gte
@@ -61,8 +58,6 @@ def _get_kwargs(
     json_created_lt: None | str | Unset
     if isinstance(created_lt, Unset):
         json_created_lt = UNSET
-    elif isinstance(created_lt, datetime.datetime):
-        json_created_lt = created_lt.isoformat()
     else:
         json_created_lt = created_lt
     params["created_lt"] = json_created_lt
@@ -113,8 +108,8 @@ def sync_detailed(
     cursor: None | str | Unset = UNSET,
     status: None | PaymentStatus | Unset = UNSET,
     user_id: None | str | Unset = UNSET,
-    created_gte: datetime.datetime | None | Unset = UNSET,
-    created_lt: datetime.datetime | None | Unset = UNSET,
+    created_gte: None | str | Unset = UNSET,
+    created_lt: None | str | Unset = UNSET,
 ) -> Response[PaymentList | Problem]:
     """List payments
 
@@ -125,8 +120,8 @@ def sync_detailed(
         cursor (None | str | Unset):
         status (None | PaymentStatus | Unset):
         user_id (None | str | Unset):
-        created_gte (datetime.datetime | None | Unset):
-        created_lt (datetime.datetime | None | Unset):
+        created_gte (None | str | Unset): RFC 3339
+        created_lt (None | str | Unset): RFC 3339
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -159,8 +154,8 @@ def sync(
     cursor: None | str | Unset = UNSET,
     status: None | PaymentStatus | Unset = UNSET,
     user_id: None | str | Unset = UNSET,
-    created_gte: datetime.datetime | None | Unset = UNSET,
-    created_lt: datetime.datetime | None | Unset = UNSET,
+    created_gte: None | str | Unset = UNSET,
+    created_lt: None | str | Unset = UNSET,
 ) -> PaymentList | Problem | None:
     """List payments
 
@@ -171,8 +166,8 @@ def sync(
         cursor (None | str | Unset):
         status (None | PaymentStatus | Unset):
         user_id (None | str | Unset):
-        created_gte (datetime.datetime | None | Unset):
-        created_lt (datetime.datetime | None | Unset):
+        created_gte (None | str | Unset): RFC 3339
+        created_lt (None | str | Unset): RFC 3339
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -200,8 +195,8 @@ async def asyncio_detailed(
     cursor: None | str | Unset = UNSET,
     status: None | PaymentStatus | Unset = UNSET,
     user_id: None | str | Unset = UNSET,
-    created_gte: datetime.datetime | None | Unset = UNSET,
-    created_lt: datetime.datetime | None | Unset = UNSET,
+    created_gte: None | str | Unset = UNSET,
+    created_lt: None | str | Unset = UNSET,
 ) -> Response[PaymentList | Problem]:
     """List payments
 
@@ -212,8 +207,8 @@ async def asyncio_detailed(
         cursor (None | str | Unset):
         status (None | PaymentStatus | Unset):
         user_id (None | str | Unset):
-        created_gte (datetime.datetime | None | Unset):
-        created_lt (datetime.datetime | None | Unset):
+        created_gte (None | str | Unset): RFC 3339
+        created_lt (None | str | Unset): RFC 3339
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -244,8 +239,8 @@ async def asyncio(
     cursor: None | str | Unset = UNSET,
     status: None | PaymentStatus | Unset = UNSET,
     user_id: None | str | Unset = UNSET,
-    created_gte: datetime.datetime | None | Unset = UNSET,
-    created_lt: datetime.datetime | None | Unset = UNSET,
+    created_gte: None | str | Unset = UNSET,
+    created_lt: None | str | Unset = UNSET,
 ) -> PaymentList | Problem | None:
     """List payments
 
@@ -256,8 +251,8 @@ async def asyncio(
         cursor (None | str | Unset):
         status (None | PaymentStatus | Unset):
         user_id (None | str | Unset):
-        created_gte (datetime.datetime | None | Unset):
-        created_lt (datetime.datetime | None | Unset):
+        created_gte (None | str | Unset): RFC 3339
+        created_lt (None | str | Unset): RFC 3339
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
