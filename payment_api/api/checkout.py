@@ -33,8 +33,9 @@ IdempotencyKey = Annotated[
     ),
 ]
 GATEWAY_ERRORS = (502, 503, 504)
-# A positive amount in major units: up to 6 integer digits and 3 decimals, zero excluded.
-PRICE_PATTERN = r"^(0*[1-9][0-9]{0,5}(\.[0-9]{1,3})?|0*\.(00[1-9]|0[1-9][0-9]?|[1-9][0-9]{0,2}))$"
+# A positive amount in major units: up to 6 integer digits and 2 decimals, zero excluded
+# (three-decimal amounts such as KWD 1.234 go through POST /checkout-sessions in minor units).
+PRICE_PATTERN = r"^(0*[1-9][0-9]{0,5}(\.[0-9]{1,2})?|0*\.(0[1-9]|[1-9][0-9]?))$"
 
 
 def _session(result: CheckoutResult) -> CheckoutSession:

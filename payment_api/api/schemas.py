@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StrictBool
 
 from payment_api.domain.money import CURRENCIES
 from payment_api.domain.states import PaymentStatus as DomainPaymentStatus
@@ -48,8 +48,7 @@ def _json_integer(value: object) -> object:
     return value
 
 
-JsonInt = Annotated[StrictInt, BeforeValidator(_json_integer)]
-Amount = Annotated[JsonInt, Field(ge=0, le=99_999_999)]
+Amount = Annotated[int, Field(ge=0, le=99_999_999), Strict(), BeforeValidator(_json_integer)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64)]
 Url = Annotated[
     str, Field(max_length=2048, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$")
@@ -96,7 +95,7 @@ class ProductList(BaseModel):
 class LineItemInput(BaseModel):
     model_config = Closed
     product_id: Identifier
-    quantity: Annotated[JsonInt, Field(ge=1, le=1000)]
+    quantity: Annotated[int, Field(ge=1, le=1000), Strict(), BeforeValidator(_json_integer)]
 
 
 class LineItemsCheckout(BaseModel):
@@ -170,7 +169,9 @@ class PaymentList(BaseModel):
 
 class RefundCreate(BaseModel):
     model_config = Closed
-    amount: Annotated[JsonInt, Field(ge=1, le=99_999_999)] | None = None
+    amount: (
+        Annotated[int, Field(ge=1, le=99_999_999), Strict(), BeforeValidator(_json_integer)] | None
+    ) = None
     reason: RefundReason | None = None
 
 
