@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 
@@ -36,29 +37,29 @@ class UserServiceDirectory:
         self.base_url = base_url
         self.timeout = timeout
 
-    def _client(self, bearer_token: str | None) -> object:
-        from user_management_client import AuthenticatedClient, Client
-
-        timeout = httpx.Timeout(self.timeout)
-        if bearer_token:
-            return AuthenticatedClient(base_url=self.base_url, token=bearer_token, timeout=timeout)
-        return Client(base_url=self.base_url, timeout=timeout)
-
     def lookup(self, user_id: str, *, bearer_token: str | None = None) -> LookupResult:
+        # Imported at call time: the service starts (and reports 503 here) even if the client
+        # package is missing, and mypy does not need the other team's package to check ours.
         try:
-            from user_management_client.api.users import get_user
-            from user_management_client.models import User
+            package = importlib.import_module("user_management_client")
+            get_user = importlib.import_module("user_management_client.api.users.get_user")
+            user_type = importlib.import_module("user_management_client.models").User
         except ImportError as exc:  # the generated client is not installed
             raise UserDirectoryUnavailableError(f"user service client missing: {exc}") from exc
-        client = self._client(bearer_token)
+        timeout = httpx.Timeout(self.timeout)
+        client: Any = (
+            package.AuthenticatedClient(base_url=self.base_url, token=bearer_token, timeout=timeout)
+            if bearer_token
+            else package.Client(base_url=self.base_url, timeout=timeout)
+        )
         try:
-            response = get_user.sync_detailed(user_id, client=client)  # type: ignore[arg-type]
+            response = get_user.sync_detailed(user_id, client=client)
         except (httpx.HTTPError, OSError) as exc:
             raise UserDirectoryUnavailableError(f"user service unreachable: {exc}") from exc
         status = int(response.status_code)
         if status in (404, 410, 422, 400):
             return "not_found"
-        if status != 200 or not isinstance(response.parsed, User):
+        if status != 200 or not isinstance(response.parsed, user_type):
             raise UserDirectoryUnavailableError(f"user service answered {status}")
         user = response.parsed
         return DirectoryUser(

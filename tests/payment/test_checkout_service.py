@@ -1,0 +1,211 @@
+"""Checkout domain logic in isolation: fake gateway and user directory, real SQLite database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from payment_api.container import build_container
+from payment_api.db.models import Base
+from payment_api.domain.checkout import CheckoutRequest, CheckoutService
+from payment_api.domain.errors import DependencyError, InvalidFieldError
+from payment_api.domain.money import Money
+from payment_api.domain.reconcile import event_for_session
+from payment_api.domain.states import PaymentEvent
+from payment_api.domain.webhooks import BadSignatureError, verify
+from payment_api.gateways.payment_gateway import (
+    GatewayError,
+    GatewayEvent,
+    RefundInfo,
+    SessionInfo,
+    SessionRequest,
+)
+from payment_api.gateways.user_directory import (
+    DirectoryUser,
+    LookupResult,
+    UserDirectoryUnavailableError,
+)
+from payment_api.settings import Settings
+from tests.payment.helpers import sign
+
+
+class FakeGateway:
+    def __init__(self, failure: GatewayError | None = None) -> None:
+        self.failure = failure
+        self.requests: list[SessionRequest] = []
+
+    def create_session(self, request: SessionRequest) -> SessionInfo:
+        self.requests.append(request)
+        if self.failure:
+            raise self.failure
+        return SessionInfo(
+            id=f"cs_{len(self.requests)}",
+            url="https://pay.example/cs",
+            status="open",
+            payment_status="unpaid",
+            payment_intent_id=None,
+            expires_at=request.expires_at,
+        )
+
+    def get_session(self, session_id: str) -> SessionInfo:
+        raise NotImplementedError
+
+    def create_refund(
+        self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
+    ) -> RefundInfo:
+        raise NotImplementedError
+
+    def get_event(self, event_id: str) -> GatewayEvent:
+        raise NotImplementedError
+
+    def ping(self) -> None:
+        pass
+
+
+class FakeUsers:
+    def __init__(self, result: LookupResult | Exception) -> None:
+        self.result = result
+        self.tokens: list[str | None] = []
+
+    def lookup(self, user_id: str, *, bearer_token: str | None = None) -> LookupResult:
+        self.tokens.append(bearer_token)
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+    def ping(self) -> None:
+        pass
+
+
+ACTIVE = DirectoryUser(id="7", email="ada@example.com", full_name="Ada", active=True)
+
+
+def service(
+    tmp_path: Path, users: FakeUsers, gateway: FakeGateway
+) -> tuple[CheckoutService, object]:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'unit.sqlite3'}")
+    container = build_container(settings, gateway=gateway, users=users)
+    Base.metadata.create_all(container.engine)
+    return container.checkout, container
+
+
+def payments_in(container: object) -> int:
+    with container.uow() as uow:  # type: ignore[attr-defined]
+        return len(
+            uow.payments.page(
+                limit=100, after=None, status=None, user_id=None, created_gte=None, created_lt=None
+            )
+        )
+
+
+REQUEST = CheckoutRequest(custom_amount=Money(500, "USD"), user_id="7")
+
+
+def test_active_user_prefills_email_and_the_callers_token_is_forwarded(tmp_path: Path) -> None:
+    users, gateway = FakeUsers(ACTIVE), FakeGateway()
+    checkout, _ = service(tmp_path, users, gateway)
+    checkout.start(REQUEST, bearer_token="tok123")
+    assert gateway.requests[0].customer_email == "ada@example.com"
+    assert users.tokens == ["tok123"]
+
+
+@pytest.mark.parametrize(
+    "result", ["not_found", DirectoryUser(id="7", email="x@y.z", full_name="X", active=False)]
+)
+def test_unknown_or_deactivated_user_is_invalid_and_nothing_is_stored(
+    tmp_path: Path, result: LookupResult
+) -> None:
+    gateway = FakeGateway()
+    checkout, container = service(tmp_path, FakeUsers(result), gateway)
+    with pytest.raises(InvalidFieldError) as info:
+        checkout.start(REQUEST)
+    assert info.value.field == "body.user_id"
+    assert payments_in(container) == 0
+    assert gateway.requests == []
+
+
+def test_user_service_down_is_503_and_nothing_is_stored(tmp_path: Path) -> None:
+    checkout, container = service(
+        tmp_path, FakeUsers(UserDirectoryUnavailableError("down")), FakeGateway()
+    )
+    with pytest.raises(DependencyError) as info:
+        checkout.start(REQUEST)
+    assert info.value.status == 503
+    assert payments_in(container) == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [("bad_gateway", 502), ("rejected", 502), ("unavailable", 503), ("timeout", 504)],
+)
+def test_gateway_failures_map_to_5xx_and_leave_the_payment_failed(
+    tmp_path: Path, kind: str, status: int
+) -> None:
+    gateway = FakeGateway(GatewayError(kind, "boom"))  # type: ignore[arg-type]
+    checkout, container = service(tmp_path, FakeUsers(ACTIVE), gateway)
+    with pytest.raises(DependencyError) as info:
+        checkout.start(REQUEST, idempotency_key="k")
+    assert info.value.status == status
+    with container.uow() as uow:  # type: ignore[attr-defined]
+        failed = uow.payments.page(
+            limit=10, after=None, status="failed", user_id=None, created_gte=None, created_lt=None
+        )
+        assert len(failed) == 1
+        assert uow.idempotency.get("checkout", "k") is None  # released for a retry
+    gateway.failure = None
+    assert checkout.start(REQUEST, idempotency_key="k").session_id == "cs_2"
+
+
+def test_the_same_idempotency_key_goes_to_the_gateway(tmp_path: Path) -> None:
+    gateway = FakeGateway()
+    checkout, _ = service(tmp_path, FakeUsers(ACTIVE), gateway)
+    first = checkout.start(REQUEST, idempotency_key="abc")
+    assert checkout.start(REQUEST, idempotency_key="abc") == first
+    assert [r.idempotency_key for r in gateway.requests] == ["abc"]
+
+
+def test_webhook_secrets_rotate_any_configured_secret_verifies() -> None:
+    payload = b'{"id": "evt_1", "type": "x", "data": {"object": {}}}'
+    header = sign(payload, secret="whsec_new")
+    verify(payload, header, ["whsec_old", "whsec_new"], 300)
+    with pytest.raises(BadSignatureError):
+        verify(payload, header, ["whsec_old"], 300)
+    with pytest.raises(BadSignatureError):
+        verify(payload, None, ["whsec_new"], 300)
+    with pytest.raises(BadSignatureError):
+        verify(payload, header, [], 300)
+
+
+@pytest.mark.parametrize(
+    ("status", "payment_status", "intent_status", "event"),
+    [
+        ("open", "unpaid", None, None),
+        ("expired", "unpaid", None, PaymentEvent.SESSION_EXPIRED),
+        ("complete", "paid", "succeeded", PaymentEvent.SESSION_COMPLETED_PAID),
+        ("complete", "unpaid", "processing", PaymentEvent.SESSION_COMPLETED_UNPAID),
+        ("complete", "unpaid", "requires_payment_method", PaymentEvent.ASYNC_PAYMENT_FAILED),
+    ],
+)
+def test_reconcile_reads_the_session_into_one_event(
+    status: str, payment_status: str, intent_status: str | None, event: PaymentEvent | None
+) -> None:
+    session = SessionInfo("cs", None, status, payment_status, "pi", None, intent_status)
+    assert event_for_session(session) == event
+
+
+def test_settings_refuse_bad_values_with_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from payment_api.settings import SettingsError, get_settings
+
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRETS", "not_a_whsec")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SettingsError, match="STRIPE_WEBHOOK_SECRETS"):
+            get_settings()
+    finally:
+        get_settings.cache_clear()
+
+
+def test_postgres_urls_are_normalised_to_psycopg() -> None:
+    settings = Settings(database_url="postgresql://u@h/db")
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
