@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     def _normalise_db(cls, value: str) -> str:
         return normalise_database_url(value)
 
+    @field_validator("stripe_api_key")
+    @classmethod
+    def _stripe_key(cls, value: str) -> str:
+        if not value.startswith(("sk_", "rk_")):
+            raise ValueError("must be a Stripe secret or restricted key (sk_... or rk_...)")
+        return value
+
     @field_validator("stripe_webhook_secrets", "allowed_redirect_origins", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:

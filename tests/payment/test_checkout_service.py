@@ -206,6 +206,13 @@ def test_settings_refuse_bad_values_with_a_clear_message(monkeypatch: pytest.Mon
         get_settings.cache_clear()
 
 
+def test_a_publishable_key_is_refused() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="sk_"):
+        Settings(stripe_api_key="pk_test_123")
+
+
 def test_postgres_urls_are_normalised_to_psycopg() -> None:
     settings = Settings(database_url="postgresql://u@h/db")
     assert settings.database_url == "postgresql+psycopg://u@h/db"
