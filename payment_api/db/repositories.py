@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from payment_api.db.models import (
@@ -58,24 +58,36 @@ class PaymentRepository:
         self.session.add(payment)
         self.session.flush()
 
+    def _locked(self, condition: ColumnElement[bool], for_update: bool) -> Payment | None:
+        """Read one payment; with `for_update`, hold its lock until the transaction ends.
+
+        PostgreSQL: SELECT ... FOR UPDATE. SQLite ignores FOR UPDATE, so a no-op UPDATE is
+        issued first: it opens the write transaction and takes the database write lock, and
+        the SELECT that follows reads the latest committed row (no lost update between two
+        workers that read the same status and both write).
+        """
+        query = select(Payment).where(condition)
+        if for_update:
+            if self.session.get_bind().dialect.name == "sqlite":
+                self.session.execute(
+                    update(Payment)
+                    .where(condition)
+                    .values(status=Payment.status)
+                    .execution_options(synchronize_session=False)
+                )
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(query).first()
+
     def get(self, payment_id: str, *, for_update: bool = False) -> Payment | None:
         if for_update:
-            return self.session.scalars(
-                select(Payment).where(Payment.id == payment_id).with_for_update()
-            ).first()
+            return self._locked(Payment.id == payment_id, True)
         return self.session.get(Payment, payment_id)
 
     def by_session_id(self, session_id: str, *, for_update: bool = False) -> Payment | None:
-        query = select(Payment).where(Payment.checkout_session_id == session_id)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
+        return self._locked(Payment.checkout_session_id == session_id, for_update)
 
     def by_payment_intent(self, intent_id: str, *, for_update: bool = False) -> Payment | None:
-        query = select(Payment).where(Payment.payment_intent_id == intent_id)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
+        return self._locked(Payment.payment_intent_id == intent_id, for_update)
 
     def record_change(
         self, payment: Payment, from_status: str | None, reason: str, event_id: str | None

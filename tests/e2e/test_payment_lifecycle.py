@@ -301,3 +301,54 @@ def test_payment_status_enum_covers_the_state_machine() -> None:
     from payment_api.domain.states import PaymentStatus as DomainStatus
 
     assert {s.value for s in PaymentStatus} == {s.value for s in DomainStatus}
+
+
+@pytest.mark.usefixtures("webhooks_restored")
+def test_concurrent_reconcile_runs_apply_each_change_once(
+    payment_stack: PaymentStack, payment_client: Client
+) -> None:
+    import os
+    import subprocess
+
+    from devstack.processes import python_argv
+
+    dead = "http://127.0.0.1:9/webhooks/stripe"
+    payment_stack.sandbox_call("PUT", "/_sandbox/webhooks/endpoints", json={"urls": [dead]})
+    sessions = [custom_checkout(payment_client, 1700 + i) for i in range(3)]
+    for session in sessions:
+        complete(payment_stack, session.session_id, "paid")
+    env = {**os.environ, **payment_stack.env, "RECONCILE_AFTER_SECONDS": "0"}
+    runs = [
+        subprocess.Popen(
+            python_argv("-m", "payment_api", "reconcile"),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
+    reports = [json.loads(run.communicate(timeout=60)[0]) for run in runs]
+    assert all(r["errors"] == [] for r in reports)
+    for session in sessions:
+        assert transitions(payment_client, session.payment_id) == ["pending", "succeeded"]
+
+
+def test_concurrent_refunds_never_exceed_the_paid_amount(
+    payment_stack: PaymentStack, payment_client: Client
+) -> None:
+    session = custom_checkout(payment_client, 1000)
+    complete(payment_stack, session.session_id, "paid")
+    wait_for_status(payment_client, session.payment_id, "succeeded")
+
+    def refund(_: int) -> httpx.Response:
+        return httpx.post(
+            f"{payment_stack.url}/payments/{session.payment_id}/refunds",
+            json={"amount": 600},
+            timeout=15,
+        )
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        statuses = sorted(r.status_code for r in pool.map(refund, range(4)))
+    assert statuses == [201, 422, 422, 422]
+    time.sleep(0.3)
+    assert fetch(payment_client, session.payment_id).refunded_amount.amount == 600
