@@ -85,7 +85,9 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Redirect to a hosted checkout for an amount
 
-     Create a checkout for one amount and redirect the browser to the hosted page.
+     For curl and browsers: `price` in MAJOR units (e.g. `50` or `12.34`), converted exactly to minor
+    units for `currency` (more decimals than the currency has: 422), then `303 See Other` to the hosted
+    page.
 
     Args:
         price (str): Amount in MAJOR units (e.g. 50 or 12.34).
@@ -120,7 +122,9 @@ def sync(
 ) -> Any | Problem | None:
     """Redirect to a hosted checkout for an amount
 
-     Create a checkout for one amount and redirect the browser to the hosted page.
+     For curl and browsers: `price` in MAJOR units (e.g. `50` or `12.34`), converted exactly to minor
+    units for `currency` (more decimals than the currency has: 422), then `303 See Other` to the hosted
+    page.
 
     Args:
         price (str): Amount in MAJOR units (e.g. 50 or 12.34).
@@ -150,7 +154,9 @@ async def asyncio_detailed(
 ) -> Response[Any | Problem]:
     """Redirect to a hosted checkout for an amount
 
-     Create a checkout for one amount and redirect the browser to the hosted page.
+     For curl and browsers: `price` in MAJOR units (e.g. `50` or `12.34`), converted exactly to minor
+    units for `currency` (more decimals than the currency has: 422), then `303 See Other` to the hosted
+    page.
 
     Args:
         price (str): Amount in MAJOR units (e.g. 50 or 12.34).
@@ -183,7 +189,9 @@ async def asyncio(
 ) -> Any | Problem | None:
     """Redirect to a hosted checkout for an amount
 
-     Create a checkout for one amount and redirect the browser to the hosted page.
+     For curl and browsers: `price` in MAJOR units (e.g. `50` or `12.34`), converted exactly to minor
+    units for `currency` (more decimals than the currency has: 422), then `303 See Other` to the hosted
+    page.
 
     Args:
         price (str): Amount in MAJOR units (e.g. 50 or 12.34).

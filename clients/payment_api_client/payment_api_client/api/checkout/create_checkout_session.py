@@ -110,7 +110,17 @@ def sync_detailed(
 ) -> Response[CheckoutSession | Problem]:
     """Create a checkout session
 
-     Create a payment (`pending`) and its hosted Stripe Checkout session.
+     Creates a local payment in state `pending` and a Stripe Checkout Session (mode `payment`,
+    `client_reference_id` and `metadata.payment_id` = the payment id) and returns the hosted page `url`.
+
+    Body: either `line_items` (catalogue products; one currency) or one `custom_amount`. `user_id` is
+    checked with the user service (unknown or deactivated: 422; user service down: 503) and pre-fills
+    the customer email. `success_url`/`cancel_url` must be on an allowed origin (422 otherwise).
+
+    `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
+    with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
+    least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
+    payment `failed`.
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -145,7 +155,17 @@ def sync(
 ) -> CheckoutSession | Problem | None:
     """Create a checkout session
 
-     Create a payment (`pending`) and its hosted Stripe Checkout session.
+     Creates a local payment in state `pending` and a Stripe Checkout Session (mode `payment`,
+    `client_reference_id` and `metadata.payment_id` = the payment id) and returns the hosted page `url`.
+
+    Body: either `line_items` (catalogue products; one currency) or one `custom_amount`. `user_id` is
+    checked with the user service (unknown or deactivated: 422; user service down: 503) and pre-fills
+    the customer email. `success_url`/`cancel_url` must be on an allowed origin (422 otherwise).
+
+    `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
+    with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
+    least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
+    payment `failed`.
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -175,7 +195,17 @@ async def asyncio_detailed(
 ) -> Response[CheckoutSession | Problem]:
     """Create a checkout session
 
-     Create a payment (`pending`) and its hosted Stripe Checkout session.
+     Creates a local payment in state `pending` and a Stripe Checkout Session (mode `payment`,
+    `client_reference_id` and `metadata.payment_id` = the payment id) and returns the hosted page `url`.
+
+    Body: either `line_items` (catalogue products; one currency) or one `custom_amount`. `user_id` is
+    checked with the user service (unknown or deactivated: 422; user service down: 503) and pre-fills
+    the customer email. `success_url`/`cancel_url` must be on an allowed origin (422 otherwise).
+
+    `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
+    with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
+    least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
+    payment `failed`.
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -208,7 +238,17 @@ async def asyncio(
 ) -> CheckoutSession | Problem | None:
     """Create a checkout session
 
-     Create a payment (`pending`) and its hosted Stripe Checkout session.
+     Creates a local payment in state `pending` and a Stripe Checkout Session (mode `payment`,
+    `client_reference_id` and `metadata.payment_id` = the payment id) and returns the hosted page `url`.
+
+    Body: either `line_items` (catalogue products; one currency) or one `custom_amount`. `user_id` is
+    checked with the user service (unknown or deactivated: 422; user service down: 503) and pre-fills
+    the customer email. `success_url`/`cancel_url` must be on an allowed origin (422 otherwise).
+
+    `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
+    with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
+    least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
+    payment `failed`.
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,

@@ -52,7 +52,7 @@ def sync_detailed(
 ) -> Response[Problem | Readiness]:
     """Readiness
 
-     Readiness: the database answers and the payment gateway is reachable.
+     200 when the database answers and the payment gateway is reachable; 503 problem otherwise.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -77,7 +77,7 @@ def sync(
 ) -> Problem | Readiness | None:
     """Readiness
 
-     Readiness: the database answers and the payment gateway is reachable.
+     200 when the database answers and the payment gateway is reachable; 503 problem otherwise.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -98,7 +98,7 @@ async def asyncio_detailed(
 ) -> Response[Problem | Readiness]:
     """Readiness
 
-     Readiness: the database answers and the payment gateway is reachable.
+     200 when the database answers and the payment gateway is reachable; 503 problem otherwise.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -121,7 +121,7 @@ async def asyncio(
 ) -> Problem | Readiness | None:
     """Readiness
 
-     Readiness: the database answers and the payment gateway is reachable.
+     200 when the database answers and the payment gateway is reachable; 503 problem otherwise.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

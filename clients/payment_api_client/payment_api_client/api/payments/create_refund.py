@@ -107,7 +107,10 @@ def sync_detailed(
 ) -> Response[Problem | Refund]:
     """Refund a payment
 
-     Refund all that remains (no amount) or part of a succeeded payment.
+     Refunds `amount` (minor units) or, without it, everything not yet refunded. The total never exceeds
+    what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
+    becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
+    once per refund. `Idempotency-Key` works as for checkout sessions.
 
     Args:
         payment_id (str):
@@ -145,7 +148,10 @@ def sync(
 ) -> Problem | Refund | None:
     """Refund a payment
 
-     Refund all that remains (no amount) or part of a succeeded payment.
+     Refunds `amount` (minor units) or, without it, everything not yet refunded. The total never exceeds
+    what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
+    becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
+    once per refund. `Idempotency-Key` works as for checkout sessions.
 
     Args:
         payment_id (str):
@@ -178,7 +184,10 @@ async def asyncio_detailed(
 ) -> Response[Problem | Refund]:
     """Refund a payment
 
-     Refund all that remains (no amount) or part of a succeeded payment.
+     Refunds `amount` (minor units) or, without it, everything not yet refunded. The total never exceeds
+    what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
+    becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
+    once per refund. `Idempotency-Key` works as for checkout sessions.
 
     Args:
         payment_id (str):
@@ -214,7 +223,10 @@ async def asyncio(
 ) -> Problem | Refund | None:
     """Refund a payment
 
-     Refund all that remains (no amount) or part of a succeeded payment.
+     Refunds `amount` (minor units) or, without it, everything not yet refunded. The total never exceeds
+    what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
+    becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
+    once per refund. `Idempotency-Key` works as for checkout sessions.
 
     Args:
         payment_id (str):

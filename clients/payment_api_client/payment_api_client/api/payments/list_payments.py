@@ -113,7 +113,8 @@ def sync_detailed(
 ) -> Response[PaymentList | Problem]:
     """List payments
 
-     List payments, newest first; filter by status, user and creation time.
+     Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
+    with offset). Pass `next_cursor` as `cursor` for the next page.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -159,7 +160,8 @@ def sync(
 ) -> PaymentList | Problem | None:
     """List payments
 
-     List payments, newest first; filter by status, user and creation time.
+     Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
+    with offset). Pass `next_cursor` as `cursor` for the next page.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -200,7 +202,8 @@ async def asyncio_detailed(
 ) -> Response[PaymentList | Problem]:
     """List payments
 
-     List payments, newest first; filter by status, user and creation time.
+     Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
+    with offset). Pass `next_cursor` as `cursor` for the next page.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -244,7 +247,8 @@ async def asyncio(
 ) -> PaymentList | Problem | None:
     """List payments
 
-     List payments, newest first; filter by status, user and creation time.
+     Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
+    with offset). Pass `next_cursor` as `cursor` for the next page.
 
     Args:
         limit (int | Unset):  Default: 20.

@@ -74,7 +74,12 @@ def sync_detailed(
 ) -> Response[Problem | WebhookAck]:
     """Receive a Stripe webhook event
 
-     Verify, store once (unique event id), then process; 2xx only once safely stored.
+     Stripe (or the sandbox) posts signed events here. The raw body is verified against `Stripe-
+    Signature` with every configured `whsec_` secret (rotation) and the tolerance; a missing, forged or
+    stale signature is 400 and nothing is stored. A verified event is stored once (unique on its id) and
+    then processed in one transaction with the payment's state change; duplicates answer 200 with
+    `duplicate: true` and change nothing; unknown types are stored and acknowledged; a processing
+    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored).
 
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.
@@ -109,7 +114,12 @@ def sync(
 ) -> Problem | WebhookAck | None:
     """Receive a Stripe webhook event
 
-     Verify, store once (unique event id), then process; 2xx only once safely stored.
+     Stripe (or the sandbox) posts signed events here. The raw body is verified against `Stripe-
+    Signature` with every configured `whsec_` secret (rotation) and the tolerance; a missing, forged or
+    stale signature is 400 and nothing is stored. A verified event is stored once (unique on its id) and
+    then processed in one transaction with the payment's state change; duplicates answer 200 with
+    `duplicate: true` and change nothing; unknown types are stored and acknowledged; a processing
+    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored).
 
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.
@@ -139,7 +149,12 @@ async def asyncio_detailed(
 ) -> Response[Problem | WebhookAck]:
     """Receive a Stripe webhook event
 
-     Verify, store once (unique event id), then process; 2xx only once safely stored.
+     Stripe (or the sandbox) posts signed events here. The raw body is verified against `Stripe-
+    Signature` with every configured `whsec_` secret (rotation) and the tolerance; a missing, forged or
+    stale signature is 400 and nothing is stored. A verified event is stored once (unique on its id) and
+    then processed in one transaction with the payment's state change; duplicates answer 200 with
+    `duplicate: true` and change nothing; unknown types are stored and acknowledged; a processing
+    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored).
 
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.
@@ -172,7 +187,12 @@ async def asyncio(
 ) -> Problem | WebhookAck | None:
     """Receive a Stripe webhook event
 
-     Verify, store once (unique event id), then process; 2xx only once safely stored.
+     Stripe (or the sandbox) posts signed events here. The raw body is verified against `Stripe-
+    Signature` with every configured `whsec_` secret (rotation) and the tolerance; a missing, forged or
+    stale signature is 400 and nothing is stored. A verified event is stored once (unique on its id) and
+    then processed in one transaction with the payment's state change; duplicates answer 200 with
+    `duplicate: true` and change nothing; unknown types are stored and acknowledged; a processing
+    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored).
 
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.

@@ -67,7 +67,8 @@ def sync_detailed(
 ) -> Response[Problem | WebhookEventRecord]:
     """Replay a stored webhook event
 
-     Re-process a stored event through the same idempotent path (admin operation).
+     Re-processes a stored event through the same idempotent path (state machine: nothing moves twice).
+    Admin operation; authentication arrives with the auth issue.
 
     Args:
         event_id (str):
@@ -98,7 +99,8 @@ def sync(
 ) -> Problem | WebhookEventRecord | None:
     """Replay a stored webhook event
 
-     Re-process a stored event through the same idempotent path (admin operation).
+     Re-processes a stored event through the same idempotent path (state machine: nothing moves twice).
+    Admin operation; authentication arrives with the auth issue.
 
     Args:
         event_id (str):
@@ -124,7 +126,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | WebhookEventRecord]:
     """Replay a stored webhook event
 
-     Re-process a stored event through the same idempotent path (admin operation).
+     Re-processes a stored event through the same idempotent path (state machine: nothing moves twice).
+    Admin operation; authentication arrives with the auth issue.
 
     Args:
         event_id (str):
@@ -153,7 +156,8 @@ async def asyncio(
 ) -> Problem | WebhookEventRecord | None:
     """Replay a stored webhook event
 
-     Re-process a stored event through the same idempotent path (admin operation).
+     Re-processes a stored event through the same idempotent path (state machine: nothing moves twice).
+    Admin operation; authentication arrives with the auth issue.
 
     Args:
         event_id (str):
