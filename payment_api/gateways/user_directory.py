@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -30,6 +31,18 @@ class UserDirectory(Protocol):
     def ping(self) -> None: ...
 
 
+def _operation_module(operation_id: str) -> Any:
+    """The generated module of an operation, whatever tag folder the generator put it in."""
+    name = "".join("_" + c.lower() if c.isupper() else c for c in operation_id)
+    api = importlib.import_module("user_management_client.api")
+    for tag in pkgutil.iter_modules(api.__path__):
+        try:
+            return importlib.import_module(f"user_management_client.api.{tag.name}.{name}")
+        except ModuleNotFoundError:
+            continue
+    raise ImportError(f"no generated module for operation {operation_id}")
+
+
 class UserServiceDirectory:
     """`getUser` through `user_management_client`; forwards the caller's bearer token if given."""
 
@@ -42,7 +55,7 @@ class UserServiceDirectory:
         # package is missing, and mypy does not need the other team's package to check ours.
         try:
             package = importlib.import_module("user_management_client")
-            get_user = importlib.import_module("user_management_client.api.users.get_user")
+            get_user = _operation_module("getUser")
             user_type = importlib.import_module("user_management_client.models").User
         except ImportError as exc:  # the generated client is not installed
             raise UserDirectoryUnavailableError(f"user service client missing: {exc}") from exc
