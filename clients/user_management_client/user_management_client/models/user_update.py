@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="UserUpdate")
+
+
+@_attrs_define
+class UserUpdate:
+    """The fields to change; absent fields keep their value.
+
+    Attributes:
+        email (str | Unset): Normalised (trimmed, lower-cased) on input.
+        full_name (str | Unset): Display name; no control characters.
+        password (str | Unset): Write-only; stored as an Argon2id hash, never returned.
+    """
+
+    email: str | Unset = UNSET
+    full_name: str | Unset = UNSET
+    password: str | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        email = self.email
+
+        full_name = self.full_name
+
+        password = self.password
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update({})
+        if email is not UNSET:
+            field_dict["email"] = email
+        if full_name is not UNSET:
+            field_dict["full_name"] = full_name
+        if password is not UNSET:
+            field_dict["password"] = password
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        email = d.pop("email", UNSET)
+
+        full_name = d.pop("full_name", UNSET)
+
+        password = d.pop("password", UNSET)
+
+        user_update = cls(
+            email=email,
+            full_name=full_name,
+            password=password,
+        )
+
+        return user_update
