@@ -64,7 +64,7 @@ def sync_detailed(
 
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
-    updateUser answer 410.
+    updateUser answer 404.
 
     Args:
         user_id (UUID):
@@ -97,7 +97,7 @@ def sync(
 
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
-    updateUser answer 410.
+    updateUser answer 404.
 
     Args:
         user_id (UUID):
@@ -125,7 +125,7 @@ async def asyncio_detailed(
 
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
-    updateUser answer 410.
+    updateUser answer 404.
 
     Args:
         user_id (UUID):
@@ -156,7 +156,7 @@ async def asyncio(
 
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
-    updateUser answer 410.
+    updateUser answer 404.
 
     Args:
         user_id (UUID):

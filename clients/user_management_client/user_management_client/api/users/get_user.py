@@ -37,11 +37,6 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
-    if response.status_code == 410:
-        response_410 = Problem.from_dict(response.json())
-
-        return response_410
-
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -69,8 +64,8 @@ def sync_detailed(
 ) -> Response[Problem | User]:
     """Get a user
 
-     An unknown id, or one that is not a UUID, is 404. A deactivated user is 410 (its record is kept for
-    audit and still listed with `status=deactivated`).
+     An unknown id, an id that is not a UUID and a deactivated user are all 404 (the record of a
+    deactivated user is kept for audit and still listed with `status=deactivated`).
 
     Args:
         user_id (UUID):
@@ -101,8 +96,8 @@ def sync(
 ) -> Problem | User | None:
     """Get a user
 
-     An unknown id, or one that is not a UUID, is 404. A deactivated user is 410 (its record is kept for
-    audit and still listed with `status=deactivated`).
+     An unknown id, an id that is not a UUID and a deactivated user are all 404 (the record of a
+    deactivated user is kept for audit and still listed with `status=deactivated`).
 
     Args:
         user_id (UUID):
@@ -128,8 +123,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | User]:
     """Get a user
 
-     An unknown id, or one that is not a UUID, is 404. A deactivated user is 410 (its record is kept for
-    audit and still listed with `status=deactivated`).
+     An unknown id, an id that is not a UUID and a deactivated user are all 404 (the record of a
+    deactivated user is kept for audit and still listed with `status=deactivated`).
 
     Args:
         user_id (UUID):
@@ -158,8 +153,8 @@ async def asyncio(
 ) -> Problem | User | None:
     """Get a user
 
-     An unknown id, or one that is not a UUID, is 404. A deactivated user is 410 (its record is kept for
-    audit and still listed with `status=deactivated`).
+     An unknown id, an id that is not a UUID and a deactivated user are all 404 (the record of a
+    deactivated user is kept for audit and still listed with `status=deactivated`).
 
     Args:
         user_id (UUID):

@@ -56,11 +56,6 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_409
 
-    if response.status_code == 410:
-        response_410 = Problem.from_dict(response.json())
-
-        return response_410
-
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -106,7 +101,7 @@ def sync_detailed(
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
     new email must not belong to another active user (409); a new password replaces the stored hash. A
-    deactivated user cannot be updated (410).
+    deactivated user cannot be updated (404).
 
     Args:
         user_id (UUID):
@@ -142,7 +137,7 @@ def sync(
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
     new email must not belong to another active user (409); a new password replaces the stored hash. A
-    deactivated user cannot be updated (410).
+    deactivated user cannot be updated (404).
 
     Args:
         user_id (UUID):
@@ -173,7 +168,7 @@ async def asyncio_detailed(
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
     new email must not belong to another active user (409); a new password replaces the stored hash. A
-    deactivated user cannot be updated (410).
+    deactivated user cannot be updated (404).
 
     Args:
         user_id (UUID):
@@ -207,7 +202,7 @@ async def asyncio(
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
     new email must not belong to another active user (409); a new password replaces the stored hash. A
-    deactivated user cannot be updated (410).
+    deactivated user cannot be updated (404).
 
     Args:
         user_id (UUID):

@@ -1,0 +1,54 @@
+"""Per-request plumbing: one DB session (committed by the route), request ids, media types."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import UnsupportedMediaType
+
+from user_management_service.db.repository import SqlUserRepository
+from user_management_service.domain.passwords import PasswordHashing
+from user_management_service.domain.users import UserService
+
+SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def session() -> Session:
+    if "db_session" not in g:
+        factory: sessionmaker[Session] = current_app.extensions["ums_session_factory"]
+        g.db_session = factory()
+    db: Session = g.db_session
+    return db
+
+
+def user_service() -> UserService:
+    passwords: PasswordHashing = current_app.extensions["ums_passwords"]
+    return UserService(SqlUserRepository(session()), passwords)
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.before_request
+    def _json_only() -> None:
+        has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
+        if request.method in BODY_METHODS and has_body and not request.is_json:
+            raise UnsupportedMediaType("Send the body as application/json.")
+
+    @app.after_request
+    def _echo_request_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
+        return response
+
+    @app.teardown_request
+    def _close_session(_exc: BaseException | None) -> None:
+        db: Session | None = g.pop("db_session", None)
+        if db is not None:
+            db.close()

@@ -1,0 +1,123 @@
+"""Every error answer as RFC 9457 application/problem+json, whatever raised it."""
+
+from __future__ import annotations
+
+import http
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from flask import Flask, Response, g, json, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from user_management_service.domain.errors import (
+    EmailTakenError,
+    InvalidCursorError,
+    UserDeactivatedError,
+    UserNotFoundError,
+)
+
+PROBLEM_JSON = "application/problem+json"
+LOCATIONS = {"json": "body", "query": "query", "querystring": "query", "view_args": "path"}
+log = logging.getLogger(__name__)
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": http.HTTPStatus(status).phrase,
+        "status": status,
+        "instance": request.path,
+        "request_id": g.get("request_id", ""),
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten(prefix: str, messages: Any) -> Iterator[dict[str, str]]:
+    """webargs/marshmallow nested messages -> [{field: "body.email", message: ...}]."""
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = prefix if key == "_schema" else f"{prefix}.{key}"
+            yield from _flatten(name, value)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        for message in messages:
+            yield {"field": prefix, "message": message}
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            yield from _flatten(f"{prefix}.{index}", value)
+    else:
+        yield {"field": prefix, "message": str(messages)}
+
+
+def validation_errors(data: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    messages = (data or {}).get("messages") or {}
+    errors: list[dict[str, str]] = []
+    for location, fields in messages.items():
+        errors.extend(_flatten(LOCATIONS.get(location, location), fields))
+    return errors
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    if status == 422:
+        errors = validation_errors(getattr(exc, "data", None))
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or exc.description
+        return problem(422, detail, errors=errors)
+    headers: dict[str, str] = {}
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        headers["Allow"] = ", ".join(sorted(set(exc.valid_methods)))
+    detail = exc.description
+    if status == 400:  # the only 400 here: webargs could not decode the JSON body
+        detail = "The request body is not valid JSON."
+    return problem(status, detail, headers=headers)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+
+    @app.errorhandler(UserNotFoundError)
+    def _not_found(exc: UserNotFoundError) -> Response:
+        return problem(404, str(exc))
+
+    @app.errorhandler(UserDeactivatedError)
+    def _gone(exc: UserDeactivatedError) -> Response:
+        return problem(404, str(exc))
+
+    @app.errorhandler(EmailTakenError)
+    def _conflict(exc: EmailTakenError) -> Response:
+        return problem(409, str(exc), errors=[{"field": "body.email", "message": str(exc)}])
+
+    @app.errorhandler(InvalidCursorError)
+    def _cursor(exc: InvalidCursorError) -> Response:
+        return problem(422, str(exc), errors=[{"field": "query.cursor", "message": str(exc)}])
+
+    @app.errorhandler(OperationalError)
+    def _db_down(exc: OperationalError) -> Response:
+        log.error("database unavailable: %s", exc)
+        return problem(503, "The database is unavailable; try again later.")
+
+    @app.errorhandler(DBAPIError)
+    def _db_error(exc: DBAPIError) -> Response:
+        if exc.connection_invalidated:
+            return problem(503, "The database connection was lost; try again later.")
+        log.exception("database error")
+        return problem(500, "Unexpected database error.")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem(500, "Unexpected error; it was logged.")

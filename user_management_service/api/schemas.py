@@ -1,0 +1,118 @@
+"""Marshmallow schemas of the users API; they mirror specs/user_management.yaml."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from user_management_service.domain.users import Role, Status
+
+NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]+$"
+NO_NUL = r"^[^\x00]*$"
+CURSOR = r"^[0-9]{1,18}$"
+
+
+def encodable(value: str) -> None:
+    """Lone surrogates (valid JSON escapes) cannot be stored or hashed: reject them as input."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("Not a valid Unicode string.") from None
+
+
+def email_field(**kwargs: Any) -> fields.Email:
+    return fields.Email(
+        validate=[validate.Length(max=254), encodable],
+        metadata={"description": "Normalised (trimmed, lower-cased) on input."},
+        **kwargs,
+    )
+
+
+def full_name_field(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=[validate.Length(min=1, max=200), validate.Regexp(NO_CONTROL_CHARS), encodable],
+        **kwargs,
+    )
+
+
+def password_field(**kwargs: Any) -> fields.String:
+    return fields.String(
+        load_only=True,
+        validate=[validate.Length(min=8, max=128), encodable],
+        metadata={"description": "Write-only; stored as an Argon2id hash, never returned."},
+        **kwargs,
+    )
+
+
+class Problem(Schema):
+    """RFC 9457 problem details (only documented here; the answers are built by problems.py)."""
+
+    class Meta:
+        # apispec writes a Meta description instead of additionalProperties: the shared
+        # schema (specs/common/problem.yaml) is open, as RFC 9457 allows extension members.
+        description = (
+            "An RFC 9457 problem details object, served as application/problem+json for every"
+            " 4xx and 5xx answer."
+        )
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True, validate=validate.Range(min=100, max=599))
+    detail = fields.String()
+    instance = fields.String()
+    request_id = fields.String()
+    errors = fields.List(fields.Nested("FieldError"))
+
+
+class FieldError(Schema):
+    class Meta:
+        unknown = EXCLUDE  # documented open, like the shared schema
+
+    field = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class UserCreate(Schema):
+    class Meta:
+        unknown = RAISE
+
+    email = email_field(required=True)
+    full_name = full_name_field(required=True)
+    password = password_field(required=True)
+
+
+class UserUpdate(Schema):
+    class Meta:
+        unknown = RAISE
+
+    email = email_field()
+    full_name = full_name_field()
+    password = password_field()
+
+
+class User(Schema):
+    id = fields.UUID(required=True, dump_only=True)
+    email = fields.String(required=True, dump_only=True, metadata={"format": "email"})
+    full_name = fields.String(required=True, dump_only=True)
+    role = fields.Enum(Role, by_value=fields.String, required=True, dump_only=True)
+    status = fields.Enum(Status, by_value=fields.String, required=True, dump_only=True)
+    created_at = fields.AwareDateTime(required=True, dump_only=True)
+    updated_at = fields.AwareDateTime(required=True, dump_only=True)
+    deactivated_at = fields.AwareDateTime(required=True, dump_only=True, allow_none=True)
+
+
+class UserPage(Schema):
+    items = fields.List(fields.Nested(User), required=True, dump_only=True)
+    next_cursor = fields.String(required=True, dump_only=True, allow_none=True)
+
+
+class ListUsersQuery(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(validate=validate.Regexp(CURSOR))
+    email = fields.String(validate=[validate.Length(min=1, max=254), validate.Regexp(NO_NUL)])
+    status = fields.Enum(Status, by_value=fields.String)
+
+
+class Health(Schema):
+    status = fields.String(required=True, dump_only=True)

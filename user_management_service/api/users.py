@@ -1,0 +1,112 @@
+"""The users resource; each route function is named after its operationId."""
+
+# flask-smorest ships no type hints: its decorators keep our typed signatures but mypy cannot know.
+# mypy: disable-error-code="untyped-decorator"
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import url_for
+from flask_smorest import Blueprint
+
+from user_management_service.api import schemas
+from user_management_service.api.context import session, user_service
+from user_management_service.domain.users import Page, User
+
+blp = Blueprint("users", __name__, description="Create, list, read, update and deactivate users.")
+
+LOCATION = {"Location": {"description": "Path of the new user.", "schema": {"type": "string"}}}
+
+
+@blp.route("/users", methods=["POST"])
+@blp.doc(operationId="createUser")
+@blp.arguments(schemas.UserCreate)
+@blp.response(201, schemas.User, description="The user was created.", headers=LOCATION)
+@blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(409, response="CONFLICT")
+@blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+@blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def createUser(body: dict[str, Any]) -> tuple[User, int, dict[str, str]]:  # noqa: N802 (named after the operationId)
+    """Create a user
+
+    The email is normalised (trimmed, lower-cased) and must not belong to another active
+    user (409). The password is stored as an Argon2id hash and never returned.
+    """
+    user = user_service().create(body["email"], body["full_name"], body["password"])
+    session().commit()
+    return user, 201, {"Location": url_for("users.getUser", user_id=user.id)}
+
+
+@blp.route("/users", methods=["GET"])
+@blp.doc(operationId="listUsers")
+@blp.arguments(schemas.ListUsersQuery, location="query", as_kwargs=True)
+@blp.response(200, schemas.UserPage, description="One page of users.")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def listUsers(  # noqa: N802 (named after the operationId)
+    limit: int, cursor: str | None = None, email: str | None = None, status: Any = None
+) -> Page:
+    """List users
+
+    Users in creation order, `limit` per page (1..100, default 20). Pass the `next_cursor`
+    of a page as `cursor` to get the next one; it is null on the last page. `email` matches
+    the normalised email exactly; `status` filters active or deactivated users.
+    """
+    return user_service().list(limit, cursor, email, status)
+
+
+@blp.route("/users/<uuid:user_id>", methods=["GET"])
+@blp.doc(operationId="getUser")
+@blp.response(200, schemas.User, description="The user.")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def getUser(user_id: uuid.UUID) -> User:  # noqa: N802 (named after the operationId)
+    """Get a user
+
+    An unknown id, an id that is not a UUID and a deactivated user are all 404 (the record
+    of a deactivated user is kept for audit and still listed with `status=deactivated`).
+    """
+    return user_service().get(user_id)
+
+
+@blp.route("/users/<uuid:user_id>", methods=["PATCH"])
+@blp.doc(operationId="updateUser")
+@blp.arguments(schemas.UserUpdate)
+@blp.response(200, schemas.User, description="The updated user.")
+@blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+@blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+@blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def updateUser(body: dict[str, Any], user_id: uuid.UUID) -> User:  # noqa: N802 (named after the operationId)
+    """Update a user
+
+    Partial update: only the fields sent change. A new email must not belong to another
+    active user (409); a new password replaces the stored hash.
+    """
+    user = user_service().update(
+        user_id,
+        email=body.get("email"),
+        full_name=body.get("full_name"),
+        password=body.get("password"),
+    )
+    session().commit()
+    return user
+
+
+@blp.route("/users/<uuid:user_id>", methods=["DELETE"])
+@blp.doc(operationId="deleteUser")
+@blp.response(204, description="The user is deactivated (also when it already was).")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def deleteUser(user_id: uuid.UUID) -> None:  # noqa: N802 (named after the operationId)
+    """Deactivate a user
+
+    Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is
+    kept for audit and the email is free for a new user. Repeating it is harmless (204).
+    """
+    user_service().deactivate(user_id)
+    session().commit()

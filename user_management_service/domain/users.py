@@ -1,0 +1,169 @@
+"""User rules: email normalisation, soft delete, keyset pages. No web framework here."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from user_management_service.domain.errors import (
+    EmailTakenError,
+    InvalidCursorError,
+    UserDeactivatedError,
+    UserNotFoundError,
+)
+from user_management_service.domain.passwords import PasswordHashing
+
+MAX_CURSOR = 10**18  # cursors are positive integers below this (fits a BIGINT)
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding blanks."""
+    return email.strip().lower()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class User:
+    id: uuid.UUID
+    email: str
+    full_name: str
+    password_hash: str
+    role: Role = Role.CUSTOMER
+    status: Status = Status.ACTIVE
+    created_at: datetime = field(default_factory=utc_now)
+    updated_at: datetime = field(default_factory=utc_now)
+    deactivated_at: datetime | None = None
+    seq: int | None = None  # creation order; the keyset of the listing
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[User]
+    next_cursor: str | None
+
+
+def encode_cursor(seq: int) -> str:
+    return str(seq)
+
+
+def decode_cursor(cursor: str) -> int:
+    """A cursor is opaque to callers; here it is the creation sequence of the last item."""
+    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 18:
+        raise InvalidCursorError("cursor is not one this service issued")
+    return int(cursor)
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None: ...
+
+    def get(self, user_id: uuid.UUID) -> User | None: ...
+
+    def active_with_email(self, email: str) -> User | None: ...
+
+    def list_after(
+        self, after_seq: int | None, limit: int, email: str | None, status: Status | None
+    ) -> list[User]: ...
+
+    def save(self, user: User) -> None: ...
+
+
+class UserService:
+    """Use cases of the users resource; the caller commits (one transaction per request)."""
+
+    def __init__(self, repository: UserRepository, passwords: PasswordHashing) -> None:
+        self.repository = repository
+        self.passwords = passwords
+
+    def create(self, email: str, full_name: str, password: str) -> User:
+        email = normalise_email(email)
+        if self.repository.active_with_email(email) is not None:
+            raise EmailTakenError(email)
+        now = utc_now()
+        user = User(
+            id=uuid.uuid4(),
+            email=email,
+            full_name=full_name,
+            password_hash=self.passwords.hash(password),
+            created_at=now,
+            updated_at=now,
+        )
+        self.repository.add(user)
+        return user
+
+    def _find(self, user_id: uuid.UUID) -> User:
+        user = self.repository.get(user_id)
+        if user is None:
+            raise UserNotFoundError(user_id)
+        return user
+
+    def get(self, user_id: uuid.UUID) -> User:
+        """An active user; a deactivated one is gone for the API (its row stays for audit)."""
+        user = self._find(user_id)
+        if user.status is Status.DEACTIVATED:
+            raise UserDeactivatedError(user_id)
+        return user
+
+    def list(
+        self,
+        limit: int,
+        cursor: str | None = None,
+        email: str | None = None,
+        status: Status | None = None,
+    ) -> Page:
+        after = decode_cursor(cursor) if cursor else None
+        email = normalise_email(email) if email is not None else None
+        rows = self.repository.list_after(after, limit + 1, email, status)
+        items = rows[:limit]
+        more = len(rows) > limit and items[-1].seq is not None
+        return Page(items, encode_cursor(items[-1].seq or 0) if more else None)
+
+    def update(
+        self,
+        user_id: uuid.UUID,
+        *,
+        email: str | None = None,
+        full_name: str | None = None,
+        password: str | None = None,
+    ) -> User:
+        user = self.get(user_id)
+        if email is not None:
+            email = normalise_email(email)
+            if email != user.email:
+                other = self.repository.active_with_email(email)
+                if other is not None and other.id != user.id:
+                    raise EmailTakenError(email)
+            user.email = email
+        if full_name is not None:
+            user.full_name = full_name
+        if password is not None:
+            user.password_hash = self.passwords.hash(password)
+        user.updated_at = utc_now()
+        self.repository.save(user)
+        return user
+
+    def deactivate(self, user_id: uuid.UUID) -> None:
+        """Soft delete: the row stays for audit, its email is free for a new active user."""
+        user = self._find(user_id)
+        if user.status is Status.DEACTIVATED:
+            return
+        now = utc_now()
+        user.status = Status.DEACTIVATED
+        user.deactivated_at = now
+        user.updated_at = now
+        self.repository.save(user)

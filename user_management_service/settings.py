@@ -1,0 +1,66 @@
+"""Validated settings from the environment (and `.env`); a bad value stops the start clearly."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{ROOT / 'data' / 'user_management.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """`postgresql://` and `postgres://` mean psycopg 3 here."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    max_content_length: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    argon2_time_cost: int = Field(default=2, ge=1, le=10)
+    argon2_memory_cost_kib: int = Field(default=19 * 1024, ge=1024, le=1024 * 1024)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = normalise_database_url(value.strip())
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError(f"{value!r} is not a database URL") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
+        return value
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"  {'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise SettingsError("invalid user service settings:\n" + "\n".join(lines)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()
