@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import UnprocessableEntity, UnsupportedMediaType
 
 from user_management_service.db.repository import SqlUserRepository
 from user_management_service.domain.passwords import PasswordHashing
@@ -15,6 +16,11 @@ from user_management_service.domain.users import UserService
 
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class MissingBodyError(UnprocessableEntity):
+    description = "The request body is missing."
+    data: dict[str, Any] = {"messages": {"json": {"_schema": ["Missing request body."]}}}
 
 
 def session() -> Session:
@@ -37,9 +43,14 @@ def register(app: Flask) -> None:
         g.request_id = incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
     @app.before_request
-    def _json_only() -> None:
-        has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
-        if request.method in BODY_METHODS and has_body and not request.is_json:
+    def _json_body_required() -> None:
+        """webargs reads a missing or non-JSON body as `{}`; say what is wrong instead."""
+        if request.routing_exception is not None or request.method not in BODY_METHODS:
+            return  # 404/405 win over anything about the body
+        has_body = bool(request.content_length) or bool(request.headers.get("Transfer-Encoding"))
+        if not has_body:
+            raise MissingBodyError()
+        if not request.is_json:
             raise UnsupportedMediaType("Send the body as application/json.")
 
     @app.after_request
