@@ -1,0 +1,79 @@
+"""Process-level behaviour: data survives a restart, bad settings stop the start clearly,
+a database that is down is a 503 problem (never a 500)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from devstack import services
+from devstack.databases import fresh_database
+from devstack.processes import free_port, python_argv
+from user_management_service.app import create_app
+from user_management_service.settings import Settings, SettingsError, load_settings
+
+
+def test_data_survives_a_restart(
+    test_database_base_url: str | None, tmp_path: Path, logs_dir: Path
+) -> None:
+    with fresh_database(test_database_base_url, tmp_path, "users_restart") as url:
+        first = services.user_service(
+            free_port(), url, workers=1, log_path=logs_dir / "user-restart-1.log"
+        ).start()
+        try:
+            body = {"email": "keep@example.com", "full_name": "Kept", "password": "password1"}
+            user = httpx.post(first.url + "/users", json=body).json()
+        finally:
+            first.stop()
+        second = services.user_service(
+            free_port(), url, workers=1, log_path=logs_dir / "user-restart-2.log"
+        ).start()
+        try:
+            again = httpx.get(f"{second.url}/users/{user['id']}")
+            assert again.status_code == 200
+            assert again.json() == user
+        finally:
+            second.stop()
+
+
+def test_bad_database_url_is_a_clear_settings_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://nope")
+    with pytest.raises(SettingsError, match="DATABASE_URL"):
+        load_settings()
+
+
+def test_postgresql_urls_mean_psycopg_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    assert load_settings().database_url.startswith("postgresql+psycopg://")
+
+
+def test_cli_refuses_to_start_with_a_bad_setting() -> None:
+    result = subprocess.run(
+        python_argv("-m", "user_management_service", "migrate"),
+        env={**os.environ, "DATABASE_URL": "not a url"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_database_down_is_a_503_problem() -> None:
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
+    client = create_app(Settings(database_url=url)).test_client()
+    assert client.get("/healthz").status_code == 200
+    for response in (
+        client.get("/readyz"),
+        client.get("/users"),
+        client.post(
+            "/users", json={"email": "a@example.com", "full_name": "A", "password": "password1"}
+        ),
+    ):
+        assert response.status_code == 503
+        assert response.content_type == "application/problem+json"
