@@ -90,7 +90,6 @@ def run_schemathesis(target: Target, examples: int, seed: int) -> int:
         "--max-examples", str(examples),
         "--seed", str(seed),
         "--generation-deterministic",
-        "--generation-database", "none",
         "--request-timeout", "20",
         "--workers", "1",
         "--report", "junit,json",
