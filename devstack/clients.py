@@ -103,7 +103,10 @@ def stale_clients() -> dict[str, list[str]]:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "generate"
     if command == "generate":
+        only = set(argv[1:])  # e.g. `generate user_management` regenerates that client alone
         for client in available():
+            if only and client.spec.stem not in only:
+                continue
             generate(client, client.package_dir)
             print(f"generated {client.package_dir.relative_to(ROOT)} from {client.spec.name}")
         return 0
@@ -112,7 +115,7 @@ def main(argv: list[str]) -> int:
         for name, files in stale.items():
             print(f"{name} is stale (run `make clients`): {', '.join(files)}")
         return 1 if stale else 0
-    print(f"usage: python -m devstack.clients [generate|check], not {command!r}")
+    print(f"usage: python -m devstack.clients [generate [name...]|check], not {command!r}")
     return 2
 
 
