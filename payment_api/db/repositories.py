@@ -206,6 +206,19 @@ class IdempotencyRepository:
             .values(status_code=status_code, response=response)
         )
 
+    def touch_in_progress(self, row_id: int, seen: datetime, now: datetime) -> bool:
+        """Compare-and-set of an in-progress key's timestamp: True for the one caller that won."""
+        result = self.session.execute(
+            update(IdempotencyKey)
+            .where(
+                IdempotencyKey.id == row_id,
+                IdempotencyKey.created_at == seen,
+                IdempotencyKey.status_code.is_(None),
+            )
+            .values(created_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
     def remove(self, scope: str, key: str) -> None:
         self.session.execute(
             delete(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 
-from payment_api.db.models import Payment, PaymentLineItem, utcnow
+from payment_api.db.models import Payment, PaymentLineItem, new_id, utcnow
 from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain import idempotency
 from payment_api.domain.errors import (
@@ -86,6 +86,9 @@ class CheckoutPolicy:
     redirect_origins: set[str]
     expiry: timedelta
     idempotency_retention: timedelta
+    # A request with an Idempotency-Key still "in progress" after this long died with its
+    # process; a retry with the same key then resumes its payment (same gateway key).
+    in_progress_timeout: timedelta = timedelta(seconds=60)
 
 
 def _origin(url: str) -> str | None:
@@ -121,6 +124,12 @@ class CheckoutService:
         if idempotency_key:
             digest = body_hash or idempotency.request_hash(asdict(request))
             with self.uow() as uow:
+                abandoned = idempotency.claim_abandoned(
+                    uow, scope, idempotency_key, digest, self.policy.in_progress_timeout
+                )
+            if abandoned is not None:
+                return self._resume(abandoned, idempotency_key)
+            with self.uow() as uow:
                 replay = idempotency.find_replay(uow, scope, idempotency_key, digest, retention)
             if replay is not None:
                 return CheckoutResult(**replay)
@@ -133,6 +142,7 @@ class CheckoutService:
         with self.uow() as uow:
             lines, total = self._price(uow, request)
             payment = Payment(
+                id=new_id(),
                 status=PaymentStatus.PENDING.value,
                 amount=total.amount,
                 currency=total.currency,
@@ -149,7 +159,9 @@ class CheckoutService:
             uow.payments.record_change(payment, None, "created", None)
             if idempotency_key:
                 try:
-                    idempotency.reserve(uow, scope, idempotency_key, digest, now)
+                    idempotency.reserve(
+                        uow, scope, idempotency_key, digest, now, resource_id=payment.id
+                    )
                 except IntegrityError:
                     uow.rollback()
                     replay = idempotency.find_replay(uow, scope, idempotency_key, digest, retention)
@@ -169,9 +181,59 @@ class CheckoutService:
             customer_email=email,
             idempotency_key=idempotency_key or f"checkout-{payment_id}",
         )
+        return self._open_session(session_request, idempotency_key)
+
+    def _resume(self, payment_id: str, idempotency_key: str) -> CheckoutResult:
+        """Finish the checkout of a request that died after committing its payment.
+
+        The gateway call is repeated with the same parameters and idempotency key, so a session
+        the dead request had already created is returned again instead of a second one.
+        """
+        with self.uow() as uow:
+            payment = uow.payments.get(payment_id)
+            if payment is None or (
+                payment.checkout_session_id is None
+                and payment.status != PaymentStatus.PENDING.value
+            ):
+                uow.idempotency.remove("checkout", idempotency_key)
+                uow.commit()
+                raise ConflictError(
+                    "the earlier request with this Idempotency-Key failed; use a new key"
+                )
+            session_request = SessionRequest(
+                payment_id=payment.id,
+                currency=payment.currency,
+                lines=[
+                    SessionLine(li.name, li.unit_amount, li.quantity) for li in payment.line_items
+                ],
+                success_url=payment.success_url,
+                cancel_url=payment.cancel_url,
+                expires_at=payment.created_at + self.policy.expiry,
+                customer_email=payment.customer_email,
+                idempotency_key=idempotency_key,
+            )
+            known = payment.checkout_session_id
+        return self._open_session(session_request, idempotency_key, resumed=True, known=known)
+
+    def _open_session(
+        self,
+        session_request: SessionRequest,
+        idempotency_key: str | None,
+        *,
+        resumed: bool = False,
+        known: str | None = None,
+    ) -> CheckoutResult:
+        scope = "checkout"
+        payment_id = session_request.payment_id
         try:
-            session = self.gateway.create_session(session_request)
+            if known is None:
+                session = self.gateway.create_session(session_request)
         except GatewayError as exc:
+            if resumed and exc.kind == "conflict":
+                # Another attempt with this key is talking to the gateway right now.
+                raise ConflictError(
+                    "a request with this Idempotency-Key is still in progress; retry later"
+                ) from exc
             with self.uow() as uow:
                 failed = uow.payments.get(payment_id, for_update=True)
                 if failed is not None:
@@ -185,18 +247,19 @@ class CheckoutService:
         with self.uow() as uow:
             stored = uow.payments.get(payment_id, for_update=True)
             assert stored is not None
-            stored.checkout_session_id = session.id
-            stored.checkout_url = session.url
-            stored.expires_at = session.expires_at or session_request.expires_at
-            stored.updated_at = utcnow()
+            if known is None:
+                stored.checkout_session_id = session.id
+                stored.checkout_url = session.url
+                stored.expires_at = session.expires_at or session_request.expires_at
+                stored.updated_at = utcnow()
             result = CheckoutResult(
                 payment_id=payment_id,
-                session_id=session.id,
-                url=session.url or "",
-                expires_at=(stored.expires_at).isoformat(),
+                session_id=stored.checkout_session_id or "",
+                url=stored.checkout_url or "",
+                expires_at=(stored.expires_at or session_request.expires_at).isoformat(),
                 status=stored.status,
-                amount=total.amount,
-                currency=total.currency,
+                amount=stored.amount,
+                currency=stored.currency,
             )
             if idempotency_key:
                 uow.idempotency.complete(scope, idempotency_key, 201, result.record())
