@@ -15,6 +15,17 @@ from devstack.processes import ServerProcess, python_argv
 
 SANDBOX_API_KEY = "sk_test_sandbox"  # the sandbox accepts any sk_test_ key
 SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_local_development_secret"  # noqa: S105
+# The admin every launched user service bootstraps (make run prints it; tests log in with it).
+DEV_ADMIN_EMAIL = "admin@example.com"
+DEV_ADMIN_PASSWORD = "correct-horse-battery-staple-42"  # noqa: S105 (development only)
+
+
+def default_keys_dir(database_url: str) -> Path | None:
+    """Signing keys next to a SQLite file; None (the service's default) otherwise."""
+    prefix = "sqlite:///"
+    if database_url.startswith(prefix) and ":memory:" not in database_url:
+        return Path(database_url[len(prefix) :]).parent / "keys"
+    return None
 
 
 def migrate(module: str, env: Mapping[str, str]) -> None:
@@ -31,8 +42,17 @@ def user_service(
     workers: int = 2,
     env: Mapping[str, str] | None = None,
     log_path: Path | None = None,
+    keys_dir: Path | None = None,
 ) -> ServerProcess:
-    full_env = {"DATABASE_URL": database_url, **(env or {})}
+    """gunicorn user service; it bootstraps DEV_ADMIN_EMAIL as admin unless `env` says else."""
+    keys_dir = keys_dir or default_keys_dir(database_url)
+    full_env = {
+        "DATABASE_URL": database_url,
+        "BOOTSTRAP_ADMIN_EMAIL": DEV_ADMIN_EMAIL,
+        "BOOTSTRAP_ADMIN_PASSWORD": DEV_ADMIN_PASSWORD,
+        **({"JWT_KEYS_DIR": str(keys_dir)} if keys_dir else {}),
+        **(env or {}),
+    }
     migrate("user_management_service", full_env)
     argv = python_argv(
         "-m", "gunicorn",

@@ -1,16 +1,19 @@
-"""CLI: `python -m user_management_service migrate | serve | makemigration MESSAGE`."""
+"""CLI: `python -m user_management_service migrate | serve | create-admin | rotate-key |
+makemigration MESSAGE`."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
-from user_management_service.settings import SettingsError, get_settings
+from user_management_service.settings import Settings, SettingsError, get_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -30,6 +33,18 @@ def main(argv: list[str]) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--workers", type=int, default=2)
+    admin = sub.add_parser(
+        "create-admin",
+        help="create an admin (or promote the active user with this email and set its password)",
+    )
+    admin.add_argument("--email", required=True)
+    admin.add_argument(
+        "--password", help="else the ADMIN_PASSWORD environment variable, else a prompt"
+    )
+    sub.add_parser(
+        "rotate-key",
+        help="add a new token signing key; prune keys retired longer than an access token lives",
+    )
     make = sub.add_parser("makemigration", help="autogenerate a migration (developers)")
     make.add_argument("message")
     args = parser.parse_args(argv)
@@ -42,6 +57,11 @@ def main(argv: list[str]) -> int:
     if args.command == "migrate":
         command.upgrade(alembic_config(settings.database_url), "head")
         return 0
+    if args.command == "create-admin":
+        command.upgrade(alembic_config(settings.database_url), "head")
+        return create_admin(settings, args.email, args.password)
+    if args.command == "rotate-key":
+        return rotate_key(settings)
     if args.command == "makemigration":
         command.revision(
             alembic_config(settings.database_url), message=args.message, autogenerate=True
@@ -61,6 +81,59 @@ def main(argv: list[str]) -> int:
         ],
     )
     return 0  # pragma: no cover - execv does not return
+
+
+def create_admin(settings: Settings, email: str, password: str | None) -> int:
+    from marshmallow import ValidationError
+
+    from user_management_service.api.schemas import email_field, password_field
+    from user_management_service.db.engine import make_engine, make_session_factory
+    from user_management_service.db.repository import (
+        SqlRefreshTokenRepository,
+        SqlUserRepository,
+    )
+    from user_management_service.domain.passwords import PasswordHashing
+    from user_management_service.domain.users import UserService
+
+    password = password or os.environ.get("ADMIN_PASSWORD")
+    if not password:
+        password = getpass.getpass("Password for the admin: ")
+        if getpass.getpass("Same password again: ") != password:
+            print("the passwords differ", file=sys.stderr)
+            return 2
+    try:
+        email_field().deserialize(email)
+        password_field().deserialize(password)
+    except ValidationError as exc:
+        print(f"refused: {' '.join(map(str, exc.messages))}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            service = UserService(
+                SqlUserRepository(db),
+                PasswordHashing(settings.argon2_time_cost, settings.argon2_memory_cost_kib),
+                SqlRefreshTokenRepository(db),
+            )
+            user, created = service.ensure_admin(email, password)
+            db.commit()
+    finally:
+        engine.dispose()
+    print(f"{'created' if created else 'updated'} admin {user.email} ({user.id})")
+    return 0
+
+
+def rotate_key(settings: Settings) -> int:
+    from user_management_service.domain.tokens import KeyStore
+
+    store = KeyStore(settings.jwt_keys_dir)
+    # A retired key keeps verifying (and stays in the JWKS) as long as the tokens it signed
+    # live, plus a minute for clock skew and JWKS caches.
+    retire_after = timedelta(seconds=settings.access_token_ttl_seconds + 60)
+    key = store.rotate(retire_after)
+    kept = [path.stem for path in sorted(settings.jwt_keys_dir.glob("*.pem"))]
+    print(f"new signing key {key.kid}; published keys: {', '.join(kept)}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,10 +8,14 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from user_management_service.api import context, docs, health, problems, users
+from user_management_service.api import auth, context, docs, health, problems, security, users
 from user_management_service.api.schemas import Problem
 from user_management_service.db.engine import make_engine, make_session_factory
+from user_management_service.db.repository import SqlRefreshTokenRepository, SqlUserRepository
+from user_management_service.domain.errors import EmailTakenError
 from user_management_service.domain.passwords import PasswordHashing
+from user_management_service.domain.tokens import AccessTokens, KeyStore
+from user_management_service.domain.users import Role, UserService
 from user_management_service.settings import Settings, get_settings
 
 
@@ -47,7 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         API_TITLE="User Management API",
-        API_VERSION="1.0.0",
+        API_VERSION="2.0.0",
         OPENAPI_VERSION="3.1.0",
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,
@@ -55,12 +59,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     app.extensions["ums_engine"] = engine
     app.extensions["ums_session_factory"] = make_session_factory(engine)
+    app.extensions["ums_settings"] = settings
     app.extensions["ums_passwords"] = PasswordHashing(
         settings.argon2_time_cost, settings.argon2_memory_cost_kib
     )
+    keys = KeyStore(settings.jwt_keys_dir)
+    keys.ensure()
+    app.extensions["ums_keys"] = keys
+    app.extensions["ums_access_tokens"] = AccessTokens(
+        keys, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
+    )
+    bootstrap_admin(app, settings)
 
     api = ProblemApi(app)
     api.spec.components.schema("Problem", schema=Problem)
+    for name, scheme in security.SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
+    api.register_blueprint(auth.blp)
     api.register_blueprint(users.blp)
     api.register_blueprint(health.blp)
     app.extensions["ums_api"] = api
@@ -69,3 +84,34 @@ def create_app(settings: Settings | None = None) -> Flask:
     context.register(app)
     problems.register(app)
     return app
+
+
+def bootstrap_admin(app: Flask, settings: Settings) -> None:
+    """BOOTSTRAP_ADMIN_EMAIL/PASSWORD: create that admin unless an active user has the email
+    (idempotent; workers starting together race on the unique index, one wins)."""
+    if not (settings.bootstrap_admin_email and settings.bootstrap_admin_password):
+        return
+    from sqlalchemy.exc import OperationalError
+
+    factory = app.extensions["ums_session_factory"]
+    try:
+        with factory() as db:
+            service = UserService(
+                SqlUserRepository(db),
+                app.extensions["ums_passwords"],
+                SqlRefreshTokenRepository(db),
+            )
+            if service.repository.active_with_email(settings.bootstrap_admin_email.lower()):
+                return
+            try:
+                service.create(
+                    settings.bootstrap_admin_email,
+                    "Administrator",
+                    settings.bootstrap_admin_password,
+                    Role.ADMIN,
+                )
+                db.commit()
+            except EmailTakenError:
+                db.rollback()
+    except OperationalError:  # database down or not migrated: readiness will say so
+        app.logger.warning("bootstrap admin skipped: the database is unavailable")

@@ -33,6 +33,27 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=2, ge=1, le=10)
     argon2_memory_cost_kib: int = Field(default=19 * 1024, ge=1024, le=1024 * 1024)
 
+    # Tokens (issue 6): EdDSA access tokens, opaque refresh tokens stored hashed.
+    jwt_issuer: str = Field(default="urn:payment-platform:user-management", min_length=1)
+    jwt_audience: str = Field(default="urn:payment-platform:api", min_length=1)
+    jwt_keys_dir: Path = Field(default_factory=lambda: ROOT / "data" / "keys")
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=24 * 3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60, le=365 * 24 * 3600)
+
+    # First admin, created on start when no active user has this email (idempotent).
+    bootstrap_admin_email: str | None = None
+    bootstrap_admin_password: str | None = Field(default=None, repr=False)
+
+    # Login throttling (counters in the database: they hold across workers).
+    login_max_failures_per_account: int = Field(default=5, ge=1, le=10_000)
+    login_max_failures_per_address: int = Field(default=50, ge=1, le=1_000_000)
+    login_throttle_window_seconds: int = Field(default=900, ge=1, le=24 * 3600)
+
+    @field_validator("bootstrap_admin_email", "bootstrap_admin_password")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value if value and value.strip() else None
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:

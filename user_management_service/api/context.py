@@ -10,12 +10,14 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import UnprocessableEntity, UnsupportedMediaType
 
-from user_management_service.db.repository import SqlUserRepository
+from user_management_service.db.repository import SqlRefreshTokenRepository, SqlUserRepository
 from user_management_service.domain.passwords import PasswordHashing
 from user_management_service.domain.users import UserService
 
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+FORM = "application/x-www-form-urlencoded"
+FORM_ENDPOINTS = {"auth.createToken"}
 
 
 class MissingBodyError(UnprocessableEntity):
@@ -31,9 +33,15 @@ def session() -> Session:
     return db
 
 
+def passwords() -> PasswordHashing:
+    hashing: PasswordHashing = current_app.extensions["ums_passwords"]
+    return hashing
+
+
 def user_service() -> UserService:
-    passwords: PasswordHashing = current_app.extensions["ums_passwords"]
-    return UserService(SqlUserRepository(session()), passwords)
+    return UserService(
+        SqlUserRepository(session()), passwords(), SqlRefreshTokenRepository(session())
+    )
 
 
 def register(app: Flask) -> None:
@@ -50,6 +58,10 @@ def register(app: Flask) -> None:
         has_body = bool(request.content_length) or bool(request.headers.get("Transfer-Encoding"))
         if not has_body:
             raise MissingBodyError()
+        if request.endpoint in FORM_ENDPOINTS:
+            if request.mimetype != FORM:
+                raise UnsupportedMediaType(f"Send the body as {FORM}.")
+            return
         if not request.is_json:
             raise UnsupportedMediaType("Send the body as application/json.")
 

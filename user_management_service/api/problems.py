@@ -13,7 +13,11 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from user_management_service.domain.errors import (
     EmailTakenError,
+    ForbiddenError,
+    InvalidCredentialsError,
     InvalidCursorError,
+    InvalidTokenError,
+    ThrottledError,
     UserDeactivatedError,
     UserNotFoundError,
 )
@@ -104,6 +108,26 @@ def register(app: Flask) -> None:
     @app.errorhandler(InvalidCursorError)
     def _cursor(exc: InvalidCursorError) -> Response:
         return problem(422, str(exc), errors=[{"field": "query.cursor", "message": str(exc)}])
+
+    @app.errorhandler(InvalidTokenError)
+    def _invalid_token(exc: InvalidTokenError) -> Response:
+        from user_management_service.api.security import www_authenticate
+
+        return problem(401, str(exc), headers={"WWW-Authenticate": www_authenticate(exc)})
+
+    @app.errorhandler(InvalidCredentialsError)
+    def _bad_credentials(exc: InvalidCredentialsError) -> Response:
+        from user_management_service.api.security import REALM
+
+        return problem(401, str(exc), headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'})
+
+    @app.errorhandler(ForbiddenError)
+    def _forbidden(exc: ForbiddenError) -> Response:
+        return problem(403, str(exc))
+
+    @app.errorhandler(ThrottledError)
+    def _throttled(exc: ThrottledError) -> Response:
+        return problem(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
 
     @app.errorhandler(OperationalError)
     def _db_down(exc: OperationalError) -> Response:

@@ -6,6 +6,11 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from user_management_service.domain.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    common_passwords,
+)
 from user_management_service.domain.users import Role, Status
 
 NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]+$"
@@ -36,13 +41,26 @@ def full_name_field(**kwargs: Any) -> fields.String:
     )
 
 
+def not_common(value: str) -> None:
+    if value.strip().lower() in common_passwords():
+        raise ValidationError("This password is one of the most common passwords; choose another.")
+
+
 def password_field(**kwargs: Any) -> fields.String:
     return fields.String(
         load_only=True,
-        validate=[validate.Length(min=8, max=128), encodable],
+        validate=[
+            validate.Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
+            encodable,
+            not_common,
+        ],
         metadata={"description": "Write-only; stored as an Argon2id hash, never returned."},
         **kwargs,
     )
+
+
+def role_field(**kwargs: Any) -> fields.Enum[Role]:
+    return fields.Enum(Role, by_value=fields.String, **kwargs)
 
 
 class Problem(Schema):
@@ -80,6 +98,7 @@ class UserCreate(Schema):
     email = email_field(required=True)
     full_name = full_name_field(required=True)
     password = password_field(required=True)
+    role = role_field()
 
 
 class UserUpdate(Schema):
@@ -89,6 +108,7 @@ class UserUpdate(Schema):
     email = email_field()
     full_name = full_name_field()
     password = password_field()
+    role = role_field()
 
 
 class User(Schema):
@@ -112,6 +132,52 @@ class ListUsersQuery(Schema):
     cursor = fields.String(validate=validate.Regexp(CURSOR))
     email = fields.String(validate=[validate.Length(min=1, max=254), validate.Regexp(NO_NUL)])
     status = fields.Enum(Status, by_value=fields.String)
+
+
+class TokenRequest(Schema):
+    """OAuth2 password grant (RFC 6749 section 4.3), form-encoded."""
+
+    class Meta:
+        unknown = RAISE
+
+    grant_type = fields.String(validate=validate.OneOf(["password"]))
+    username = fields.String(required=True, validate=[validate.Length(min=1, max=254), encodable])
+    password = fields.String(
+        required=True, load_only=True, validate=[validate.Length(min=1, max=1024), encodable]
+    )
+    scope = fields.String(validate=validate.Length(max=1024))
+    client_id = fields.String(validate=validate.Length(max=256))
+    client_secret = fields.String(load_only=True, validate=validate.Length(max=256))
+
+
+class TokenResponse(Schema):
+    access_token = fields.String(required=True, dump_only=True)
+    token_type = fields.String(required=True, dump_only=True, validate=validate.OneOf(["Bearer"]))
+    expires_in = fields.Integer(required=True, dump_only=True)
+    refresh_token = fields.String(required=True, dump_only=True)
+    refresh_expires_in = fields.Integer(required=True, dump_only=True)
+
+
+class RefreshRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    refresh_token = fields.String(
+        required=True, validate=[validate.Length(min=1, max=512), encodable]
+    )
+
+
+class Jwk(Schema):
+    kty = fields.String(required=True, dump_only=True)
+    crv = fields.String(required=True, dump_only=True)
+    x = fields.String(required=True, dump_only=True)
+    kid = fields.String(required=True, dump_only=True)
+    alg = fields.String(required=True, dump_only=True)
+    use = fields.String(required=True, dump_only=True)
+
+
+class Jwks(Schema):
+    keys = fields.List(fields.Nested(Jwk), required=True, dump_only=True)
 
 
 class Health(Schema):

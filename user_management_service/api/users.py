@@ -13,18 +13,38 @@ from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
 from user_management_service.api.context import session, user_service
-from user_management_service.domain.users import Page, User
+from user_management_service.api.security import (
+    AUTHENTICATED,
+    OPTIONAL,
+    optional_principal,
+    require_admin,
+    require_principal,
+)
+from user_management_service.domain.errors import ForbiddenError, UserNotFoundError
+from user_management_service.domain.tokens import Principal
+from user_management_service.domain.users import Page, Role, User
 
 blp = Blueprint("users", __name__, description="Create, list, read, update and deactivate users.")
 
 LOCATION = {"Location": {"description": "Path of the new user.", "schema": {"type": "string"}}}
 
 
+def self_or_admin(user_id: uuid.UUID) -> Principal:
+    """The caller may act on this user: themself or an admin. Another user's id is answered
+    like an unknown one (404), so customers cannot probe which ids exist."""
+    principal = require_principal()
+    if not principal.is_admin and principal.user_id != user_id:
+        raise UserNotFoundError(user_id)
+    return principal
+
+
 @blp.route("/users", methods=["POST"])
-@blp.doc(operationId="createUser")
+@blp.doc(operationId="createUser", security=OPTIONAL)
 @blp.arguments(schemas.UserCreate)
 @blp.response(201, schemas.User, description="The user was created.", headers=LOCATION)
 @blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
@@ -35,15 +55,21 @@ def createUser(body: dict[str, Any]) -> tuple[User, int, dict[str, str]]:  # noq
     The email is normalised (trimmed, lower-cased) and must not belong to another active
     user (409). The password is stored as an Argon2id hash and never returned.
     """
-    user = user_service().create(body["email"], body["full_name"], body["password"])
+    role = body.get("role", Role.CUSTOMER)
+    principal = optional_principal()
+    if role is not Role.CUSTOMER and (principal is None or not principal.is_admin):
+        raise ForbiddenError("Only an admin may create a user with another role than customer.")
+    user = user_service().create(body["email"], body["full_name"], body["password"], role)
     session().commit()
     return user, 201, {"Location": url_for("users.getUser", user_id=user.id)}
 
 
 @blp.route("/users", methods=["GET"])
-@blp.doc(operationId="listUsers")
+@blp.doc(operationId="listUsers", security=AUTHENTICATED)
 @blp.arguments(schemas.ListUsersQuery, location="query", as_kwargs=True)
 @blp.response(200, schemas.UserPage, description="One page of users.")
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def listUsers(  # noqa: N802 (named after the operationId)
     limit: int, cursor: str | None = None, email: str | None = None, status: Any = None
@@ -54,12 +80,27 @@ def listUsers(  # noqa: N802 (named after the operationId)
     of a page as `cursor` to get the next one; it is null on the last page. `email` matches
     the normalised email exactly; `status` filters active or deactivated users.
     """
+    require_admin()
     return user_service().list(limit, cursor, email, status)
 
 
+@blp.route("/users/me", methods=["GET"])
+@blp.doc(operationId="getCurrentUser", security=AUTHENTICATED)
+@blp.response(200, schemas.User, description="The caller.")
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def getCurrentUser() -> User:  # noqa: N802 (named after the operationId)
+    """Get the caller
+
+    The user the access token belongs to.
+    """
+    return user_service().get(require_principal().user_id)
+
+
 @blp.route("/users/<uuid:user_id>", methods=["GET"])
-@blp.doc(operationId="getUser")
+@blp.doc(operationId="getUser", security=AUTHENTICATED)
 @blp.response(200, schemas.User, description="The user.")
+@blp.alt_response(401, response="UNAUTHORIZED")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def getUser(user_id: uuid.UUID) -> User:  # noqa: N802 (named after the operationId)
@@ -68,14 +109,17 @@ def getUser(user_id: uuid.UUID) -> User:  # noqa: N802 (named after the operatio
     An unknown id, an id that is not a UUID and a deactivated user are all 404 (the record
     of a deactivated user is kept for audit and still listed with `status=deactivated`).
     """
+    self_or_admin(user_id)
     return user_service().get(user_id)
 
 
 @blp.route("/users/<uuid:user_id>", methods=["PATCH"])
-@blp.doc(operationId="updateUser")
+@blp.doc(operationId="updateUser", security=AUTHENTICATED)
 @blp.arguments(schemas.UserUpdate)
 @blp.response(200, schemas.User, description="The updated user.")
 @blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
@@ -87,19 +131,24 @@ def updateUser(body: dict[str, Any], user_id: uuid.UUID) -> User:  # noqa: N802 
     Partial update: only the fields sent change. A new email must not belong to another
     active user (409); a new password replaces the stored hash.
     """
+    principal = self_or_admin(user_id)
+    if "role" in body and not principal.is_admin:
+        raise ForbiddenError("Only an admin may change a role.")
     user = user_service().update(
         user_id,
         email=body.get("email"),
         full_name=body.get("full_name"),
         password=body.get("password"),
+        role=body.get("role"),
     )
     session().commit()
     return user
 
 
 @blp.route("/users/<uuid:user_id>", methods=["DELETE"])
-@blp.doc(operationId="deleteUser")
+@blp.doc(operationId="deleteUser", security=AUTHENTICATED)
 @blp.response(204, description="The user is deactivated (also when it already was).")
+@blp.alt_response(401, response="UNAUTHORIZED")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def deleteUser(user_id: uuid.UUID) -> None:  # noqa: N802 (named after the operationId)
@@ -108,5 +157,6 @@ def deleteUser(user_id: uuid.UUID) -> None:  # noqa: N802 (named after the opera
     Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is
     kept for audit and the email is free for a new user. Repeating it is harmless (204).
     """
+    self_or_admin(user_id)
     user_service().deactivate(user_id)
     session().commit()

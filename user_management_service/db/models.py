@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    Float,
     Index,
     Integer,
     PrimaryKeyConstraint,
@@ -76,3 +77,37 @@ class UserRow(Base):
             postgresql_where=text("status = 'active'"),
         ),
     )
+
+
+class RefreshTokenRow(Base):
+    """A refresh token, by its SHA-256 only; tokens of one login chain share a family."""
+
+    __tablename__ = "ums_refresh_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    family_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("id", name="pk_ums_refresh_tokens"),
+        UniqueConstraint("token_hash", name="uq_ums_refresh_tokens_token_hash"),
+        Index("ix_ums_refresh_tokens_family_id", "family_id"),
+        Index("ix_ums_refresh_tokens_user_id", "user_id"),
+    )
+
+
+class LoginThrottleRow(Base):
+    """Failed logins of one key (`account:<email>` or `address:<ip>`) in the current window."""
+
+    __tablename__ = "ums_login_throttle"
+
+    key: Mapped[str] = mapped_column(String(320), nullable=False)
+    window_start: Mapped[float] = mapped_column(Float, nullable=False)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (PrimaryKeyConstraint("key", name="pk_ums_login_throttle"),)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Table, case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from user_management_service.db.models import UserRow
+from user_management_service.db.models import LoginThrottleRow, RefreshTokenRow, UserRow
 from user_management_service.domain.errors import EmailTakenError
+from user_management_service.domain.throttle import Counter
+from user_management_service.domain.tokens import RefreshRecord
 from user_management_service.domain.users import Role, Status, User
 
 
@@ -92,3 +97,99 @@ class SqlUserRepository:
         row.updated_at = user.updated_at
         row.deactivated_at = user.deactivated_at
         self._flush(user.email)
+
+
+class SqlRefreshTokenRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        token_hash: str,
+        family_id: uuid.UUID,
+        user_id: uuid.UUID,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        self.session.add(
+            RefreshTokenRow(
+                id=uuid.uuid4(),
+                token_hash=token_hash,
+                family_id=family_id,
+                user_id=user_id,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
+        self.session.flush()
+
+    def find(self, token_hash: str) -> RefreshRecord | None:
+        query = select(RefreshTokenRow).where(RefreshTokenRow.token_hash == token_hash)
+        row = self.session.scalars(query).one_or_none()
+        if row is None:
+            return None
+        return RefreshRecord(
+            row.id, row.family_id, row.user_id, row.expires_at, row.used_at, row.revoked_at
+        )
+
+    def mark_used(self, record_id: uuid.UUID, now: datetime) -> bool:
+        result = self.session.execute(
+            update(RefreshTokenRow)
+            .where(
+                RefreshTokenRow.id == record_id,
+                RefreshTokenRow.used_at.is_(None),
+                RefreshTokenRow.revoked_at.is_(None),
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
+        self.session.execute(
+            update(RefreshTokenRow)
+            .where(RefreshTokenRow.family_id == family_id, RefreshTokenRow.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def revoke_user(self, user_id: uuid.UUID, now: datetime) -> None:
+        self.session.execute(
+            update(RefreshTokenRow)
+            .where(RefreshTokenRow.user_id == user_id, RefreshTokenRow.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SqlThrottleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, key: str) -> Counter | None:
+        row = self.session.get(LoginThrottleRow, key)
+        return Counter(row.window_start, row.failures) if row is not None else None
+
+    def add_failure(self, key: str, now: float, window_seconds: int) -> None:
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        table = LoginThrottleRow.__table__
+        assert isinstance(table, Table)
+        expired = table.c.window_start <= now - window_seconds
+        statement = insert(table).values(key=key, window_start=now, failures=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "failures": case((expired, 1), else_=table.c.failures + 1),
+                "window_start": case((expired, now), else_=table.c.window_start),
+            },
+        )
+        self.session.execute(statement)
+
+    def clear(self, key: str) -> None:
+        self.session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == key))
+
+    def prune(self, older_than: float) -> None:
+        self.session.execute(
+            delete(LoginThrottleRow).where(LoginThrottleRow.window_start < older_than)
+        )

@@ -27,3 +27,34 @@ class UserDeactivatedError(DomainError):
 
     def __init__(self, user_id: object) -> None:
         super().__init__(f"user {user_id} was deactivated")
+
+
+class InvalidCredentialsError(DomainError):
+    """Unknown email, wrong password or deactivated user: one answer for all (no probing)."""
+
+    def __init__(self) -> None:
+        super().__init__("The email or the password is wrong.")
+
+
+class InvalidTokenError(DomainError):
+    """A bearer or refresh token that is missing, expired, badly signed or revoked (401)."""
+
+    def __init__(self, detail: str, *, missing: bool = False) -> None:
+        super().__init__(detail)
+        self.missing = missing
+
+
+class ForbiddenError(DomainError):
+    """Authenticated, but this role may not do that (403)."""
+
+
+class ThrottledError(DomainError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed logins; retry after {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+class WeakPasswordError(DomainError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -83,14 +83,28 @@ class UserRepository(Protocol):
     def save(self, user: User) -> None: ...
 
 
-class UserService:
-    """Use cases of the users resource; the caller commits (one transaction per request)."""
+class SessionRevoker(Protocol):
+    def revoke_user(self, user_id: uuid.UUID, now: datetime) -> None: ...
 
-    def __init__(self, repository: UserRepository, passwords: PasswordHashing) -> None:
+
+class UserService:
+    """Use cases of the users resource; the caller commits (one transaction per request).
+
+    Authorization (who may call what) is the HTTP layer's; this layer keeps the data rules.
+    A new password or a deactivation revokes the user's refresh tokens (when a revoker is set).
+    """
+
+    def __init__(
+        self,
+        repository: UserRepository,
+        passwords: PasswordHashing,
+        sessions: SessionRevoker | None = None,
+    ) -> None:
         self.repository = repository
         self.passwords = passwords
+        self.sessions = sessions
 
-    def create(self, email: str, full_name: str, password: str) -> User:
+    def create(self, email: str, full_name: str, password: str, role: Role = Role.CUSTOMER) -> User:
         email = normalise_email(email)
         if self.repository.active_with_email(email) is not None:
             raise EmailTakenError(email)
@@ -100,6 +114,7 @@ class UserService:
             email=email,
             full_name=full_name,
             password_hash=self.passwords.hash(password),
+            role=role,
             created_at=now,
             updated_at=now,
         )
@@ -140,6 +155,7 @@ class UserService:
         email: str | None = None,
         full_name: str | None = None,
         password: str | None = None,
+        role: Role | None = None,
     ) -> User:
         user = self.get(user_id)
         if email is not None:
@@ -151,11 +167,23 @@ class UserService:
             user.email = email
         if full_name is not None:
             user.full_name = full_name
+        if role is not None:
+            user.role = role
         if password is not None:
             user.password_hash = self.passwords.hash(password)
+            if self.sessions is not None:
+                self.sessions.revoke_user(user.id, utc_now())
         user.updated_at = utc_now()
         self.repository.save(user)
         return user
+
+    def ensure_admin(self, email: str, password: str) -> tuple[User, bool]:
+        """The active user with this email as an admin: (user, created). An existing user is
+        promoted, and gets this password; a missing one is created."""
+        existing = self.repository.active_with_email(normalise_email(email))
+        if existing is None:
+            return self.create(email, "Administrator", password, Role.ADMIN), True
+        return self.update(existing.id, password=password, role=Role.ADMIN), False
 
     def deactivate(self, user_id: uuid.UUID) -> None:
         """Soft delete: the row stays for audit, its email is free for a new active user."""
@@ -167,3 +195,5 @@ class UserService:
         user.deactivated_at = now
         user.updated_at = now
         self.repository.save(user)
+        if self.sessions is not None:
+            self.sessions.revoke_user(user.id, now)

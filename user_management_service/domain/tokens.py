@@ -1,0 +1,278 @@
+"""Signing keys (Ed25519 PEM files), EdDSA access tokens and rotating refresh tokens.
+
+Keys: `<kid>.pem` files in JWT_KEYS_DIR. The kid starts with its UTC creation time, so the
+greatest kid is the newest key, which signs; every key in the folder verifies and is
+published in the JWKS, until `rotate-key` prunes keys retired for longer than an access
+token lives. Workers notice a new key by the folder's modification time.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from user_management_service.domain.errors import InvalidTokenError
+from user_management_service.domain.users import Role, utc_now
+
+KID_TIME = "%Y%m%dT%H%M%SZ"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def created_at(self) -> datetime:
+        return datetime.strptime(self.kid.split("-", 1)[0], KID_TIME).replace(tzinfo=UTC)
+
+    def jwk(self) -> dict[str, str]:
+        raw = self.private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+        return {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": x,
+            "kid": self.kid,
+            "alg": "EdDSA",
+            "use": "sig",
+        }
+
+
+class KeyStore:
+    """The Ed25519 keys of a folder, reloaded when the folder changes."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._stamp: int | None = None
+        self._keys: list[SigningKey] = []
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """An exclusive lock across processes (two workers starting at once)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _write(self, now: datetime) -> SigningKey:
+        kid = f"{now.strftime(KID_TIME)}-{secrets.token_hex(4)}"
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        tmp = self.directory / f".{kid}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+        os.replace(tmp, self.directory / f"{kid}.pem")
+        self._stamp = None
+        return SigningKey(kid, key)
+
+    def ensure(self) -> None:
+        """Create the first key when the folder has none (safe with concurrent workers)."""
+        with self._locked():
+            if not any(self.directory.glob("*.pem")):
+                self._write(utc_now())
+
+    def rotate(self, retire_after: timedelta, now: datetime | None = None) -> SigningKey:
+        """Add a new signing key; delete keys retired for longer than `retire_after`."""
+        now = now or utc_now()
+        with self._locked():
+            keys = self._read()
+            new = self._write(now)
+            successors = [*keys[1:], new]
+            for key, successor in zip(keys, successors, strict=True):
+                if successor.created_at + retire_after < now:
+                    (self.directory / f"{key.kid}.pem").unlink(missing_ok=True)
+        return new
+
+    def _read(self) -> list[SigningKey]:
+        keys = []
+        for path in sorted(self.directory.glob("*.pem")):
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            if isinstance(key, Ed25519PrivateKey):
+                keys.append(SigningKey(path.stem, key))
+        return keys
+
+    def keys(self) -> list[SigningKey]:
+        stamp = self.directory.stat().st_mtime_ns
+        if stamp != self._stamp:
+            self._keys = self._read()
+            self._stamp = stamp
+        if not self._keys:
+            raise RuntimeError(f"no signing key in {self.directory}")
+        return self._keys
+
+    def signing_key(self) -> SigningKey:
+        return self.keys()[-1]
+
+    def find(self, kid: str) -> SigningKey | None:
+        return next((k for k in self.keys() if k.kid == kid), None)
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [key.jwk() for key in reversed(self.keys())]}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, as an access token says."""
+
+    user_id: uuid.UUID
+    role: Role
+    token_id: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+class AccessTokens:
+    def __init__(self, keys: KeyStore, issuer: str, audience: str, ttl_seconds: int) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.ttl_seconds = ttl_seconds
+
+    def issue(self, user_id: uuid.UUID, role: Role, now: datetime | None = None) -> str:
+        now = now or utc_now()
+        key = self.keys.signing_key()
+        claims: dict[str, Any] = {
+            "sub": str(user_id),
+            "role": role.value,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": int(now.timestamp()),
+            "exp": int(now.timestamp()) + self.ttl_seconds,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
+
+    def verify(self, token: str) -> Principal:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = self.keys.find(kid) if isinstance(kid, str) else None
+            if key is None:
+                raise InvalidTokenError("The token is signed by an unknown key.")
+            claims = jwt.decode(
+                token,
+                key.private_key.public_key(),
+                algorithms=["EdDSA"],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["sub", "role", "iss", "aud", "exp", "iat", "jti"]},
+                leeway=5,
+            )
+            return Principal(uuid.UUID(claims["sub"]), Role(claims["role"]), str(claims["jti"]))
+        except jwt.ExpiredSignatureError:
+            raise InvalidTokenError("The token has expired.") from None
+        except jwt.InvalidAudienceError:
+            raise InvalidTokenError("The token is not meant for this audience.") from None
+        except jwt.InvalidIssuerError:
+            raise InvalidTokenError("The token has another issuer.") from None
+        except jwt.InvalidSignatureError:
+            raise InvalidTokenError("The token signature does not verify.") from None
+        except (jwt.InvalidTokenError, ValueError, TypeError):
+            raise InvalidTokenError("The token is malformed.") from None
+
+
+# --- refresh tokens -----------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class RefreshRecord:
+    id: uuid.UUID
+    family_id: uuid.UUID
+    user_id: uuid.UUID
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class RefreshTokenRepository(Protocol):
+    def add(
+        self,
+        token_hash: str,
+        family_id: uuid.UUID,
+        user_id: uuid.UUID,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> None: ...
+
+    def find(self, token_hash: str) -> RefreshRecord | None: ...
+
+    def mark_used(self, record_id: uuid.UUID, now: datetime) -> bool:
+        """True for the one caller that marked it (an atomic compare-and-set)."""
+        ...
+
+    def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None: ...
+
+    def revoke_user(self, user_id: uuid.UUID, now: datetime) -> None: ...
+
+
+class RefreshTokens:
+    """Opaque 256-bit tokens, stored as SHA-256; each use rotates it inside its family."""
+
+    def __init__(self, repository: RefreshTokenRepository, ttl_seconds: int) -> None:
+        self.repository = repository
+        self.ttl = timedelta(seconds=ttl_seconds)
+
+    def issue(self, user_id: uuid.UUID, family_id: uuid.UUID | None = None) -> str:
+        token = secrets.token_urlsafe(32)
+        now = utc_now()
+        self.repository.add(
+            hash_token(token), family_id or uuid.uuid4(), user_id, now, now + self.ttl
+        )
+        return token
+
+    def rotate(self, token: str) -> tuple[uuid.UUID, str]:
+        """(user id, new token); reusing a rotated token revokes its whole family."""
+        record = self.repository.find(hash_token(token))
+        now = utc_now()
+        if record is None:
+            raise InvalidTokenError("The refresh token is unknown.")
+        if record.revoked_at is not None:
+            raise InvalidTokenError("The refresh token was revoked.")
+        if record.used_at is not None or not self.repository.mark_used(record.id, now):
+            self.repository.revoke_family(record.family_id, now)
+            raise ReusedRefreshTokenError()
+        if record.expires_at <= now:
+            raise InvalidTokenError("The refresh token has expired.")
+        return record.user_id, self.issue(record.user_id, record.family_id)
+
+    def revoke(self, token: str) -> None:
+        record = self.repository.find(hash_token(token))
+        if record is not None:
+            self.repository.revoke_family(record.family_id, utc_now())
+
+
+class ReusedRefreshTokenError(InvalidTokenError):
+    """The caller must commit the revocation before answering 401."""
+
+    def __init__(self) -> None:
+        super().__init__("The refresh token was already used; its whole family is revoked.")
