@@ -66,7 +66,7 @@ def users_url(user_service: ServerProcess) -> str:
 def postgres_url() -> str | None:
     """TEST_DATABASE_URL when it is PostgreSQL, else the local server if it answers."""
     candidate = os.environ.get("TEST_DATABASE_URL")
-    url = candidate if is_postgres(candidate) else LOCAL_POSTGRES
+    url = candidate if candidate and is_postgres(candidate) else LOCAL_POSTGRES
     try:
         engine = create_engine(
             make_url(url).set(drivername="postgresql+psycopg"), connect_args={"connect_timeout": 3}
@@ -74,7 +74,7 @@ def postgres_url() -> str | None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception:  # any failure means "not reachable"
         return None
     return url
 
@@ -227,4 +227,4 @@ def custom_body(amount: int, currency: str = "USD") -> dict[str, Any]:
 
 
 def is_problem(response: httpx.Response) -> bool:
-    return response.headers.get("content-type", "").startswith("application/problem+json")
+    return str(response.headers.get("content-type", "")).startswith("application/problem+json")

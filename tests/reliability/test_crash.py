@@ -117,9 +117,7 @@ def test_sigkill_mid_burst_then_retries_with_the_same_keys_make_one_payment_per_
         report = stack.reconcile()
         reconcile_seconds = time.monotonic() - reconcile_started
         assert report["errors"] == []
-        statuses = dict(
-            stack.sql("SELECT status, count(*) FROM pay_payments GROUP BY status")  # type: ignore[arg-type]
-        )
+        statuses = dict(stack.sql("SELECT status, count(*) FROM pay_payments GROUP BY status"))
         assert statuses == {"succeeded": CHECKOUTS // 2, "expired": CHECKOUTS - CHECKOUTS // 2}
 
         print(
