@@ -19,6 +19,22 @@ from user_management_service.domain.users import Role, UserService
 from user_management_service.settings import Settings, get_settings
 
 
+RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
+    "UNAUTHORIZED": {
+        "WWW-Authenticate": {
+            "description": "The bearer challenge (RFC 6750).",
+            "schema": {"type": "string"},
+        }
+    },
+    "TOO_MANY_REQUESTS": {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
 class ProblemApi(Api):  # type: ignore[misc]
     """flask-smorest documenting every error response as the shared Problem schema."""
 
@@ -28,16 +44,15 @@ class ProblemApi(Api):  # type: ignore[misc]
         for status in http.HTTPStatus:
             if status < 400:
                 continue
-            self.spec.components.response(
-                status.name,
-                {
-                    "description": status.phrase,
-                    "content": {
-                        problems.PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}
-                    },
+            response: dict[str, Any] = {
+                "description": status.phrase,
+                "content": {
+                    problems.PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}
                 },
-                lazy=True,
-            )
+            }
+            if status.name in RESPONSE_HEADERS:
+                response["headers"] = RESPONSE_HEADERS[status.name]
+            self.spec.components.response(status.name, response, lazy=True)
 
     def _register_pagination_header(self) -> None:  # no page-number pagination here
         pass

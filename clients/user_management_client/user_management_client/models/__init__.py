@@ -2,24 +2,42 @@
 
 from .field_error import FieldError
 from .health import Health
+from .jwk import Jwk
+from .jwks import Jwks
 from .list_users_status import ListUsersStatus
 from .problem import Problem
+from .refresh_request import RefreshRequest
+from .token_request import TokenRequest
+from .token_request_grant_type import TokenRequestGrantType
+from .token_response import TokenResponse
+from .token_response_token_type import TokenResponseTokenType
 from .user import User
 from .user_create import UserCreate
+from .user_create_role import UserCreateRole
 from .user_page import UserPage
 from .user_role import UserRole
 from .user_status import UserStatus
 from .user_update import UserUpdate
+from .user_update_role import UserUpdateRole
 
 __all__ = (
     "FieldError",
     "Health",
+    "Jwk",
+    "Jwks",
     "ListUsersStatus",
     "Problem",
+    "RefreshRequest",
+    "TokenRequest",
+    "TokenRequestGrantType",
+    "TokenResponse",
+    "TokenResponseTokenType",
     "User",
     "UserCreate",
+    "UserCreateRole",
     "UserPage",
     "UserRole",
     "UserStatus",
     "UserUpdate",
+    "UserUpdateRole",
 )

@@ -21,7 +21,7 @@ class User:
         id (UUID):
         email (str): Normalised (trimmed, lower-cased).
         full_name (str):
-        role (UserRole): Every new user is a customer; roles become writable with authentication.
+        role (UserRole): Registration creates customers; only an admin changes a role.
         status (UserStatus): deactivated = soft-deleted.
         created_at (datetime.datetime):
         updated_at (datetime.datetime):

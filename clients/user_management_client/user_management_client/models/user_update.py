@@ -5,6 +5,7 @@ from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
+from ..models.user_update_role import UserUpdateRole, check_user_update_role
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserUpdate")
@@ -17,12 +18,15 @@ class UserUpdate:
     Attributes:
         email (str | Unset): Normalised (trimmed, lower-cased) on input.
         full_name (str | Unset): Display name; no control characters.
-        password (str | Unset): Write-only; stored as an Argon2id hash, never returned.
+        password (str | Unset): Write-only; at least 10 characters and not one of the 30,000 most common passwords (422
+            naming `password`); stored as an Argon2id hash, never returned.
+        role (UserUpdateRole | Unset): Only an admin may change a role (403 for a customer).
     """
 
     email: str | Unset = UNSET
     full_name: str | Unset = UNSET
     password: str | Unset = UNSET
+    role: UserUpdateRole | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email
@@ -30,6 +34,10 @@ class UserUpdate:
         full_name = self.full_name
 
         password = self.password
+
+        role: str | Unset = UNSET
+        if not isinstance(self.role, Unset):
+            role = self.role
 
         field_dict: dict[str, Any] = {}
 
@@ -40,6 +48,8 @@ class UserUpdate:
             field_dict["full_name"] = full_name
         if password is not UNSET:
             field_dict["password"] = password
+        if role is not UNSET:
+            field_dict["role"] = role
 
         return field_dict
 
@@ -52,10 +62,18 @@ class UserUpdate:
 
         password = d.pop("password", UNSET)
 
+        _role = d.pop("role", UNSET)
+        role: UserUpdateRole | Unset
+        if isinstance(_role, Unset):
+            role = UNSET
+        else:
+            role = check_user_update_role(_role)
+
         user_update = cls(
             email=email,
             full_name=full_name,
             password=password,
+            role=role,
         )
 
         return user_update

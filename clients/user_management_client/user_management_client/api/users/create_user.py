@@ -41,6 +41,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 409:
         response_409 = Problem.from_dict(response.json())
 
@@ -83,13 +93,16 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: UserCreate,
 ) -> Response[Problem | User]:
     """Create a user
 
-     The email is normalised (trimmed, lower-cased) and must not belong to another active user (409). The
-    password is stored as an Argon2id hash and never returned. Unknown fields are rejected (422).
+     Open registration: without a token (or with a customer's) the new user is a `customer`, and asking
+    for another `role` is 403; an admin's token may set `role`. A token that is sent must be valid (401
+    otherwise). The email is normalised (trimmed, lower-cased) and must not belong to another active
+    user (409). The password (at least 10 characters, not one of the most common passwords) is stored as
+    an Argon2id hash and never returned. Unknown fields are rejected (422).
 
     Args:
         body (UserCreate): A new user.
@@ -115,13 +128,16 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: UserCreate,
 ) -> Problem | User | None:
     """Create a user
 
-     The email is normalised (trimmed, lower-cased) and must not belong to another active user (409). The
-    password is stored as an Argon2id hash and never returned. Unknown fields are rejected (422).
+     Open registration: without a token (or with a customer's) the new user is a `customer`, and asking
+    for another `role` is 403; an admin's token may set `role`. A token that is sent must be valid (401
+    otherwise). The email is normalised (trimmed, lower-cased) and must not belong to another active
+    user (409). The password (at least 10 characters, not one of the most common passwords) is stored as
+    an Argon2id hash and never returned. Unknown fields are rejected (422).
 
     Args:
         body (UserCreate): A new user.
@@ -142,13 +158,16 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: UserCreate,
 ) -> Response[Problem | User]:
     """Create a user
 
-     The email is normalised (trimmed, lower-cased) and must not belong to another active user (409). The
-    password is stored as an Argon2id hash and never returned. Unknown fields are rejected (422).
+     Open registration: without a token (or with a customer's) the new user is a `customer`, and asking
+    for another `role` is 403; an admin's token may set `role`. A token that is sent must be valid (401
+    otherwise). The email is normalised (trimmed, lower-cased) and must not belong to another active
+    user (409). The password (at least 10 characters, not one of the most common passwords) is stored as
+    an Argon2id hash and never returned. Unknown fields are rejected (422).
 
     Args:
         body (UserCreate): A new user.
@@ -172,13 +191,16 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: UserCreate,
 ) -> Problem | User | None:
     """Create a user
 
-     The email is normalised (trimmed, lower-cased) and must not belong to another active user (409). The
-    password is stored as an Argon2id hash and never returned. Unknown fields are rejected (422).
+     Open registration: without a token (or with a customer's) the new user is a `customer`, and asking
+    for another `role` is 403; an admin's token may set `role`. A token that is sent must be valid (401
+    otherwise). The email is normalised (trimmed, lower-cased) and must not belong to another active
+    user (409). The password (at least 10 characters, not one of the most common passwords) is stored as
+    an Argon2id hash and never returned. Unknown fields are rejected (422).
 
     Args:
         body (UserCreate): A new user.

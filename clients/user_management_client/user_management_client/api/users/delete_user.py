@@ -30,6 +30,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_204 = cast(Any, None)
         return response_204
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -58,13 +63,14 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
     """Deactivate a user
 
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
-    updateUser answer 404.
+    updateUser answer 404, the user's refresh tokens are revoked and their access tokens stop working
+    here. A customer may deactivate only themself (another user's id is 404); an admin anyone.
 
     Args:
         user_id (UUID):
@@ -91,13 +97,14 @@ def sync_detailed(
 def sync(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Any | Problem | None:
     """Deactivate a user
 
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
-    updateUser answer 404.
+    updateUser answer 404, the user's refresh tokens are revoked and their access tokens stop working
+    here. A customer may deactivate only themself (another user's id is 404); an admin anyone.
 
     Args:
         user_id (UUID):
@@ -119,13 +126,14 @@ def sync(
 async def asyncio_detailed(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
     """Deactivate a user
 
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
-    updateUser answer 404.
+    updateUser answer 404, the user's refresh tokens are revoked and their access tokens stop working
+    here. A customer may deactivate only themself (another user's id is 404); an admin anyone.
 
     Args:
         user_id (UUID):
@@ -150,13 +158,14 @@ async def asyncio_detailed(
 async def asyncio(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Any | Problem | None:
     """Deactivate a user
 
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
-    updateUser answer 404.
+    updateUser answer 404, the user's refresh tokens are revoked and their access tokens stop working
+    here. A customer may deactivate only themself (another user's id is 404); an admin anyone.
 
     Args:
         user_id (UUID):

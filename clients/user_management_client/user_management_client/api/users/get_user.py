@@ -32,6 +32,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -60,12 +65,14 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Problem | User]:
     """Get a user
 
      An unknown id, an id that is not a UUID and a deactivated user are all 404 (the record of a
-    deactivated user is kept for audit and still listed with `status=deactivated`).
+    deactivated user is kept for audit and still listed with `status=deactivated`). A customer may read
+    only themself: another user's id is answered 404 too, so ids cannot be probed; an admin may read
+    anyone.
 
     Args:
         user_id (UUID):
@@ -92,12 +99,14 @@ def sync_detailed(
 def sync(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Problem | User | None:
     """Get a user
 
      An unknown id, an id that is not a UUID and a deactivated user are all 404 (the record of a
-    deactivated user is kept for audit and still listed with `status=deactivated`).
+    deactivated user is kept for audit and still listed with `status=deactivated`). A customer may read
+    only themself: another user's id is answered 404 too, so ids cannot be probed; an admin may read
+    anyone.
 
     Args:
         user_id (UUID):
@@ -119,12 +128,14 @@ def sync(
 async def asyncio_detailed(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Problem | User]:
     """Get a user
 
      An unknown id, an id that is not a UUID and a deactivated user are all 404 (the record of a
-    deactivated user is kept for audit and still listed with `status=deactivated`).
+    deactivated user is kept for audit and still listed with `status=deactivated`). A customer may read
+    only themself: another user's id is answered 404 too, so ids cannot be probed; an admin may read
+    anyone.
 
     Args:
         user_id (UUID):
@@ -149,12 +160,14 @@ async def asyncio_detailed(
 async def asyncio(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Problem | User | None:
     """Get a user
 
      An unknown id, an id that is not a UUID and a deactivated user are all 404 (the record of a
-    deactivated user is kept for audit and still listed with `status=deactivated`).
+    deactivated user is kept for audit and still listed with `status=deactivated`). A customer may read
+    only themself: another user's id is answered 404 too, so ids cannot be probed; an admin may read
+    anyone.
 
     Args:
         user_id (UUID):

@@ -50,6 +50,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -77,7 +87,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = 20,
     cursor: str | Unset = UNSET,
     email: str | Unset = UNSET,
@@ -87,7 +97,8 @@ def sync_detailed(
 
      Users in creation order, `limit` per page (1..100, default 20). Pass the `next_cursor` of a page as
     `cursor` to get the next one; it is null on the last page. `email` matches the normalised email
-    exactly; `status` keeps only active or only deactivated users (default: both).
+    exactly; `status` keeps only active or only deactivated users (default: both). Admins only (a
+    customer gets 403).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -119,7 +130,7 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = 20,
     cursor: str | Unset = UNSET,
     email: str | Unset = UNSET,
@@ -129,7 +140,8 @@ def sync(
 
      Users in creation order, `limit` per page (1..100, default 20). Pass the `next_cursor` of a page as
     `cursor` to get the next one; it is null on the last page. `email` matches the normalised email
-    exactly; `status` keeps only active or only deactivated users (default: both).
+    exactly; `status` keeps only active or only deactivated users (default: both). Admins only (a
+    customer gets 403).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -156,7 +168,7 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = 20,
     cursor: str | Unset = UNSET,
     email: str | Unset = UNSET,
@@ -166,7 +178,8 @@ async def asyncio_detailed(
 
      Users in creation order, `limit` per page (1..100, default 20). Pass the `next_cursor` of a page as
     `cursor` to get the next one; it is null on the last page. `email` matches the normalised email
-    exactly; `status` keeps only active or only deactivated users (default: both).
+    exactly; `status` keeps only active or only deactivated users (default: both). Admins only (a
+    customer gets 403).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -196,7 +209,7 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = 20,
     cursor: str | Unset = UNSET,
     email: str | Unset = UNSET,
@@ -206,7 +219,8 @@ async def asyncio(
 
      Users in creation order, `limit` per page (1..100, default 20). Pass the `next_cursor` of a page as
     `cursor` to get the next one; it is null on the last page. `email` matches the normalised email
-    exactly; `status` keeps only active or only deactivated users (default: both).
+    exactly; `status` keeps only active or only deactivated users (default: both). Admins only (a
+    customer gets 403).
 
     Args:
         limit (int | Unset):  Default: 20.

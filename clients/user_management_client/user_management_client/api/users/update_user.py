@@ -46,6 +46,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -94,14 +104,16 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: UserUpdate,
 ) -> Response[Problem | User]:
     """Update a user
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
-    new email must not belong to another active user (409); a new password replaces the stored hash. A
-    deactivated user cannot be updated (404).
+    new email must not belong to another active user (409); a new password replaces the stored hash and
+    revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
+    only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
+    admin may update anyone, `role` included.
 
     Args:
         user_id (UUID):
@@ -130,14 +142,16 @@ def sync_detailed(
 def sync(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: UserUpdate,
 ) -> Problem | User | None:
     """Update a user
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
-    new email must not belong to another active user (409); a new password replaces the stored hash. A
-    deactivated user cannot be updated (404).
+    new email must not belong to another active user (409); a new password replaces the stored hash and
+    revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
+    only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
+    admin may update anyone, `role` included.
 
     Args:
         user_id (UUID):
@@ -161,14 +175,16 @@ def sync(
 async def asyncio_detailed(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: UserUpdate,
 ) -> Response[Problem | User]:
     """Update a user
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
-    new email must not belong to another active user (409); a new password replaces the stored hash. A
-    deactivated user cannot be updated (404).
+    new email must not belong to another active user (409); a new password replaces the stored hash and
+    revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
+    only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
+    admin may update anyone, `role` included.
 
     Args:
         user_id (UUID):
@@ -195,14 +211,16 @@ async def asyncio_detailed(
 async def asyncio(
     user_id: UUID,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: UserUpdate,
 ) -> Problem | User | None:
     """Update a user
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
-    new email must not belong to another active user (409); a new password replaces the stored hash. A
-    deactivated user cannot be updated (404).
+    new email must not belong to another active user (409); a new password replaces the stored hash and
+    revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
+    only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
+    admin may update anyone, `role` included.
 
     Args:
         user_id (UUID):

@@ -1,0 +1,222 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.token_request import TokenRequest
+from ...models.token_response import TokenResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: TokenRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/auth/token",
+    }
+
+    _kwargs["data"] = body.to_dict()
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | TokenResponse | None:
+    if response.status_code == 200:
+        response_200 = TokenResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | TokenResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TokenRequest,
+) -> Response[Problem | TokenResponse]:
+    """Log in (OAuth2 password grant)
+
+     Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
+    omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
+    as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
+    email, a deactivated user and a wrong password. Failed attempts are counted per account and per
+    client address in the database (LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ADDRESS per
+    LOGIN_THROTTLE_WINDOW_SECONDS); past a limit the answer is 429 with `Retry-After` until the window
+    ends, even for the right password.
+
+    Args:
+        body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | TokenResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TokenRequest,
+) -> Problem | TokenResponse | None:
+    """Log in (OAuth2 password grant)
+
+     Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
+    omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
+    as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
+    email, a deactivated user and a wrong password. Failed attempts are counted per account and per
+    client address in the database (LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ADDRESS per
+    LOGIN_THROTTLE_WINDOW_SECONDS); past a limit the answer is 429 with `Retry-After` until the window
+    ends, even for the right password.
+
+    Args:
+        body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | TokenResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TokenRequest,
+) -> Response[Problem | TokenResponse]:
+    """Log in (OAuth2 password grant)
+
+     Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
+    omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
+    as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
+    email, a deactivated user and a wrong password. Failed attempts are counted per account and per
+    client address in the database (LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ADDRESS per
+    LOGIN_THROTTLE_WINDOW_SECONDS); past a limit the answer is 429 with `Retry-After` until the window
+    ends, even for the right password.
+
+    Args:
+        body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | TokenResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TokenRequest,
+) -> Problem | TokenResponse | None:
+    """Log in (OAuth2 password grant)
+
+     Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
+    omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
+    as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
+    email, a deactivated user and a wrong password. Failed attempts are counted per account and per
+    client address in the database (LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ADDRESS per
+    LOGIN_THROTTLE_WINDOW_SECONDS); past a limit the answer is 429 with `Retry-After` until the window
+    ends, even for the right password.
+
+    Args:
+        body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | TokenResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed
