@@ -1,4 +1,7 @@
-"""The real service (gunicorn, fresh database) through the GENERATED client and raw HTTP."""
+"""The real service (gunicorn, fresh database) through the GENERATED client and raw HTTP.
+
+The users CRUD as the bootstrap admin (AuthenticatedClient); what customers and anonymous
+callers may do is proven in test_auth.py and test_authorization.py."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from user_management_client import Client
+from user_management_client import AuthenticatedClient, Client
 from user_management_client.api.health import get_health, get_readiness
 from user_management_client.api.users import (
     create_user,
@@ -27,7 +30,9 @@ def unique_email(tag: str = "user") -> str:
     return f"{tag}.{uuid.uuid4().hex[:12]}@Example.COM"
 
 
-def create(client: Client, email: str | None = None, name: str = "Ada Lovelace") -> User:
+def create(
+    client: AuthenticatedClient, email: str | None = None, name: str = "Ada Lovelace"
+) -> User:
     body = UserCreate(email=email or unique_email(), full_name=name, password=PASSWORD)
     response = create_user.sync_detailed(client=client, body=body)
     assert response.status_code == 201, response.content
@@ -48,10 +53,10 @@ def fields_of(problem: dict[str, Any]) -> set[str]:
     return {e["field"] for e in problem.get("errors", [])}
 
 
-def test_full_crud_flow_through_the_generated_client(user_client: Client) -> None:
+def test_full_crud_flow_through_the_generated_client(admin_client: AuthenticatedClient) -> None:
     email = unique_email("ada")
     created = create_user.sync_detailed(
-        client=user_client, body=UserCreate(email=email, full_name="Ada", password=PASSWORD)
+        client=admin_client, body=UserCreate(email=email, full_name="Ada", password=PASSWORD)
     )
     assert created.status_code == 201
     user = created.parsed
@@ -62,29 +67,29 @@ def test_full_crud_flow_through_the_generated_client(user_client: Client) -> Non
     assert user.created_at.tzinfo is not None
     assert b"password" not in created.content
 
-    fetched = get_user.sync(str(user.id), client=user_client)
+    fetched = get_user.sync(str(user.id), client=admin_client)
     assert isinstance(fetched, User)
     assert fetched.to_dict() == user.to_dict()
 
     updated = update_user.sync(
-        str(user.id), client=user_client, body=UserUpdate(full_name="Ada King")
+        str(user.id), client=admin_client, body=UserUpdate(full_name="Ada King")
     )
     assert isinstance(updated, User)
     assert (updated.full_name, updated.email) == ("Ada King", user.email)
     assert updated.updated_at > user.updated_at
 
-    page = list_users.sync(client=user_client, email=email)
+    page = list_users.sync(client=admin_client, email=email)
     assert isinstance(page, UserPage)
     assert [u.id for u in page.items] == [user.id]
 
-    deleted = delete_user.sync_detailed(str(user.id), client=user_client)
+    deleted = delete_user.sync_detailed(str(user.id), client=admin_client)
     assert deleted.status_code == 204
-    assert delete_user.sync_detailed(str(user.id), client=user_client).status_code == 204
-    gone = get_user.sync_detailed(str(user.id), client=user_client)
+    assert delete_user.sync_detailed(str(user.id), client=admin_client).status_code == 204
+    gone = get_user.sync_detailed(str(user.id), client=admin_client)
     assert gone.status_code == 404
     assert isinstance(gone.parsed, Problem)
 
-    audit = list_users.sync(client=user_client, email=email, status="deactivated")
+    audit = list_users.sync(client=admin_client, email=email, status="deactivated")
     assert isinstance(audit, UserPage)
     [kept] = audit.items
     assert kept.status == "deactivated"
@@ -92,11 +97,13 @@ def test_full_crud_flow_through_the_generated_client(user_client: Client) -> Non
     assert kept.full_name == "Ada King"
 
 
-def test_duplicate_email_in_any_case_is_409_naming_the_field(user_client: Client) -> None:
+def test_duplicate_email_in_any_case_is_409_naming_the_field(
+    admin_client: AuthenticatedClient,
+) -> None:
     email = unique_email("dup")
-    create(user_client, email)
+    create(admin_client, email)
     response = create_user.sync_detailed(
-        client=user_client,
+        client=admin_client,
         body=UserCreate(email=email.upper(), full_name="Other", password=PASSWORD),
     )
     assert response.status_code == 409
@@ -104,13 +111,13 @@ def test_duplicate_email_in_any_case_is_409_naming_the_field(user_client: Client
     assert [e.field for e in response.parsed.errors] == ["body.email"]
 
 
-def test_email_is_free_again_after_delete(user_client: Client) -> None:
+def test_email_is_free_again_after_delete(admin_client: AuthenticatedClient) -> None:
     email = unique_email("reuse")
-    first = create(user_client, email)
-    assert delete_user.sync_detailed(str(first.id), client=user_client).status_code == 204
-    second = create(user_client, email)
+    first = create(admin_client, email)
+    assert delete_user.sync_detailed(str(first.id), client=admin_client).status_code == 204
+    second = create(admin_client, email)
     assert second.id != first.id
-    both = list_users.sync(client=user_client, email=email)
+    both = list_users.sync(client=admin_client, email=email)
     assert isinstance(both, UserPage)
     assert [(u.id, u.status) for u in both.items] == [
         (first.id, "deactivated"),
@@ -118,29 +125,35 @@ def test_email_is_free_again_after_delete(user_client: Client) -> None:
     ]
 
 
-def test_update_to_an_email_taken_by_another_active_user_is_409(user_client: Client) -> None:
-    ada, bob = create(user_client), create(user_client)
+def test_update_to_an_email_taken_by_another_active_user_is_409(
+    admin_client: AuthenticatedClient,
+) -> None:
+    ada, bob = create(admin_client), create(admin_client)
     response = update_user.sync_detailed(
-        str(ada.id), client=user_client, body=UserUpdate(email=bob.email.upper())
+        str(ada.id), client=admin_client, body=UserUpdate(email=bob.email.upper())
     )
     assert response.status_code == 409
 
 
-def test_unknown_or_malformed_user_id_is_404_problem(user_service: ServerProcess) -> None:
+def test_unknown_or_malformed_user_id_is_404_problem(
+    user_service: ServerProcess, admin_token: str
+) -> None:
+    headers = {"Authorization": f"Bearer {admin_token}"}
     for path in (f"/users/{uuid.uuid4()}", "/users/not-a-uuid", "/users/%00"):
         for method in ("GET", "PATCH", "DELETE"):
             kwargs: dict[str, Any] = {"json": {"full_name": "x"}} if method == "PATCH" else {}
-            problem_of(httpx.request(method, user_service.url + path, **kwargs), 404)
+            response = httpx.request(method, user_service.url + path, headers=headers, **kwargs)
+            problem_of(response, 404)
 
 
-def test_pagination_walks_every_user_exactly_once(user_client: Client) -> None:
-    mine = {create(user_client, unique_email("page")).id for _ in range(25)}
+def test_pagination_walks_every_user_exactly_once(admin_client: AuthenticatedClient) -> None:
+    mine = {create(admin_client, unique_email("page")).id for _ in range(25)}
     seen: list[uuid.UUID] = []
     cursor: str | None = None
     pages = 0
     while True:
         page = list_users.sync(
-            client=user_client, limit=7, **({"cursor": cursor} if cursor else {})
+            client=admin_client, limit=7, **({"cursor": cursor} if cursor else {})
         )
         assert isinstance(page, UserPage)
         assert len(page.items) <= 7
@@ -166,8 +179,9 @@ def test_pagination_walks_every_user_exactly_once(user_client: Client) -> None:
         ),
         ({"email": "a\u0000@example.com", "full_name": "A", "password": PASSWORD}, "body.email"),
         ({"email": "a@example.com", "full_name": "A", "password": "p" * 129}, "body.password"),
+        ({"email": "a@example.com", "full_name": "A", "password": "qwertyuiop"}, "body.password"),
         (
-            {"email": "a@example.com", "full_name": "A", "password": PASSWORD, "role": "admin"},
+            {"email": "a@example.com", "full_name": "A", "password": PASSWORD, "role": "root"},
             "body.role",
         ),
         ({"full_name": "A", "password": PASSWORD}, "body.email"),
@@ -201,8 +215,11 @@ def test_lone_surrogate_in_a_string_is_422_not_500(user_service: ServerProcess) 
         ("email=%00", "query.email"),
     ],
 )
-def test_bad_listing_query_is_422(user_service: ServerProcess, query: str, field: str) -> None:
-    problem = problem_of(httpx.get(f"{user_service.url}/users?{query}"), 422)
+def test_bad_listing_query_is_422(
+    user_service: ServerProcess, admin_token: str, query: str, field: str
+) -> None:
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    problem = problem_of(httpx.get(f"{user_service.url}/users?{query}", headers=headers), 422)
     assert field in fields_of(problem)
 
 

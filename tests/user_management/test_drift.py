@@ -61,8 +61,8 @@ def comparable(document: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    db = tmp_path_factory.mktemp("drift") / "drift.sqlite3"
-    app = create_app(Settings(database_url=f"sqlite:///{db}"))
+    tmp = tmp_path_factory.mktemp("drift")
+    app = create_app(Settings(database_url=f"sqlite:///{tmp / 'drift.sqlite3'}", jwt_keys_dir=tmp))
     with app.app_context():
         document: dict[str, Any] = app.extensions["ums_api"].spec.to_dict()
     return document

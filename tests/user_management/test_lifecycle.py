@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
 from devstack import services
+from devstack.auth import login
 from devstack.databases import fresh_database
 from devstack.processes import free_port, python_argv
 from user_management_service.app import create_app
+from user_management_service.domain.users import Role
 from user_management_service.settings import Settings, SettingsError, load_settings
+
+PASSWORD = "kept across restarts"
 
 
 def test_data_survives_a_restart(
@@ -25,15 +30,18 @@ def test_data_survives_a_restart(
             free_port(), url, workers=1, log_path=logs_dir / "user-restart-1.log"
         ).start()
         try:
-            body = {"email": "keep@example.com", "full_name": "Kept", "password": "password1"}
+            body = {"email": "keep@example.com", "full_name": "Kept", "password": PASSWORD}
             user = httpx.post(first.url + "/users", json=body).json()
+            token = login(first.url, "keep@example.com", PASSWORD).access_token
         finally:
             first.stop()
         second = services.user_service(
             free_port(), url, workers=1, log_path=logs_dir / "user-restart-2.log"
         ).start()
         try:
-            again = httpx.get(f"{second.url}/users/{user['id']}")
+            # the signing key survived too: the token issued before the restart still works
+            headers = {"Authorization": f"Bearer {token}"}
+            again = httpx.get(f"{second.url}/users/{user['id']}", headers=headers)
             assert again.status_code == 200
             assert again.json() == user
         finally:
@@ -64,16 +72,21 @@ def test_cli_refuses_to_start_with_a_bad_setting() -> None:
     assert "DATABASE_URL" in result.stderr
 
 
-def test_database_down_is_a_503_problem() -> None:
+def test_database_down_is_a_503_problem(tmp_path: Path) -> None:
     url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
-    client = create_app(Settings(database_url=url)).test_client()
+    app = create_app(Settings(database_url=url, jwt_keys_dir=tmp_path / "keys"))
+    token = app.extensions["ums_access_tokens"].issue(uuid.uuid4(), Role.ADMIN)
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
     assert client.get("/healthz").status_code == 200
+    assert client.get("/.well-known/jwks.json").status_code == 200  # keys are files
     for response in (
         client.get("/readyz"),
-        client.get("/users"),
+        client.get("/users", headers=headers),
         client.post(
-            "/users", json={"email": "a@example.com", "full_name": "A", "password": "password1"}
+            "/users", json={"email": "a@example.com", "full_name": "A", "password": PASSWORD}
         ),
+        client.post("/auth/token", data={"username": "a@example.com", "password": PASSWORD}),
     ):
         assert response.status_code == 503
         assert response.content_type == "application/problem+json"
