@@ -8,12 +8,14 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from payment_api.auth import TokenVerifier
 from payment_api.db.engine import make_engine, make_session_factory
 from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain.checkout import CheckoutPolicy, CheckoutService
 from payment_api.domain.reconcile import Reconciler
 from payment_api.domain.refunds import RefundService
 from payment_api.domain.webhooks import WebhookInbox
+from payment_api.gateways.jwks import JwksKeySource
 from payment_api.gateways.payment_gateway import PaymentGateway, StripeGateway
 from payment_api.gateways.user_directory import UserDirectory, UserServiceDirectory
 from payment_api.settings import Settings
@@ -26,6 +28,7 @@ class Container:
     session_factory: sessionmaker[Session]
     gateway: PaymentGateway
     users: UserDirectory
+    verifier: TokenVerifier
     checkout: CheckoutService = field(init=False)
     refunds: RefundService = field(init=False)
     inbox: WebhookInbox = field(init=False)
@@ -72,6 +75,7 @@ def build_container(
     *,
     gateway: PaymentGateway | None = None,
     users: UserDirectory | None = None,
+    verifier: TokenVerifier | None = None,
 ) -> Container:
     engine = make_engine(settings.database_url)
     return Container(
@@ -87,4 +91,15 @@ def build_container(
         ),
         users=users
         or UserServiceDirectory(settings.user_service_url, settings.user_service_timeout_seconds),
+        verifier=verifier or token_verifier(settings),
     )
+
+
+def token_verifier(settings: Settings) -> TokenVerifier:
+    keys = JwksKeySource(
+        settings.jwks_url,
+        cache_seconds=settings.jwks_cache_seconds,
+        refresh_interval=settings.jwks_refresh_interval_seconds,
+        timeout=settings.user_service_timeout_seconds,
+    )
+    return TokenVerifier(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience)

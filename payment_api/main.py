@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payment_api.api import checkout, health, payments, problems, products, webhooks
+from payment_api.api.deps import OAUTH2_SCHEME
 from payment_api.api.problems import PROBLEM_SCHEMAS
 from payment_api.container import Container, build_container
 from payment_api.settings import Settings, get_settings
@@ -37,9 +38,15 @@ TAGS = [
 DESCRIPTION = (
     "Products, Stripe Checkout sessions, payment records, webhooks and refunds. "
     "Money is an integer amount in the currency's minor unit plus an ISO 4217 code. "
-    "Every error is an RFC 9457 problem (application/problem+json)."
+    "Every error is an RFC 9457 problem (application/problem+json).\n\n"
+    "Authentication: every operation but health, readiness, the signed Stripe webhook and "
+    "(when the service runs with ALLOW_ANONYMOUS_CHECKOUT=true) `GET /checkout/` needs "
+    "`Authorization: Bearer <access token>`, a JWT issued by the user service "
+    "(`POST /auth/token` there) and verified against its published keys "
+    "(`/.well-known/jwks.json`). Customers see and create only their own payments; "
+    "admins see all, manage products, refund and replay webhook events."
 )
-VERSION = "1.0.0"
+VERSION = "2.0.0"
 
 STRIPE_EVENT_SCHEMA: dict[str, Any] = {
     "description": (
@@ -133,6 +140,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.update(PROBLEM_SCHEMAS)
     components["StripeEvent"] = STRIPE_EVENT_SCHEMA
+    # Swagger UI's Authorize button logs in at the user service this instance trusts.
+    container: Container = app.state.container
+    schemes = schema["components"].get("securitySchemes", {})
+    password_flow = schemes.get(OAUTH2_SCHEME, {}).get("flows", {}).get("password")
+    if password_flow is not None:
+        password_flow["tokenUrl"] = container.settings.token_url
     app.openapi_schema = schema
     return schema
 

@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     user_service_timeout_seconds: float = Field(default=3.0, gt=0)
     public_base_url: str = "http://127.0.0.1:8000"
 
+    # Bearer tokens: issued by the user service, verified here against its published keys.
+    user_service_jwks_url: str = ""  # empty = <USER_SERVICE_URL>/.well-known/jwks.json
+    jwt_issuer: str = "urn:payment-platform:user-management"
+    jwt_audience: str = "urn:payment-platform:api"
+    jwks_cache_seconds: int = Field(default=300, ge=1)
+    jwks_refresh_interval_seconds: float = Field(default=10.0, ge=0)  # unknown-kid refetch
+    allow_anonymous_checkout: bool = False  # GET /checkout/ without a token (make run: true)
+
     stripe_api_key: str = "sk_test_sandbox"
     stripe_api_base: str | None = None  # the sandbox URL; unset = real Stripe
     stripe_webhook_secrets: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -89,6 +97,29 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str) -> str:
         origin_of(value)
         return value.rstrip("/")
+
+    @field_validator("user_service_jwks_url")
+    @classmethod
+    def _jwks_url(cls, value: str) -> str:
+        if value:
+            origin_of(value)
+        return value
+
+    @field_validator("jwt_issuer", "jwt_audience")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @property
+    def jwks_url(self) -> str:
+        return self.user_service_jwks_url or f"{self.user_service_url}/.well-known/jwks.json"
+
+    @property
+    def token_url(self) -> str:
+        """Where a client gets a token (OAuth2 password grant at the user service)."""
+        return f"{self.user_service_url}/auth/token"
 
     @property
     def success_url(self) -> str:

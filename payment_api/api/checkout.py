@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from payment_api.api.deps import CheckoutDep, PrincipalDep
+from payment_api.api.deps import REALM, CheckoutCallerDep, CheckoutDep, PrincipalDep
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
     CheckoutSession,
@@ -16,9 +16,10 @@ from payment_api.api.schemas import (
     LineItemsCheckout,
     LowerCurrency,
 )
+from payment_api.auth import Principal
 from payment_api.domain import idempotency
 from payment_api.domain.checkout import CheckoutRequest, CheckoutResult, LineRequest
-from payment_api.domain.errors import InvalidFieldError
+from payment_api.domain.errors import ForbiddenError, InvalidFieldError
 from payment_api.domain.money import MAX_MINOR_AMOUNT, Money, MoneyError, to_minor
 
 router = APIRouter(tags=["checkout"])
@@ -36,6 +37,20 @@ GATEWAY_ERRORS = (502, 503, 504)
 # A positive amount in major units: up to 6 integer digits and 2 decimals, zero excluded
 # (three-decimal amounts such as KWD 1.234 go through POST /checkout-sessions in minor units).
 PRICE_PATTERN = r"^(0*[1-9][0-9]{0,5}(\.[0-9]{1,2})?|0*\.(0[1-9]|[1-9][0-9]?))$"
+
+
+def paying_user(principal: Principal, requested: str | None) -> str | None:
+    """The payment's user: a customer pays for themself (their `sub`); an admin for anyone.
+
+    A customer naming another user gets 403 whether or not that user exists (no probing).
+    """
+    if principal.is_admin or not principal.is_authenticated:
+        return requested
+    if requested is not None and requested != principal.subject:
+        raise ForbiddenError(
+            "body.user_id: a customer can only create checkouts for themself", realm=REALM
+        )
+    return principal.subject
 
 
 def _session(result: CheckoutResult) -> CheckoutSession:
@@ -65,7 +80,7 @@ def _session(result: CheckoutResult) -> CheckoutSession:
                 }
             },
         },
-        **problem_responses(400, 404, 409, 415, 422, *GATEWAY_ERRORS),
+        **problem_responses(400, 401, 403, 404, 409, 415, 422, *GATEWAY_ERRORS),
     },
 )
 def createCheckoutSession(  # noqa: N802 - operationId
@@ -85,11 +100,18 @@ def createCheckoutSession(  # noqa: N802 - operationId
         line_items=request.line_items,
         custom_amount=request.custom_amount,
         description=request.description,
-        user_id=body.user_id,
+        user_id=paying_user(principal, body.user_id),
         success_url=body.success_url,
         cancel_url=body.cancel_url,
     )
-    digest = idempotency.request_hash(body.model_dump(mode="json", exclude_unset=True))
+    # The caller is part of "the same request": another user's key never replays this answer.
+    digest = idempotency.request_hash(
+        {
+            **body.model_dump(mode="json", exclude_unset=True),
+            "user_id": request.user_id,
+            "caller": principal.subject,
+        }
+    )
     result = checkout.start(
         request,
         idempotency_key=idempotency_key,
@@ -113,11 +135,13 @@ def createCheckoutSession(  # noqa: N802 - operationId
                 }
             },
         },
-        **problem_responses(422, *GATEWAY_ERRORS),
+        **problem_responses(401, 422, *GATEWAY_ERRORS),
     },
+    openapi_extra={"security": [{}]},  # appended to the token schemes: anonymous may be allowed
 )
 def createCheckoutRedirect(  # noqa: N802
     checkout: CheckoutDep,
+    caller: CheckoutCallerDep,
     price: Annotated[
         str,
         Query(
@@ -127,7 +151,12 @@ def createCheckoutRedirect(  # noqa: N802
     ],
     currency: LowerCurrency = LowerCurrency("usd"),
 ) -> RedirectResponse:
-    """Create a checkout for one amount and redirect the browser to the hosted page."""
+    """Create a checkout for one amount and redirect the browser to the hosted page.
+
+    Needs a bearer token, unless the service runs with ALLOW_ANONYMOUS_CHECKOUT=true (the
+    `make run` demo), in which case a call without a token is also accepted. With a customer's
+    token the payment is that customer's; anonymous and admin payments have no user.
+    """
     try:
         amount = to_minor(price, currency.value)
     except MoneyError as exc:
@@ -137,7 +166,12 @@ def createCheckoutRedirect(  # noqa: N802
     if amount > MAX_MINOR_AMOUNT:
         raise InvalidFieldError("query.price", f"at most {MAX_MINOR_AMOUNT} minor units")
     result = checkout.start(
-        CheckoutRequest(custom_amount=Money(amount, currency.value), description="Payment")
+        CheckoutRequest(
+            custom_amount=Money(amount, currency.value),
+            description="Payment",
+            user_id=paying_user(caller, None),
+        ),
+        bearer_token=caller.bearer_token,
     )
     return RedirectResponse(result.url, status_code=303)
 

@@ -1,21 +1,47 @@
 """Typed dependencies: the container built at start, units of work, services, the principal.
 
-`PrincipalDep` is the seam for authentication (a later issue): today every caller is
-anonymous; `require_admin` will hang off it for the replay operation.
+Authentication: `authenticate` verifies an `Authorization: Bearer` token when one is sent
+(anonymous otherwise); `PrincipalDep` requires a valid token, `AdminDep` also the admin role,
+`CheckoutCallerDep` lets anonymous callers through only with ALLOW_ANONYMOUS_CHECKOUT. The
+two security schemes (OAuth2 password flow at the user service, and plain bearer) are both
+declared on every protected operation: either one is enough.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 
+from payment_api.auth import ANONYMOUS, InvalidTokenError, Principal
 from payment_api.container import Container
 from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain.checkout import CheckoutService
+from payment_api.domain.errors import DependencyError, ForbiddenError, NotAuthenticatedError
 from payment_api.domain.refunds import RefundService
 from payment_api.domain.webhooks import WebhookInbox
+from payment_api.gateways.jwks import JwksUnavailableError
+
+REALM = "payment-api"
+# What `make run` serves; the served document points at the configured USER_SERVICE_URL.
+DEFAULT_TOKEN_URL = "http://127.0.0.1:5000/auth/token"  # noqa: S105 - a URL
+OAUTH2_SCHEME = "OAuth2Password"
+BEARER_SCHEME = "BearerAuth"
+
+oauth2_password = OAuth2PasswordBearer(
+    tokenUrl=DEFAULT_TOKEN_URL,
+    scheme_name=OAUTH2_SCHEME,
+    auto_error=False,
+    description="Log in at the user service (POST /auth/token, username = email) and send "
+    "the access token as `Authorization: Bearer <token>`.",
+)
+bearer = HTTPBearer(
+    scheme_name=BEARER_SCHEME,
+    bearerFormat="JWT",
+    auto_error=False,
+    description="An access token (JWT) issued by the user service.",
+)
 
 
 def get_container(request: Request) -> Container:
@@ -33,22 +59,56 @@ def get_uow(container: ContainerDep) -> UnitOfWork:
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who calls. Anonymous until the auth issue; `bearer_token` is forwarded downstream."""
+async def authenticate(
+    container: ContainerDep,
+    _password_flow: Annotated[str | None, Depends(oauth2_password)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The token's principal, or ANONYMOUS when no bearer token is sent (401 when a bad one is)."""
+    if credentials is None:
+        return ANONYMOUS
+    try:
+        return await container.verifier.verify(credentials.credentials)
+    except InvalidTokenError as exc:
+        raise NotAuthenticatedError(str(exc), realm=REALM, error="invalid_token") from None
+    except JwksUnavailableError as exc:
+        raise DependencyError(
+            503,
+            "Service Unavailable",
+            f"cannot verify the token: the user service's keys are unavailable ({exc})",
+        ) from None
 
-    subject: str | None
-    bearer_token: str | None
+
+async def require_user(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    if not principal.is_authenticated:
+        raise NotAuthenticatedError("a bearer token is required", realm=REALM)
+    return principal
 
 
-def get_principal(request: Request) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    bearer = token.strip() if scheme.lower() == "bearer" and token.strip() else None
-    return Principal(subject=None, bearer_token=bearer)
+PrincipalDep = Annotated[Principal, Depends(require_user)]
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+async def require_admin(principal: PrincipalDep) -> Principal:
+    if not principal.is_admin:
+        raise ForbiddenError("this operation needs the admin role", realm=REALM)
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(require_admin)]
+
+
+async def checkout_caller(
+    principal: Annotated[Principal, Depends(authenticate)], container: ContainerDep
+) -> Principal:
+    """GET /checkout/: a valid token, or nobody when ALLOW_ANONYMOUS_CHECKOUT is on."""
+    if principal.is_authenticated or container.settings.allow_anonymous_checkout:
+        return principal
+    raise NotAuthenticatedError(
+        "a bearer token is required (anonymous checkout is disabled)", realm=REALM
+    )
+
+
+CheckoutCallerDep = Annotated[Principal, Depends(checkout_caller)]
 
 
 def get_checkout(container: ContainerDep) -> CheckoutService:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 
 from payment_api.api import presenters
 from payment_api.api.checkout import GATEWAY_ERRORS, IdempotencyKey
-from payment_api.api.deps import RefundsDep, UowDep
+from payment_api.api.deps import AdminDep, PrincipalDep, RefundsDep, UowDep
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
     Payment,
@@ -20,6 +20,7 @@ from payment_api.api.schemas import (
     RefundCreate,
     RefundList,
 )
+from payment_api.auth import Principal
 from payment_api.domain import payments
 from payment_api.domain.errors import InvalidFieldError
 from payment_api.domain.pagination import CURSOR_PATTERN
@@ -49,9 +50,15 @@ def rfc3339(value: str | None, name: str) -> datetime | None:
 PaymentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@router.get("/payments", response_model=PaymentList, responses=problem_responses(422))
+def owner_of(principal: Principal) -> str | None:
+    """Whose payments the caller may see: a customer's own (their `sub`), an admin's all."""
+    return None if principal.is_admin else principal.subject
+
+
+@router.get("/payments", response_model=PaymentList, responses=problem_responses(401, 422, 503))
 def listPayments(  # noqa: N802 - operationId
     uow: UowDep,
+    principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
     status: PaymentStatus | None = None,
@@ -60,6 +67,11 @@ def listPayments(  # noqa: N802 - operationId
     created_lt: Timestamp = None,
 ) -> PaymentList:
     """List payments, newest first; filter by status, user and creation time."""
+    owner = owner_of(principal)
+    if owner is not None:
+        if user_id is not None and user_id != owner:
+            return PaymentList(data=[], next_cursor=None)  # a customer sees only their own
+        user_id = owner
     with uow:
         rows, next_cursor = payments.list_payments(
             uow,
@@ -90,13 +102,14 @@ def listPayments(  # noqa: N802 - operationId
                 },
             },
         },
-        **problem_responses(404, 422),
+        **problem_responses(401, 404, 422, 503),
     },
 )
-def getPayment(payment_id: PaymentId, uow: UowDep) -> Payment:  # noqa: N802
+def getPayment(payment_id: PaymentId, uow: UowDep, principal: PrincipalDep) -> Payment:  # noqa: N802
     """One payment."""
     with uow:
-        return presenters.payment(payments.get_payment(uow, payment_id))
+        found = payments.get_payment(uow, payment_id, owner=owner_of(principal))
+        return presenters.payment(found)
 
 
 @router.post(
@@ -105,11 +118,12 @@ def getPayment(payment_id: PaymentId, uow: UowDep) -> Payment:  # noqa: N802
     response_model=Refund,
     responses={
         201: {"description": "Refund created at the gateway."},
-        **problem_responses(400, 404, 409, 415, 422, *GATEWAY_ERRORS),
+        **problem_responses(400, 401, 403, 404, 409, 415, 422, *GATEWAY_ERRORS),
     },
 )
 def createRefund(  # noqa: N802
     payment_id: PaymentId,
+    _admin: AdminDep,
     refunds: RefundsDep,
     uow: UowDep,
     body: RefundCreate,
@@ -125,8 +139,11 @@ def createRefund(  # noqa: N802
 @router.get(
     "/payments/{payment_id}/refunds",
     response_model=RefundList,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 404, 422, 503),
 )
-def listRefunds(payment_id: PaymentId, refunds: RefundsDep) -> RefundList:  # noqa: N802
+def listRefunds(  # noqa: N802
+    payment_id: PaymentId, refunds: RefundsDep, principal: PrincipalDep
+) -> RefundList:
     """Refunds of one payment, oldest first."""
-    return RefundList(data=[presenters.refund(r) for r in refunds.list(payment_id)])
+    rows = refunds.list(payment_id, owner=owner_of(principal))
+    return RefundList(data=[presenters.refund(r) for r in rows])

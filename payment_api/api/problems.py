@@ -104,6 +104,8 @@ PROBLEM_SCHEMAS: dict[str, Any] = {
 
 DESCRIPTIONS = {
     400: "Malformed request (invalid JSON, bad signature).",
+    401: "No bearer token, or one that is expired, forged, or for another audience or issuer.",
+    403: "The token is valid but its role may not do this (admin only).",
     404: "No such resource (the path's, or one the body refers to).",
     405: "Method not allowed.",
     409: "ConflictError with the current state or a reused Idempotency-Key.",
@@ -115,11 +117,22 @@ DESCRIPTIONS = {
 }
 
 
+WWW_AUTHENTICATE = {
+    "WWW-Authenticate": {
+        "description": 'RFC 6750 challenge: `Bearer realm="payment-api"`, plus '
+        '`error="invalid_token"` when a token was sent but is not acceptable (401) or '
+        '`error="insufficient_scope"` when its role is not enough (403).',
+        "schema": {"type": "string"},
+    }
+}
+
+
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for error codes, all problem+json with the shared schema."""
     return {
         code: {
             "description": DESCRIPTIONS[code],
+            **({"headers": WWW_AUTHENTICATE} if code in (401, 403) else {}),
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for code in codes
@@ -230,7 +243,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(request, exc.status, exc.detail, title=exc.title)
+        return problem(request, exc.status, exc.detail, title=exc.title, headers=exc.headers)
 
     @app.exception_handler(OperationalError)
     async def _database(request: Request, exc: OperationalError) -> JSONResponse:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from payment_api.api import presenters
-from payment_api.api.deps import UowDep
+from payment_api.api.deps import AdminDep, PrincipalDep, UowDep
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import Product, ProductCreate, ProductList, ProductUpdate
 from payment_api.domain import products
@@ -26,9 +26,10 @@ PRODUCT_LINKS = {
 }
 
 
-@router.get("/products", response_model=ProductList, responses=problem_responses(422))
+@router.get("/products", response_model=ProductList, responses=problem_responses(401, 422, 503))
 def listProducts(  # noqa: N802 - operationId
     uow: UowDep,
+    _caller: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
     active: bool | None = None,
@@ -45,10 +46,10 @@ def listProducts(  # noqa: N802 - operationId
     response_model=Product,
     responses={
         201: {"description": "The product was created.", "links": PRODUCT_LINKS},
-        **problem_responses(400, 415, 422),
+        **problem_responses(400, 401, 403, 415, 422, 503),
     },
 )
-def createProduct(body: ProductCreate, uow: UowDep) -> Product:  # noqa: N802
+def createProduct(body: ProductCreate, uow: UowDep, _admin: AdminDep) -> Product:  # noqa: N802
     """Create a product with its price."""
     draft = products.ProductDraft(
         name=body.name,
@@ -60,8 +61,12 @@ def createProduct(body: ProductCreate, uow: UowDep) -> Product:  # noqa: N802
         return presenters.product(products.create_product(uow, draft))
 
 
-@router.get("/products/{product_id}", response_model=Product, responses=problem_responses(404, 422))
-def getProduct(product_id: ProductId, uow: UowDep) -> Product:  # noqa: N802
+@router.get(
+    "/products/{product_id}",
+    response_model=Product,
+    responses=problem_responses(401, 404, 422, 503),
+)
+def getProduct(product_id: ProductId, uow: UowDep, _caller: PrincipalDep) -> Product:  # noqa: N802
     """One product."""
     with uow:
         return presenters.product(products.get_product(uow, product_id))
@@ -70,9 +75,11 @@ def getProduct(product_id: ProductId, uow: UowDep) -> Product:  # noqa: N802
 @router.patch(
     "/products/{product_id}",
     response_model=Product,
-    responses=problem_responses(400, 404, 415, 422),
+    responses=problem_responses(400, 401, 403, 404, 415, 422, 503),
 )
-def updateProduct(product_id: ProductId, body: ProductUpdate, uow: UowDep) -> Product:  # noqa: N802
+def updateProduct(  # noqa: N802
+    product_id: ProductId, body: ProductUpdate, uow: UowDep, _admin: AdminDep
+) -> Product:
     """Change name, description, price or active flag (archive with `active: false`)."""
     changes = body.model_dump(exclude_unset=True)
     for required in ("name", "price", "active"):

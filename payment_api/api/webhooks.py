@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from payment_api.api import presenters
-from payment_api.api.deps import ContainerDep, InboxDep, PrincipalDep
+from payment_api.api.deps import AdminDep, ContainerDep, InboxDep
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import InboxState, WebhookAck, WebhookEventRecord
 from payment_api.domain import webhooks
@@ -74,12 +74,12 @@ async def receiveStripeWebhook(  # noqa: N802 - operationId
 @router.post(
     "/webhooks/events/{event_id}/replay",
     response_model=WebhookEventRecord,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 404, 422, 503),
 )
 def replayWebhookEvent(  # noqa: N802
     event_id: Annotated[str, Path(min_length=1, max_length=255)],
     inbox: InboxDep,
-    principal: PrincipalDep,  # `require_admin` goes here with the auth issue
+    _admin: AdminDep,
 ) -> WebhookEventRecord:
     """Re-process a stored event through the same idempotent path (admin operation)."""
     return presenters.inbox_event(inbox.process(event_id, force=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 class DomainError(Exception):
     status = 400
     title = "Bad Request"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -41,3 +42,29 @@ class DependencyError(DomainError):
         super().__init__(detail)
         self.status = status
         self.title = title
+
+
+class NotAuthenticatedError(DomainError):
+    """No usable bearer token: 401 with a `WWW-Authenticate: Bearer` challenge (RFC 6750)."""
+
+    status = 401
+    title = "Unauthorized"
+
+    def __init__(self, detail: str, *, realm: str, error: str | None = None) -> None:
+        super().__init__(detail)
+        challenge = f'Bearer realm="{realm}"'
+        if error:
+            description = detail.replace('"', "'")
+            challenge += f', error="{error}", error_description="{description}"'
+        self.headers = {"WWW-Authenticate": challenge}
+
+
+class ForbiddenError(DomainError):
+    """A valid token whose role may not do this: 403 (`error="insufficient_scope"`)."""
+
+    status = 403
+    title = "Forbidden"
+
+    def __init__(self, detail: str, *, realm: str) -> None:
+        super().__init__(detail)
+        self.headers = {"WWW-Authenticate": f'Bearer realm="{realm}", error="insufficient_scope"'}

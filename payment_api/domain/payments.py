@@ -28,9 +28,12 @@ def apply_event(
     return True
 
 
-def get_payment(uow: UnitOfWork, payment_id: str, *, for_update: bool = False) -> Payment:
+def get_payment(
+    uow: UnitOfWork, payment_id: str, *, for_update: bool = False, owner: str | None = None
+) -> Payment:
+    """The payment; with `owner`, only if it belongs to that user (else the same 404)."""
     payment = uow.payments.get(payment_id, for_update=for_update)
-    if payment is None:
+    if payment is None or (owner is not None and payment.user_id != owner):
         raise NotFoundError(f"payment {payment_id} does not exist")
     return payment
 

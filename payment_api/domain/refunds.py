@@ -172,9 +172,9 @@ class RefundService:
             uow.commit()
             return refund
 
-    def list(self, payment_id: str) -> list[Refund]:
+    def list(self, payment_id: str, *, owner: str | None = None) -> list[Refund]:
         with self.uow() as uow:
-            get_payment(uow, payment_id)
+            get_payment(uow, payment_id, owner=owner)
             return uow.refunds.for_payment(payment_id)
 
     @staticmethod

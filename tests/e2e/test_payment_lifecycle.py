@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from payment_api_client import Client
+from payment_api_client import AuthenticatedClient
 from payment_api_client.api.payments import create_refund, list_refunds
 from payment_api_client.api.webhooks import replay_webhook_event
 from payment_api_client.models import (
@@ -42,7 +42,7 @@ def complete(stack: PaymentStack, session_id: str, outcome: str) -> None:
     )
 
 
-def transitions(client: Client, payment_id: str) -> list[str]:
+def transitions(client: AuthenticatedClient, payment_id: str) -> list[str]:
     return [str(h.to_status) for h in fetch(client, payment_id).status_history]
 
 
@@ -58,7 +58,7 @@ def webhooks_restored(payment_stack: PaymentStack) -> Iterator[None]:
 
 
 def test_paying_on_the_hosted_page_makes_the_payment_succeeded(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     session = checkout(payment_client, new_product(payment_client, 2500))
     started = time.monotonic()
@@ -71,7 +71,7 @@ def test_paying_on_the_hosted_page_makes_the_payment_succeeded(
 
 
 def test_async_payment_goes_processing_then_succeeded(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     session = custom_checkout(payment_client, 4200)
     complete(payment_stack, session.session_id, "async_pending")
@@ -82,7 +82,7 @@ def test_async_payment_goes_processing_then_succeeded(
 
 
 def test_async_payment_failure_makes_it_failed(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     session = custom_checkout(payment_client, 4300)
     complete(payment_stack, session.session_id, "async_failed")
@@ -90,7 +90,7 @@ def test_async_payment_failure_makes_it_failed(
 
 
 def test_expired_session_makes_the_payment_expired_and_late_events_are_ignored(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     session = custom_checkout(payment_client, 4400)
     payment_stack.sandbox_call("POST", f"/_sandbox/checkout/sessions/{session.session_id}/expire")
@@ -109,7 +109,9 @@ def test_expired_session_makes_the_payment_expired_and_late_events_are_ignored(
     assert transitions(payment_client, session.payment_id) == ["pending", "expired"]
 
 
-def test_partial_then_full_refund(payment_stack: PaymentStack, payment_client: Client) -> None:
+def test_partial_then_full_refund(
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
+) -> None:
     session = custom_checkout(payment_client, 1000)
     complete(payment_stack, session.session_id, "paid")
     wait_for_status(payment_client, session.payment_id, "succeeded")
@@ -161,7 +163,7 @@ def test_partial_then_full_refund(payment_stack: PaymentStack, payment_client: C
     assert isinstance(done.parsed, Problem)
 
 
-def test_refund_of_an_unpaid_payment_is_409(payment_client: Client) -> None:
+def test_refund_of_an_unpaid_payment_is_409(payment_client: AuthenticatedClient) -> None:
     session = custom_checkout(payment_client, 1100)
     response = create_refund.sync_detailed(
         session.payment_id, client=payment_client, body=RefundCreate()
@@ -171,7 +173,7 @@ def test_refund_of_an_unpaid_payment_is_409(payment_client: Client) -> None:
 
 @pytest.mark.usefixtures("webhooks_restored")
 def test_duplicate_deliveries_change_nothing(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     payment_stack.sandbox_call("POST", "/_sandbox/webhooks", json={"duplicate": True})
     session = custom_checkout(payment_client, 1200)
@@ -189,7 +191,7 @@ def test_duplicate_deliveries_change_nothing(
 
 
 def test_racing_deliveries_of_one_event_make_one_transition(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     session = custom_checkout(payment_client, 1300)
     payload = event_payload(
@@ -211,7 +213,7 @@ def test_racing_deliveries_of_one_event_make_one_transition(
 
 @pytest.mark.usefixtures("webhooks_restored")
 def test_out_of_order_events_never_move_a_payment_backwards(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     payment_stack.sandbox_call("POST", "/_sandbox/webhooks", json={"paused": True})
     session = custom_checkout(payment_client, 1400)
@@ -241,7 +243,7 @@ def test_out_of_order_events_never_move_a_payment_backwards(
 
 @pytest.mark.usefixtures("webhooks_restored")
 def test_endpoint_down_then_resend_repairs(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     dead = "http://127.0.0.1:9/webhooks/stripe"
     payment_stack.sandbox_call("PUT", "/_sandbox/webhooks/endpoints", json={"urls": [dead]})
@@ -263,7 +265,7 @@ def test_endpoint_down_then_resend_repairs(
 
 @pytest.mark.usefixtures("webhooks_restored")
 def test_endpoint_down_then_reconcile_repairs(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     dead = "http://127.0.0.1:9/webhooks/stripe"
     payment_stack.sandbox_call("PUT", "/_sandbox/webhooks/endpoints", json={"urls": [dead]})
@@ -292,7 +294,10 @@ def test_unknown_event_types_are_stored_and_acknowledged(payment_stack: PaymentS
     assert response.status_code == 200
     assert response.json()["state"] == "processed"
     event_id = json.loads(payload)["id"]
-    replay = httpx.post(f"{payment_stack.url}/webhooks/events/{event_id}/replay")
+    replay = httpx.post(
+        f"{payment_stack.url}/webhooks/events/{event_id}/replay",
+        headers=payment_stack.admin_headers,
+    )
     assert replay.status_code == 200
     assert replay.json()["outcome"].startswith("ignored")
 
@@ -305,7 +310,7 @@ def test_payment_status_enum_covers_the_state_machine() -> None:
 
 @pytest.mark.usefixtures("webhooks_restored")
 def test_concurrent_reconcile_runs_apply_each_change_once(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     import os
     import subprocess
@@ -334,7 +339,7 @@ def test_concurrent_reconcile_runs_apply_each_change_once(
 
 
 def test_concurrent_refunds_never_exceed_the_paid_amount(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     session = custom_checkout(payment_client, 1000)
     complete(payment_stack, session.session_id, "paid")
@@ -344,6 +349,7 @@ def test_concurrent_refunds_never_exceed_the_paid_amount(
         return httpx.post(
             f"{payment_stack.url}/payments/{session.payment_id}/refunds",
             json={"amount": 600},
+            headers=payment_stack.admin_headers,
             timeout=15,
         )
 

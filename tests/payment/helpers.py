@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 import httpx
-from payment_api_client import Client
+from payment_api_client import AuthenticatedClient
 from payment_api_client.api.checkout import create_checkout_session
 from payment_api_client.api.payments import get_payment
 from payment_api_client.api.products import create_product
@@ -29,7 +29,7 @@ from payment_api_client.models import (
 from devstack.services import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
 
 
-def new_product(client: Client, amount: int = 1099, currency: str = "USD") -> Product:
+def new_product(client: AuthenticatedClient, amount: int = 1099, currency: str = "USD") -> Product:
     response = create_product.sync_detailed(
         client=client,
         body=ProductCreate(
@@ -42,7 +42,7 @@ def new_product(client: Client, amount: int = 1099, currency: str = "USD") -> Pr
 
 
 def checkout(
-    client: Client, product: Product, quantity: int = 1, key: str | None = None
+    client: AuthenticatedClient, product: Product, quantity: int = 1, key: str | None = None
 ) -> CheckoutSession:
     body = LineItemsCheckout(line_items=[LineItemInput(product.id, quantity)])
     response = create_checkout_session.sync_detailed(
@@ -53,7 +53,9 @@ def checkout(
     return response.parsed
 
 
-def custom_checkout(client: Client, amount: int, currency: str = "USD") -> CheckoutSession:
+def custom_checkout(
+    client: AuthenticatedClient, amount: int, currency: str = "USD"
+) -> CheckoutSession:
     body = CustomAmountCheckout(custom_amount=Money(amount, Currency(currency)))
     response = create_checkout_session.sync_detailed(client=client, body=body)
     assert response.status_code == 201, response.content
@@ -61,13 +63,15 @@ def custom_checkout(client: Client, amount: int, currency: str = "USD") -> Check
     return response.parsed
 
 
-def fetch(client: Client, payment_id: str) -> Payment:
+def fetch(client: AuthenticatedClient, payment_id: str) -> Payment:
     response = get_payment.sync_detailed(payment_id, client=client)
     assert isinstance(response.parsed, Payment), response.content
     return response.parsed
 
 
-def wait_for_status(client: Client, payment_id: str, status: str, timeout: float = 8) -> Payment:
+def wait_for_status(
+    client: AuthenticatedClient, payment_id: str, status: str, timeout: float = 8
+) -> Payment:
     deadline = time.monotonic() + timeout
     while True:
         payment = fetch(client, payment_id)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from payment_api_client import Client
+from payment_api_client import AuthenticatedClient, Client
 from payment_api_client.api.checkout import create_checkout_redirect, create_checkout_session
 from payment_api_client.api.health import get_health, get_readiness
 from payment_api_client.api.payments import list_payments
@@ -34,11 +34,13 @@ from tests.fixtures.payment_service import SHOP_ORIGIN, PaymentStack
 from tests.payment.helpers import checkout, fetch, new_product, sign
 
 
-def raw(stack: PaymentStack) -> httpx.Client:
-    return httpx.Client(base_url=stack.url, timeout=15)
+def raw(stack: PaymentStack, headers: dict[str, str] | None = None) -> httpx.Client:
+    """Plain httpx, as the admin unless `headers` say otherwise."""
+    sent = stack.admin_headers if headers is None else headers
+    return httpx.Client(base_url=stack.url, timeout=15, headers=sent)
 
 
-def payment_count(client: Client) -> int:
+def payment_count(client: AuthenticatedClient) -> int:
     total, cursor = 0, None
     while True:
         page = list_payments.sync(client=client, limit=100, cursor=cursor or None)
@@ -52,7 +54,9 @@ def payment_count(client: Client) -> int:
 # -- products -----------------------------------------------------------------------------
 
 
-def test_products_are_created_read_updated_archived_and_listed(payment_client: Client) -> None:
+def test_products_are_created_read_updated_archived_and_listed(
+    payment_client: AuthenticatedClient,
+) -> None:
     product = new_product(payment_client, 1099)
     got = get_product.sync(product.id, client=payment_client)
     assert isinstance(got, Product)
@@ -70,7 +74,7 @@ def test_products_are_created_read_updated_archived_and_listed(payment_client: C
     assert product.id in {p.id for p in page.data}
 
 
-def test_unknown_product_is_404_problem(payment_client: Client) -> None:
+def test_unknown_product_is_404_problem(payment_client: AuthenticatedClient) -> None:
     response = get_product.sync_detailed("nope", client=payment_client)
     assert response.status_code == 404
     assert isinstance(response.parsed, Problem)
@@ -125,12 +129,12 @@ def test_request_id_is_echoed_or_generated(payment_stack: PaymentStack) -> None:
         assert len(generated) == 32
 
 
-def test_health_readiness_docs_and_spec_are_served(
-    payment_stack: PaymentStack, payment_client: Client
+def test_health_readiness_docs_and_spec_are_served_without_a_token(
+    payment_stack: PaymentStack, anonymous_payment_client: Client
 ) -> None:
-    assert get_health.sync_detailed(client=payment_client).status_code == 200
-    assert get_readiness.sync_detailed(client=payment_client).status_code == 200
-    with raw(payment_stack) as http:
+    assert get_health.sync_detailed(client=anonymous_payment_client).status_code == 200
+    assert get_readiness.sync_detailed(client=anonymous_payment_client).status_code == 200
+    with raw(payment_stack, headers={}) as http:
         docs = http.get("/docs")
         assert docs.status_code == 200
         assert "/docs/assets/swagger-ui-bundle.js" in docs.text
@@ -143,7 +147,7 @@ def test_health_readiness_docs_and_spec_are_served(
 
 
 def test_checkout_creates_a_pending_payment_with_a_hosted_session(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     product = new_product(payment_client, 1099)
     session = checkout(payment_client, product, quantity=2)
@@ -165,7 +169,7 @@ def test_checkout_creates_a_pending_payment_with_a_hosted_session(
 
 
 def test_same_idempotency_key_and_body_returns_the_same_session(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     product = new_product(payment_client)
     key = uuid.uuid4().hex
@@ -176,7 +180,7 @@ def test_same_idempotency_key_and_body_returns_the_same_session(
     assert payment_count(payment_client) == before
 
 
-def test_same_idempotency_key_with_another_body_is_409(payment_client: Client) -> None:
+def test_same_idempotency_key_with_another_body_is_409(payment_client: AuthenticatedClient) -> None:
     product = new_product(payment_client)
     key = uuid.uuid4().hex
     checkout(payment_client, product, key=key)
@@ -190,7 +194,7 @@ def test_same_idempotency_key_with_another_body_is_409(payment_client: Client) -
 
 
 def test_concurrent_requests_with_one_key_create_one_session(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     product = new_product(payment_client)
     key = uuid.uuid4().hex
@@ -210,7 +214,7 @@ def test_concurrent_requests_with_one_key_create_one_session(
 
 
 def test_unknown_product_is_404_archived_is_409_and_nothing_is_stored(
-    payment_client: Client,
+    payment_client: AuthenticatedClient,
 ) -> None:
     archived = new_product(payment_client)
     update_product.sync(archived.id, client=payment_client, body=ProductUpdate(active=False))
@@ -226,7 +230,7 @@ def test_unknown_product_is_404_archived_is_409_and_nothing_is_stored(
     assert payment_count(payment_client) == before
 
 
-def test_mixed_currencies_are_422(payment_client: Client) -> None:
+def test_mixed_currencies_are_422(payment_client: AuthenticatedClient) -> None:
     usd, eur = new_product(payment_client, 100, "USD"), new_product(payment_client, 100, "EUR")
     response = create_checkout_session.sync_detailed(
         client=payment_client,
@@ -244,7 +248,7 @@ def test_mixed_currencies_are_422(payment_client: Client) -> None:
     ],
 )
 def test_redirect_urls_must_be_on_an_allowed_origin(
-    payment_client: Client, url: str, status: int
+    payment_client: AuthenticatedClient, url: str, status: int
 ) -> None:
     response = create_checkout_session.sync_detailed(
         client=payment_client,
@@ -253,7 +257,7 @@ def test_redirect_urls_must_be_on_an_allowed_origin(
     assert response.status_code == status, response.content
 
 
-def test_zero_and_three_decimal_custom_amounts(payment_client: Client) -> None:
+def test_zero_and_three_decimal_custom_amounts(payment_client: AuthenticatedClient) -> None:
     for amount, currency in ((500, Currency.JPY), (1234, Currency.KWD)):
         response = create_checkout_session.sync_detailed(
             client=payment_client, body=CustomAmountCheckout(custom_amount=Money(amount, currency))
@@ -266,7 +270,7 @@ def test_zero_and_three_decimal_custom_amounts(payment_client: Client) -> None:
 
 
 def test_checkout_redirect_answers_303_to_the_hosted_page(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     response = create_checkout_redirect.sync_detailed(
         client=payment_client, price="50", currency=LowerCurrency.USD
@@ -320,7 +324,7 @@ def _fault(stack: PaymentStack, **fault: Any) -> None:
 
 
 def test_gateway_error_is_502_and_leaves_a_failed_record(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     _fault(payment_stack, path_prefix="/v1/checkout/sessions", mode="error_500", count=5)
     try:
@@ -341,7 +345,7 @@ def test_gateway_error_is_502_and_leaves_a_failed_record(
 
 
 def test_gateway_timeout_is_504_and_a_retry_with_the_key_succeeds(
-    payment_stack: PaymentStack, payment_client: Client
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     _fault(payment_stack, path_prefix="/v1/checkout/sessions", mode="hang", count=2, seconds=3)
     key = uuid.uuid4().hex
@@ -362,7 +366,7 @@ def test_gateway_timeout_is_504_and_a_retry_with_the_key_succeeds(
 
 
 def test_gateway_connection_drop_is_never_a_500(
-    payment_client: Client, payment_stack: PaymentStack
+    payment_client: AuthenticatedClient, payment_stack: PaymentStack
 ) -> None:
     _fault(payment_stack, path_prefix="/v1/checkout/sessions", mode="drop", count=2)
     try:
@@ -377,7 +381,9 @@ def test_gateway_connection_drop_is_never_a_500(
 # -- users --------------------------------------------------------------------------------
 
 
-def test_unknown_user_is_422_or_user_service_down_is_503(payment_client: Client) -> None:
+def test_unknown_user_is_422_or_user_service_down_is_503(
+    payment_client: AuthenticatedClient,
+) -> None:
     response = create_checkout_session.sync_detailed(
         client=payment_client,
         body=CustomAmountCheckout(custom_amount=Money(500, Currency.USD), user_id="999999"),
@@ -389,7 +395,7 @@ def test_unknown_user_is_422_or_user_service_down_is_503(payment_client: Client)
 # -- payments listing ---------------------------------------------------------------------
 
 
-def test_payments_paginate_with_a_cursor_and_filter(payment_client: Client) -> None:
+def test_payments_paginate_with_a_cursor_and_filter(payment_client: AuthenticatedClient) -> None:
     product = new_product(payment_client, 300)
     ids = {checkout(payment_client, product).payment_id for _ in range(3)}
     seen: list[str] = []

@@ -42,6 +42,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_303 = cast(Any, None)
         return response_303
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -79,15 +84,17 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     price: str,
     currency: LowerCurrency | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Redirect to a hosted checkout for an amount
 
-     For curl and browsers: `price` in MAJOR units (e.g. `50` or `12.34`), converted exactly to minor
-    units for `currency` (more decimals than the currency has: 422), then `303 See Other` to the hosted
-    page.
+     Create a checkout for one amount and redirect the browser to the hosted page.
+
+    Needs a bearer token, unless the service runs with ALLOW_ANONYMOUS_CHECKOUT=true (the
+    `make run` demo), in which case a call without a token is also accepted. With a customer's
+    token the payment is that customer's; anonymous and admin payments have no user.
 
     Args:
         price (str): Amount in MAJOR units (e.g. 50 or 12.34).
@@ -116,15 +123,17 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     price: str,
     currency: LowerCurrency | Unset = UNSET,
 ) -> Any | Problem | None:
     """Redirect to a hosted checkout for an amount
 
-     For curl and browsers: `price` in MAJOR units (e.g. `50` or `12.34`), converted exactly to minor
-    units for `currency` (more decimals than the currency has: 422), then `303 See Other` to the hosted
-    page.
+     Create a checkout for one amount and redirect the browser to the hosted page.
+
+    Needs a bearer token, unless the service runs with ALLOW_ANONYMOUS_CHECKOUT=true (the
+    `make run` demo), in which case a call without a token is also accepted. With a customer's
+    token the payment is that customer's; anonymous and admin payments have no user.
 
     Args:
         price (str): Amount in MAJOR units (e.g. 50 or 12.34).
@@ -148,15 +157,17 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     price: str,
     currency: LowerCurrency | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Redirect to a hosted checkout for an amount
 
-     For curl and browsers: `price` in MAJOR units (e.g. `50` or `12.34`), converted exactly to minor
-    units for `currency` (more decimals than the currency has: 422), then `303 See Other` to the hosted
-    page.
+     Create a checkout for one amount and redirect the browser to the hosted page.
+
+    Needs a bearer token, unless the service runs with ALLOW_ANONYMOUS_CHECKOUT=true (the
+    `make run` demo), in which case a call without a token is also accepted. With a customer's
+    token the payment is that customer's; anonymous and admin payments have no user.
 
     Args:
         price (str): Amount in MAJOR units (e.g. 50 or 12.34).
@@ -183,15 +194,17 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     price: str,
     currency: LowerCurrency | Unset = UNSET,
 ) -> Any | Problem | None:
     """Redirect to a hosted checkout for an amount
 
-     For curl and browsers: `price` in MAJOR units (e.g. `50` or `12.34`), converted exactly to minor
-    units for `currency` (more decimals than the currency has: 422), then `303 See Other` to the hosted
-    page.
+     Create a checkout for one amount and redirect the browser to the hosted page.
+
+    Needs a bearer token, unless the service runs with ALLOW_ANONYMOUS_CHECKOUT=true (the
+    `make run` demo), in which case a call without a token is also accepted. With a customer's
+    token the payment is that customer's; anonymous and admin payments have no user.
 
     Args:
         price (str): Amount in MAJOR units (e.g. 50 or 12.34).

@@ -48,6 +48,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -101,7 +111,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     payment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: RefundCreate,
     idempotency_key: None | str | Unset = UNSET,
 ) -> Response[Problem | Refund]:
@@ -142,7 +152,7 @@ def sync_detailed(
 def sync(
     payment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: RefundCreate,
     idempotency_key: None | str | Unset = UNSET,
 ) -> Problem | Refund | None:
@@ -178,7 +188,7 @@ def sync(
 async def asyncio_detailed(
     payment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: RefundCreate,
     idempotency_key: None | str | Unset = UNSET,
 ) -> Response[Problem | Refund]:
@@ -217,7 +227,7 @@ async def asyncio_detailed(
 async def asyncio(
     payment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: RefundCreate,
     idempotency_key: None | str | Unset = UNSET,
 ) -> Problem | Refund | None:

@@ -45,6 +45,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -59,6 +69,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_422 = Problem.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -78,7 +93,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     product_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: ProductUpdate,
 ) -> Response[Problem | Product]:
     """Update or archive a product
@@ -112,7 +127,7 @@ def sync_detailed(
 def sync(
     product_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: ProductUpdate,
 ) -> Problem | Product | None:
     """Update or archive a product
@@ -141,7 +156,7 @@ def sync(
 async def asyncio_detailed(
     product_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: ProductUpdate,
 ) -> Response[Problem | Product]:
     """Update or archive a product
@@ -173,7 +188,7 @@ async def asyncio_detailed(
 async def asyncio(
     product_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: ProductUpdate,
 ) -> Problem | Product | None:
     """Update or archive a product

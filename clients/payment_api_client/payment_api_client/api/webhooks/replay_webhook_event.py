@@ -33,6 +33,16 @@ def _parse_response(
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -42,6 +52,11 @@ def _parse_response(
         response_422 = Problem.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -63,7 +78,7 @@ def _build_response(
 def sync_detailed(
     event_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Problem | WebhookEventRecord]:
     """Replay a stored webhook event
 
@@ -95,7 +110,7 @@ def sync_detailed(
 def sync(
     event_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Problem | WebhookEventRecord | None:
     """Replay a stored webhook event
 
@@ -122,7 +137,7 @@ def sync(
 async def asyncio_detailed(
     event_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Problem | WebhookEventRecord]:
     """Replay a stored webhook event
 
@@ -152,7 +167,7 @@ async def asyncio_detailed(
 async def asyncio(
     event_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Problem | WebhookEventRecord | None:
     """Replay a stored webhook event
 

@@ -1,0 +1,92 @@
+"""Bearer access tokens issued by the user service: verification and the resulting principal.
+
+A token is a JWT signed with an asymmetric key the user service publishes in its JWKS (looked
+up by the header's `kid`). It must carry `sub`, `role` (`customer` or `admin`), `iss`, `aud`,
+`exp` and `iat`; issuer and audience must be ours. Nothing is shared with the user service
+but the public keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jwt
+
+from payment_api.gateways.jwks import JwksKeySource, UnknownKeyError
+
+Role = Literal["customer", "admin"]
+ROLES: frozenset[str] = frozenset({"customer", "admin"})
+LEEWAY_SECONDS = 30  # clock skew between the two services
+REQUIRED_CLAIMS = ["sub", "role", "iss", "aud", "exp", "iat"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who calls: anonymous (`subject` None) or the token's user; the token is forwarded."""
+
+    subject: str | None
+    role: Role | None
+    bearer_token: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.subject is not None
+
+
+ANONYMOUS = Principal(subject=None, role=None, bearer_token=None)
+
+
+class InvalidTokenError(Exception):
+    """Expired, forged, for someone else, or malformed: the caller must get a new token."""
+
+
+class TokenVerifier:
+    def __init__(self, keys: JwksKeySource, *, issuer: str, audience: str) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+
+    async def verify(self, token: str) -> Principal:
+        """The principal of a valid token; InvalidTokenError or JwksUnavailableError otherwise."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise InvalidTokenError("malformed token") from None
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidTokenError("token has no key id (kid)")
+        try:
+            key = await self.keys.key(kid)
+        except UnknownKeyError:
+            raise InvalidTokenError("token signed by an unknown key") from None
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key.key,
+                algorithms=[key.algorithm_name],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise InvalidTokenError("token expired") from None
+        except jwt.InvalidAudienceError:
+            raise InvalidTokenError("token is not meant for this API (aud)") from None
+        except jwt.InvalidIssuerError:
+            raise InvalidTokenError("token issued by someone else (iss)") from None
+        except jwt.InvalidSignatureError:
+            raise InvalidTokenError("token signature does not verify") from None
+        except jwt.PyJWTError as exc:
+            raise InvalidTokenError(f"invalid token: {exc}") from None
+        subject, role = claims.get("sub"), claims.get("role")
+        if not isinstance(subject, str) or not subject:
+            raise InvalidTokenError("token has no subject")
+        if role not in ROLES:
+            raise InvalidTokenError("token has no known role")
+        return Principal(subject=subject, role=role, bearer_token=token)

@@ -1,0 +1,205 @@
+"""Access-token verification against a JWKS, in isolation (keys made here, JWKS in a mock)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import jwt
+import pytest
+
+from payment_api.auth import InvalidTokenError, Principal, TokenVerifier
+from payment_api.gateways.jwks import JwksKeySource, JwksUnavailableError, parse_jwks
+from tests.payment.tokens import AUDIENCE, ISSUER, FakeJwks, SigningKey
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def verifier(
+    jwks: FakeJwks, clock: Clock | None = None, *, cache: float = 300, interval: float = 10
+) -> TokenVerifier:
+    keys = JwksKeySource(
+        "http://users.test/.well-known/jwks.json",
+        cache_seconds=cache,
+        refresh_interval=interval,
+        timeout=1,
+        clock=clock or Clock(),
+        transport=jwks.transport(),
+    )
+    return TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE)
+
+
+def verify(v: TokenVerifier, token: str) -> Principal:
+    return asyncio.run(v.verify(token))
+
+
+def rejected(v: TokenVerifier, token: str) -> str:
+    with pytest.raises(InvalidTokenError) as info:
+        verify(v, token)
+    return str(info.value)
+
+
+def test_a_valid_token_gives_its_subject_role_and_the_token_itself() -> None:
+    key = SigningKey()
+    v = verifier(FakeJwks(key))
+    token = key.token("user-1", "admin")
+    principal = verify(v, token)
+    assert (principal.subject, principal.role, principal.bearer_token) == ("user-1", "admin", token)
+    assert principal.is_admin
+
+
+def test_keys_are_cached_between_tokens() -> None:
+    key = SigningKey()
+    jwks = FakeJwks(key)
+    v = verifier(jwks)
+    for _ in range(5):
+        verify(v, key.token())
+    assert jwks.requests == 1
+
+
+def test_an_expired_token_is_rejected() -> None:
+    key = SigningKey()
+    v = verifier(FakeJwks(key))
+    assert "expired" in rejected(v, key.token(ttl=-120))
+
+
+def test_a_token_signed_by_another_key_with_a_published_kid_is_rejected() -> None:
+    published = SigningKey()
+    forger = SigningKey(kid=published.kid)
+    v = verifier(FakeJwks(published))
+    assert "signature" in rejected(v, forger.token(role="admin"))
+
+
+def test_a_token_signed_by_an_unpublished_key_is_rejected() -> None:
+    v = verifier(FakeJwks(SigningKey()))
+    assert "unknown key" in rejected(v, SigningKey().token())
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"aud": "urn:someone-else"}, "aud"),
+        ({"iss": "https://evil.example"}, "iss"),
+        ({"sub": None}, "sub"),
+        ({"role": None}, "role"),
+        ({"role": "superuser"}, "role"),
+        ({"exp": None}, "exp"),
+        ({"iat": None}, "iat"),
+    ],
+)
+def test_wrong_audience_issuer_or_missing_claims_are_rejected(
+    claims: dict[str, Any], reason: str
+) -> None:
+    key = SigningKey()
+    v = verifier(FakeJwks(key))
+    assert reason in rejected(v, key.token(**claims))
+
+
+def test_tokens_without_kid_unsigned_or_hmac_are_rejected() -> None:
+    key = SigningKey()
+    v = verifier(FakeJwks(key))
+    claims = {"sub": "x", "role": "admin", "iss": ISSUER, "aud": AUDIENCE, "iat": 1, "exp": 2**40}
+    assert "kid" in rejected(v, jwt.encode(claims, key.private, algorithm="EdDSA"))
+    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": key.kid})
+    rejected(v, unsigned)
+    # HMAC with the public key as secret (the classic algorithm-confusion attack)
+    secret = key.jwk()["x"].encode().ljust(32, b"=")
+    hmac = jwt.encode(claims, secret, algorithm="HS256", headers={"kid": key.kid})
+    rejected(v, hmac)
+    assert "malformed" in rejected(v, "not.a.jwt")
+
+
+def test_a_new_kid_is_fetched_once_after_rotation_and_old_tokens_still_verify() -> None:
+    old, new = SigningKey(), SigningKey()
+    jwks, clock = FakeJwks(old), Clock()
+    v = verifier(jwks, clock)
+    old_token = old.token()
+    verify(v, old_token)
+    jwks.keys = [new, old]  # the user service rotated: new signs, old still published
+    clock.now += 11
+    assert verify(v, new.token("after-rotation")).subject == "after-rotation"
+    assert jwks.requests == 2
+    verify(v, old_token)
+    verify(v, new.token())
+    assert jwks.requests == 2
+
+
+def test_refetching_for_unknown_kids_is_rate_limited() -> None:
+    key = SigningKey()
+    jwks, clock = FakeJwks(key), Clock()
+    v = verifier(jwks, clock, interval=10)
+    verify(v, key.token())
+    for _ in range(20):  # a flood of tokens with made-up kids
+        rejected(v, SigningKey().token())
+    assert jwks.requests == 1  # the first fetch was just now: no refetch within the interval
+    clock.now += 10
+    for _ in range(20):
+        rejected(v, SigningKey().token())
+    assert jwks.requests == 2
+
+
+def test_keys_are_refetched_when_the_cache_expires() -> None:
+    key = SigningKey()
+    jwks, clock = FakeJwks(key), Clock()
+    v = verifier(jwks, clock, cache=60)
+    verify(v, key.token())
+    clock.now += 61
+    verify(v, key.token())
+    assert jwks.requests == 2
+
+
+def test_jwks_unreachable_is_unavailable_not_invalid() -> None:
+    key = SigningKey()
+    jwks = FakeJwks(key)
+    jwks.down = True
+    v = verifier(jwks)
+    with pytest.raises(JwksUnavailableError):
+        verify(v, key.token())
+    jwks.down = False
+    assert verify(v, key.token()).subject
+
+
+def test_jwks_down_after_the_cache_expired_is_unavailable() -> None:
+    key = SigningKey()
+    jwks, clock = FakeJwks(key), Clock()
+    v = verifier(jwks, clock, cache=60)
+    verify(v, key.token())
+    jwks.down = True
+    clock.now += 61
+    with pytest.raises(JwksUnavailableError):
+        verify(v, key.token())
+
+
+def test_concurrent_cache_misses_share_one_fetch() -> None:
+    key = SigningKey()
+    jwks = FakeJwks(key)
+    v = verifier(jwks)
+
+    async def many() -> list[Principal]:
+        return list(await asyncio.gather(*(v.verify(key.token()) for _ in range(20))))
+
+    assert len(asyncio.run(many())) == 20
+    assert jwks.requests == 1
+
+
+def test_parse_jwks_skips_unusable_keys() -> None:
+    good = SigningKey()
+    document = {
+        "keys": [
+            good.jwk(),
+            {"kty": "oct", "k": "c2VjcmV0", "kid": "hmac", "alg": "HS256"},
+            {**SigningKey().jwk(), "use": "enc"},
+            {"kty": "OKP", "crv": "Ed25519", "x": "!!", "kid": "broken"},
+            {"kty": "OKP"},
+            "junk",
+        ]
+    }
+    assert list(parse_jwks(document)) == [good.kid]
+    with pytest.raises(JwksUnavailableError):
+        parse_jwks({"nope": []})
