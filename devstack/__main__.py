@@ -50,10 +50,17 @@ def main() -> int:
             )
             started.append(sandbox.start())
             sandbox_url = sandbox.url
+        admin_email = os.environ.get("BOOTSTRAP_ADMIN_EMAIL") or services.DEV_ADMIN_EMAIL
+        admin_password = os.environ.get("BOOTSTRAP_ADMIN_PASSWORD") or services.DEV_ADMIN_PASSWORD
         users = services.user_service(
             user_port,
             os.environ.get("DATABASE_URL", sqlite_url("user_management")),
             log_path=logs / "user-service.log",
+            keys_dir=Path(os.environ.get("JWT_KEYS_DIR", str(DATA / "keys"))),
+            env={
+                "BOOTSTRAP_ADMIN_EMAIL": admin_email,
+                "BOOTSTRAP_ADMIN_PASSWORD": admin_password,
+            },
         )
         started.append(users.start())
         payments = services.payment_service(
@@ -67,7 +74,7 @@ def main() -> int:
             log_path=logs / "payment-service.log",
         )
         started.append(payments.start())
-        print_banner(users.url, payments.url, sandbox_url, logs)
+        print_banner(users.url, payments.url, sandbox_url, logs, (admin_email, admin_password))
         while all(p.proc is not None and p.proc.poll() is None for p in started):
             time.sleep(0.5)
         dead = [p.name for p in started if p.proc is None or p.proc.poll() is not None]
@@ -80,14 +87,25 @@ def main() -> int:
         stop_all()
 
 
-def print_banner(users: str, payments: str, sandbox: str | None, logs: Path) -> None:
+ACCESS_TOKEN_OF_JSON = "python3 -c \"import json,sys;print(json.load(sys.stdin)['access_token'])\""  # noqa: S105 (a shell command)
+
+
+def print_banner(
+    users: str, payments: str, sandbox: str | None, logs: Path, admin: tuple[str, str]
+) -> None:
     gateway = f"Stripe sandbox  {sandbox}" if sandbox else "Stripe          real (STRIPE_API_KEY)"
+    email, password = admin
     print(
         f"""
   User service     {users}      docs {users}/docs
   Payment service  {payments}      docs {payments}/docs
   {gateway}
+  Admin (dev)      {email} / {password}
+                   (Swagger UI: Authorize, or curl below; BOOTSTRAP_ADMIN_EMAIL/PASSWORD change it)
   Try:  curl -i '{payments}/checkout/?price=50&currency=usd'
+        TOKEN=$(curl -s -d 'username={email}' -d 'password={password}' \\
+                {users}/auth/token | {ACCESS_TOKEN_OF_JSON})
+        curl -H "Authorization: Bearer $TOKEN" {users}/users/me
   Logs: {logs}        Ctrl-C stops everything.
 """,
         flush=True,
