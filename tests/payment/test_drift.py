@@ -2,7 +2,7 @@
 
 Compared strictly, operation by operation: the set of paths and methods, operationIds, tags,
 parameters (name, location, required, schema), request bodies, response codes, response
-headers, response schemas and links. Local `$ref`s are inlined on both sides first, so a
+headers, response schemas, links and security requirements; and the security schemes. Local `$ref`s are inlined on both sides first, so a
 schema matters by content, not by where it is declared.
 
 Normalised away, because they are documentation only: `title`, `description`, `summary`,
@@ -86,7 +86,9 @@ def test_code_and_spec_have_the_same_operations(
     assert sorted(code_ops) == sorted(spec_ops)
 
 
-@pytest.mark.parametrize("part", ["operationId", "tags", "parameters", "requestBody", "responses"])
+@pytest.mark.parametrize(
+    "part", ["operationId", "tags", "parameters", "requestBody", "responses", "security"]
+)
 def test_each_operation_matches_the_spec(
     part: str, code_ops: dict[str, Any], spec_ops: dict[str, Any]
 ) -> None:
@@ -96,6 +98,13 @@ def test_each_operation_matches_the_spec(
         if code_ops[op].get(part) != spec_ops[op].get(part)
     }
     assert drift == {}
+
+
+def test_code_and_spec_declare_the_same_security_schemes() -> None:
+    app = create_app(Settings(database_url="sqlite://", stripe_webhook_secrets=[]))
+    served = app.openapi()["components"]["securitySchemes"]
+    spec = yaml.safe_load(SPEC.read_text())["components"]["securitySchemes"]
+    assert _normalise(served) == _normalise(spec)
 
 
 def test_the_gate_notices_a_changed_schema(spec_ops: dict[str, Any]) -> None:
