@@ -23,7 +23,7 @@ from user_management_service.domain.errors import (
 )
 
 PROBLEM_JSON = "application/problem+json"
-LOCATIONS = {"json": "body", "query": "query", "querystring": "query", "view_args": "path"}
+LOCATIONS = {"json": "body", "form": "body", "query": "query", "querystring": "query", "view_args": "path"}
 log = logging.getLogger(__name__)
 
 
@@ -140,6 +140,11 @@ def register(app: Flask) -> None:
             return problem(503, "The database connection was lost; try again later.")
         log.exception("database error")
         return problem(500, "Unexpected database error.")
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError) -> Response:
+        # json.loads of a body nested thousands of levels deep (webargs does not catch it).
+        return problem(400, "The request body is nested too deeply.")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
