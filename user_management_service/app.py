@@ -18,7 +18,6 @@ from user_management_service.domain.tokens import AccessTokens, KeyStore
 from user_management_service.domain.users import Role, UserService
 from user_management_service.settings import Settings, get_settings
 
-
 RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
     "UNAUTHORIZED": {
         "WWW-Authenticate": {

@@ -23,7 +23,13 @@ from user_management_service.domain.errors import (
 )
 
 PROBLEM_JSON = "application/problem+json"
-LOCATIONS = {"json": "body", "form": "body", "query": "query", "querystring": "query", "view_args": "path"}
+LOCATIONS = {
+    "json": "body",
+    "form": "body",
+    "query": "query",
+    "querystring": "query",
+    "view_args": "path",
+}
 log = logging.getLogger(__name__)
 
 
