@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payment_api.api import checkout, health, payments, problems, products, webhooks
 from payment_api.api.deps import OAUTH2_SCHEME
+from payment_api.api.limits import BodyLimitMiddleware
 from payment_api.api.problems import PROBLEM_SCHEMAS
 from payment_api.container import Container, build_container
 from payment_api.settings import Settings, get_settings
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for module in (products, checkout, payments, webhooks, health):
         app.include_router(module.router)
     problems.install(app)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.mount("/docs/assets", StaticFiles(directory=SWAGGER_DIST), name="swagger-assets")
 
