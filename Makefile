@@ -58,7 +58,11 @@ migrate: install
 	$(PY) -m user_management_service migrate
 	@if [ -d payment_api ]; then $(PY) -m payment_api migrate; fi
 
+# Debian's wrk drives the load (installed here when missing, as .ci/run installs chromium).
+# BENCH_USERS, BENCH_DURATION, BENCH_ROUNDS, BENCH_DATABASE_URL, ...: see bench/RESULTS.md.
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:

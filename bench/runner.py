@@ -1,0 +1,399 @@
+"""`python -m bench`: start the real processes, seed, drive wrk, write JSON + Markdown.
+
+Flow: sandbox, user service (migrate, seed BENCH_USERS users, start), payment service (migrate,
+seed payments, start), bare Flask and bare FastAPI on the same server settings; log in when
+POST /auth/token exists (404: no auth yet); one unmeasured warm-up run per scenario; then
+BENCH_ROUNDS interleaved rounds (every scenario once per round, the order reversed every other
+round so drift hits pairs alike); py-spy on the slowest read path; results under build/bench/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import profile, scenarios, servers
+from bench.config import BenchConfig
+from bench.report import render_markdown
+from bench.seed import SEED_PASSWORD, seed_payments, seed_users
+from bench.wrk import WrkResult, run_wrk, wrk_version
+from devstack.databases import fresh_database, is_postgres
+from devstack.processes import ROOT
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def login(base_url: str, email: str, password: str) -> str | None:
+    """An access token, or None when the user service has no POST /auth/token (404)."""
+    resp = httpx.post(
+        f"{base_url}/auth/token", data={"username": email, "password": password}, timeout=30
+    )
+    if resp.status_code == 404:
+        return None
+    if resp.status_code != 200:
+        raise RuntimeError(f"login failed: {resp.status_code} {resp.text[:500]}")
+    token: str = resp.json()["access_token"]
+    return token
+
+
+def machine() -> dict[str, Any]:
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    versions: dict[str, str | None] = {}
+    for pkg in ("flask", "flask-smorest", "fastapi", "pydantic", "gunicorn", "uvicorn",
+                "sqlalchemy", "psycopg", "argon2-cffi", "pyjwt", "py-spy"):  # fmt: skip
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    git = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+        check=False,
+    ).stdout.strip()  # fmt: skip
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "wrk": wrk_version(),
+        "versions": versions,
+        "git": git,
+        "loadavg_start": os.getloadavg(),
+    }
+
+
+def db_version(url: str) -> str:
+    if not is_postgres(url):
+        return f"SQLite {sqlite3.sqlite_version} (file, WAL)"
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(text("SELECT version()")).scalar_one()).split(" on ")[0]
+    finally:
+        engine.dispose()
+
+
+def rss_map(fleet: servers.Fleet) -> dict[str, list[int]]:
+    return {
+        name: [servers.rss_kib(pid) for pid in servers.worker_pids(server)]
+        for name, server in fleet.servers.items()
+    }
+
+
+def check(url: str, path: str, headers: dict[str, str]) -> str:
+    resp = httpx.get(url + path, headers=headers, timeout=30)
+    return f"{resp.status_code}"
+
+
+def main() -> int:
+    cfg = BenchConfig.from_env()
+    out = cfg.out_dir
+    work, logs = out / "work", out / "logs"
+    for folder in (work, logs):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    started = time.monotonic()
+    info: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "config": {k: str(v) for k, v in cfg.__dict__.items()},
+    }
+    results: dict[str, list[WrkResult]] = {}
+    warmups: dict[str, WrkResult] = {}
+    with ExitStack() as stack:
+        users_db = stack.enter_context(fresh_database(cfg.database_url, work, "bench_users"))
+        pay_db = stack.enter_context(fresh_database(cfg.database_url, work, "bench_payments"))
+        info["database"] = db_version(users_db)
+        fleet = servers.Fleet({})
+        stack.callback(fleet.stop_all)
+
+        log("starting the Stripe sandbox")
+        fleet.servers["stripe-sandbox"] = servers.sandbox(logs / "sandbox.log").start()
+        sandbox_url = fleet.servers["stripe-sandbox"].url
+
+        log(f"user service: migrate, seed {cfg.users:,} users")
+        users = servers.user_service(users_db, cfg.workers, work, logs / "user-service.log")
+        seeded = seed_users(users_db, cfg.users)
+        log(f"  seeded in {seeded.seconds:.1f} s ({cfg.users / seeded.seconds:,.0f} rows/s)")
+        users.startup_timeout = 120
+        fleet.servers["user-service"] = users.start()
+
+        token = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
+        log("auth: " + ("bearer token of the bootstrap admin" if token else "none (404)"))
+
+        log(f"payment service: migrate, seed {cfg.payments:,} payments")
+        payments = servers.payment_service(
+            pay_db, cfg.workers, users.url, sandbox_url, logs / "payment-service.log"
+        )
+        seeded_p = seed_payments(pay_db, cfg.payments, seeded.ids)
+        log(f"  seeded in {seeded_p.seconds:.1f} s")
+        fleet.servers["payment-service"] = payments.start()
+
+        log("bare baselines")
+        fleet.servers["bare-flask"] = servers.bare_flask(cfg.workers, logs / "bare-flask.log")
+        fleet.servers["bare-flask"].start()
+        fleet.servers["bare-fastapi"] = servers.bare_fastapi(cfg.workers, logs / "bare-fastapi.log")
+        fleet.servers["bare-fastapi"].start()
+        time.sleep(1)
+        rss_fresh = rss_map(fleet)
+
+        auth_headers = {"Authorization": f"Bearer {token}"} if token else {}
+        sanity = {
+            "GET /users/{id}": check(users.url, f"/users/{seeded.ids[0]}", auth_headers),
+            "GET /users?limit=50 deep": check(
+                users.url, f"/users?limit=50&cursor={seeded.deep_cursor}", auth_headers
+            ),
+            "GET /payments/{id}": check(payments.url, f"/payments/{seeded_p.ids[0]}", auth_headers),
+        }
+        log(f"sanity: {sanity}")
+        info["sanity"] = sanity
+
+        webhooks = scenarios.WebhookData(work, seeded_p.ids, cfg.webhook_events)
+        webhooks.seed_duplicates(payments.url)
+        plan = scenarios.build(
+            work=work,
+            user_ids=seeded.ids,
+            payment_ids=seeded_p.ids,
+            deep_cursor=seeded.deep_cursor,
+            login_emails=seeded.emails,
+            login_password=SEED_PASSWORD,
+            webhooks=webhooks,
+            connections=cfg.connections,
+            checkout_connections=cfg.checkout_connections,
+            login_connections=cfg.login_connections,
+            auth=token is not None,
+            latency=scenarios.GatewayLatency(sandbox_url, cfg.gateway_latency_ms)
+            if cfg.gateway_latency_ms > 0
+            else None,
+        )
+        if cfg.only:
+            plan = [s for s in plan if s.name in cfg.only]
+        pids = {name: servers.worker_pids(s) for name, s in fleet.servers.items()}
+
+        def run(s: scenarios.Scenario, duration: float, token: str | None) -> WrkResult:
+            server = fleet.servers[s.server]
+            env = dict(s.env)
+            if s.prepare is not None:
+                env.update(s.prepare(server.url))
+            headers = list(s.headers)
+            if s.auth and token:
+                headers.append(f"Authorization: Bearer {token}")
+            if s.before is not None:
+                s.before()
+            try:
+                return run_wrk(
+                    server.url + s.path,
+                    s.script,
+                    duration=duration,
+                    connections=s.connections,
+                    threads=cfg.threads,
+                    headers=headers,
+                    env=env,
+                    sample_pids=pids[s.server],
+                )
+            finally:
+                if s.after is not None:
+                    s.after()
+
+        log(f"warm-up: {len(plan)} scenarios x {cfg.warmup:g} s")
+        for s in plan:
+            warmups[s.name] = run(s, cfg.warmup, token)
+        time.sleep(2)
+        rss_rest = rss_map(fleet)
+
+        for r in range(cfg.rounds):
+            order = plan if r % 2 == 0 else list(reversed(plan))
+            if token:  # a fresh access token each round (TTL 15 min by default)
+                token = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
+            log(f"round {r + 1}/{cfg.rounds}")
+            for s in order:
+                res = run(s, cfg.duration, token)
+                results.setdefault(s.name, []).append(res)
+                errs = f" errors={res.errors}" if res.error_count else ""
+                log(
+                    f"  {s.name:18} {res.rps:8.1f} req/s  p50 {res.latency_ms['p50']:7.2f} ms"
+                    f"  p99 {res.latency_ms['p99']:7.2f} ms{errs}"
+                )
+
+        profiles: dict[str, Any] = {}
+        if cfg.profile_seconds > 0 and results:
+            targets = pick_profile_targets(plan, results)
+            for s in targets:
+                log(f"profile: py-spy on {s.server} during {s.name}")
+                raw = out / f"profile-{s.name}.txt"
+                if token:
+                    token = login(
+                        users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD
+                    )
+                server = fleet.servers[s.server]
+                assert server.proc is not None
+                spy = profile.record(server.proc.pid, cfg.profile_seconds, raw)
+                if spy is None:
+                    log("  py-spy not installed: no profile")
+                    break
+                time.sleep(1)
+                run(s, cfg.profile_seconds + 2, token)
+                _, err = spy.communicate(timeout=60)
+                if raw.exists():
+                    rel = str(raw.relative_to(ROOT)) if raw.is_relative_to(ROOT) else str(raw)
+                    profiles[s.name] = {"file": rel, **profile.summarise(raw)}
+                else:
+                    log(f"  py-spy failed: {err.decode(errors='replace')[-500:]}")
+
+        info.update(
+            {
+                "auth": token is not None,
+                "argv": fleet.argv(),
+                "workers": {name: len(p) for name, p in pids.items()},
+                "seeding": {
+                    "users": seeded.count,
+                    "users_seconds": round(seeded.seconds, 1),
+                    "payments": seeded_p.count,
+                    "payments_seconds": round(seeded_p.seconds, 1),
+                    "deep_cursor": seeded.deep_cursor,
+                    "argon2": seeded.argon2_params,
+                },
+                "scenarios": {
+                    s.name: {
+                        "title": s.title,
+                        "server": s.server,
+                        "kind": s.kind,
+                        "connections": s.connections,
+                        "auth": bool(s.auth and token),
+                        "warmup": warmups[s.name].as_dict(),
+                        "rounds": [res.as_dict() for res in results.get(s.name, [])],
+                    }
+                    for s in plan
+                },
+                "rss_kib": {
+                    "fresh": rss_fresh,
+                    "rest": rss_rest,
+                    "peak": peak_rss(plan, results, pids),
+                },
+                "profiles": profiles,
+            }
+        )
+    info["machine"]["loadavg_end"] = os.getloadavg()
+    info["elapsed_seconds"] = round(time.monotonic() - started, 1)
+    info["summary"] = summarise(info)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = json.dumps(info, indent=2, default=str)
+    (out / "results.json").write_text(text)
+    (out / f"results-{stamp}.json").write_text(text)
+    md = render_markdown(info)
+    (out / "results.md").write_text(md)
+    (out / f"results-{stamp}.md").write_text(md)
+    print(md)
+    log(f"done in {info['elapsed_seconds']:.0f} s: {out / 'results.md'}, {out / 'results.json'}")
+    return 0
+
+
+def pick_profile_targets(
+    plan: list[scenarios.Scenario], results: dict[str, list[WrkResult]]
+) -> list[scenarios.Scenario]:
+    """The slowest service read path, and the single-item read further below its baseline."""
+    reads = [s for s in plan if s.kind == "read" and not s.server.startswith("bare")]
+    reads = [s for s in reads if s.name in results]
+    if not reads:
+        return []
+
+    def rps(name: str) -> float:
+        return statistics.median(r.rps for r in results[name])
+
+    chosen = [min(reads, key=lambda s: rps(s.name))]
+    pairs = [("users_get", "bare_flask_get"), ("payments_get", "bare_fastapi_get")]
+    ratios = [(rps(a) / rps(b), a) for a, b in pairs if a in results and b in results]
+    if ratios:
+        worst = min(ratios)[1]
+        if worst != chosen[0].name:
+            chosen += [s for s in plan if s.name == worst]
+    return chosen
+
+
+def peak_rss(
+    plan: list[scenarios.Scenario],
+    results: dict[str, list[WrkResult]],
+    pids: dict[str, list[int]],
+) -> dict[str, list[int]]:
+    peaks: dict[str, dict[int, int]] = {name: dict.fromkeys(p, 0) for name, p in pids.items()}
+    for s in plan:
+        for res in results.get(s.name, []):
+            for pid, kib in res.rss_peak_kib.items():
+                peaks[s.server][pid] = max(peaks[s.server].get(pid, 0), kib)
+    return {name: list(p.values()) for name, p in peaks.items()}
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    med = statistics.median(values)
+    return {
+        "median": round(med, 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+        "spread_pct": round(100 * (max(values) - min(values)) / med, 1) if med else 0.0,
+    }
+
+
+def summarise(info: dict[str, Any]) -> dict[str, Any]:
+    per: dict[str, Any] = {}
+    for name, sc in info["scenarios"].items():
+        rounds = sc["rounds"]
+        if not rounds:
+            continue
+        per[name] = {
+            "rps": _stats([r["rps"] for r in rounds]),
+            "p50_ms": _stats([r["latency_ms"]["p50"] for r in rounds]),
+            "p99_ms": _stats([r["latency_ms"]["p99"] for r in rounds]),
+            "mean_ms": _stats([r["latency_ms"]["mean"] for r in rounds]),
+            "errors": sum(sum(r["errors"].values()) for r in rounds),
+            "wraps": sum(r["wraps"] for r in rounds),
+            "requests": sum(r["requests"] for r in rounds),
+        }
+    ratios = []
+    for title, num, den, metric, target, better in scenarios.RATIOS:
+        a, b = info["scenarios"].get(num), info["scenarios"].get(den)
+        if not a or not b or not a["rounds"] or not b["rounds"]:
+            continue
+
+        def value(r: dict[str, Any], metric: str = metric) -> float:
+            return float(r["rps"] if metric == "rps" else r["latency_ms"][metric])
+
+        each = [
+            value(x) / value(y) for x, y in zip(a["rounds"], b["rounds"], strict=False) if value(y)
+        ]
+        stats = _stats(each)
+        met = None
+        if target is not None:
+            med = stats["median"]
+            met = med >= target if better == "higher" else med <= target
+        ratios.append(
+            {"title": title, "num": num, "den": den, "metric": metric, "target": target,
+             "better": better, "per_round": [round(v, 3) for v in each], **stats, "met": met}
+        )  # fmt: skip
+    return {"scenarios": per, "ratios": ratios}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""The processes under test: both services, the sandbox and the two bare baselines.
+
+The services start through devstack.services (the launchers `make run` and the tests use). The
+baselines get the SAME server command line as their service, only the app differs: gunicorn
+(sync workers) for Flask, uvicorn (uvloop/httptools, no access log) for FastAPI, `workers` each.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack import services
+from devstack.processes import ServerProcess, free_port, python_argv
+
+BENCH_ADMIN_EMAIL = "bench-admin@example.com"
+BENCH_ADMIN_PASSWORD = "bench-admin-password-4242"
+
+
+def gunicorn_argv(port: int, workers: int, app: str) -> list[str]:
+    """Mirrors devstack.services.user_service (same flags, only the app differs)."""
+    return python_argv(
+        "-m", "gunicorn",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers),
+        "--graceful-timeout", "10",
+        app,
+    )  # fmt: skip
+
+
+def uvicorn_argv(port: int, workers: int, factory: str) -> list[str]:
+    """Mirrors devstack.services.payment_service (same flags, only the app differs)."""
+    return python_argv(
+        "-m", "uvicorn",
+        "--factory", factory,
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--workers", str(workers),
+        "--no-access-log",
+        "--timeout-graceful-shutdown", "10",
+    )  # fmt: skip
+
+
+def bare_flask(workers: int, log_path: Path) -> ServerProcess:
+    port = free_port()
+    argv = gunicorn_argv(port, workers, "bench.baselines.bare_flask:app")
+    return ServerProcess("bare-flask", argv, port, {}, log_path=log_path)
+
+
+def bare_fastapi(workers: int, log_path: Path) -> ServerProcess:
+    port = free_port()
+    argv = uvicorn_argv(port, workers, "bench.baselines.bare_fastapi:create_app")
+    return ServerProcess("bare-fastapi", argv, port, {}, log_path=log_path)
+
+
+def sandbox(log_path: Path) -> ServerProcess:
+    return services.stripe_sandbox(free_port(), webhook_urls=[], log_path=log_path)
+
+
+def user_service(db_url: str, workers: int, work: Path, log_path: Path) -> ServerProcess:
+    """Migrates now (the caller seeds before `start()`); bootstrap admin for the auth era."""
+    env = {
+        "BOOTSTRAP_ADMIN_EMAIL": BENCH_ADMIN_EMAIL,
+        "BOOTSTRAP_ADMIN_PASSWORD": BENCH_ADMIN_PASSWORD,
+        "JWT_KEYS_DIR": str(work / "keys"),
+        # The bench logs in many times from one address: throttling is about failures only,
+        # but keep the per-address limit out of the way of the login scenario.
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
+    }
+    return services.user_service(free_port(), db_url, workers=workers, env=env, log_path=log_path)
+
+
+def payment_service(
+    db_url: str, workers: int, users_url: str, sandbox_url: str, log_path: Path
+) -> ServerProcess:
+    return services.payment_service(
+        free_port(),
+        db_url,
+        user_service_url=users_url,
+        sandbox_url=sandbox_url,
+        workers=workers,
+        log_path=log_path,
+    )
+
+
+# --- worker processes and their memory (/proc; no extra dependency) -------------------------
+
+
+def _children(pid: int) -> Iterator[int]:
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid:
+            yield int(entry)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def worker_pids(server: ServerProcess) -> list[int]:
+    """gunicorn: the master's children; uvicorn --workers N: the supervisor's spawned children
+    (its multiprocessing resource tracker excluded). A single process serves itself."""
+    if server.proc is None:
+        return []
+    kids = [p for p in _children(server.proc.pid) if "resource_tracker" not in _cmdline(p)]
+    return sorted(kids) or [server.proc.pid]
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class Fleet:
+    servers: dict[str, ServerProcess]
+
+    def stop_all(self) -> None:
+        for server in reversed(list(self.servers.values())):
+            server.stop()
+
+    def argv(self) -> dict[str, Sequence[str]]:
+        return {name: [str(a) for a in s.argv[1:]] for name, s in self.servers.items()}
