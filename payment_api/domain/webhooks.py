@@ -55,8 +55,10 @@ def verify(payload: bytes, signature: str | None, secrets: list[str], tolerance:
             return
         except stripe.SignatureVerificationError:
             continue
-        except ValueError as exc:
-            raise BadSignatureError(f"payload is not a JSON event: {exc}") from None
+        except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+            # The SDK parses the body after the signature verified; a signed body that is not
+            # a JSON object (`null`, a list, nested too deep) must not become a 500.
+            raise BadSignatureError(f"payload is not a JSON event: {exc!r}"[:300]) from None
     raise BadSignatureError("Stripe-Signature does not verify (forged, wrong secret or too old)")
 
 
