@@ -104,7 +104,8 @@ def mutate(data: Any, payload: bytes) -> bytes:
     if kind == "truncate":
         return payload[:index]
     if kind == "insert":
-        return payload[:index] + data.draw(st.binary(min_size=1, max_size=20)) + payload[index:]
+        extra: bytes = data.draw(st.binary(min_size=1, max_size=20))
+        return payload[:index] + extra + payload[index:]
     event = json.loads(payload)
     field = data.draw(st.sampled_from(["id", "type", "data", "created", "object"]))
     event[field] = data.draw(
