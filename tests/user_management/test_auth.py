@@ -52,7 +52,7 @@ def tokens_signed_by(key: SigningKey, *, issuer: str = ISSUER, audience: str = A
     """AccessTokens whose signing key is `key` (a store stand-in; never touches the folder)."""
 
     class OneKey(KeyStore):
-        def keys(self) -> list[SigningKey]:
+        def published(self) -> list[SigningKey]:
             return [key]
 
     return AccessTokens(OneKey(Path("/nonexistent")), issuer, audience, 900)

@@ -3,7 +3,8 @@
 Keys: `<kid>.pem` files in JWT_KEYS_DIR. The kid starts with its UTC creation time, so the
 greatest kid is the newest key, which signs; every key in the folder verifies and is
 published in the JWKS, until `rotate-key` prunes keys retired for longer than an access
-token lives. Workers notice a new key by the folder's modification time.
+token lives. Key files never change once written, so each worker reloads the keys when the
+list of file names changes (a directory listing per request, no restart needed).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from user_management_service.domain.errors import InvalidTokenError
 from user_management_service.domain.users import Role, utc_now
 
-KID_TIME = "%Y%m%dT%H%M%SZ"
+KID_TIME = "%Y%m%dT%H%M%S.%fZ"  # sortable: the greatest kid is the newest key
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,13 @@ class SigningKey:
 
     @property
     def created_at(self) -> datetime:
-        return datetime.strptime(self.kid.split("-", 1)[0], KID_TIME).replace(tzinfo=UTC)
+        stamp = self.kid.split("-", 1)[0]
+        for layout in (KID_TIME, "%Y%m%dT%H%M%SZ"):
+            try:
+                return datetime.strptime(stamp, layout).replace(tzinfo=UTC)
+            except ValueError:
+                continue
+        return datetime.min.replace(tzinfo=UTC)  # a foreign name: the oldest
 
     def jwk(self) -> dict[str, str]:
         raw = self.private_key.public_key().public_bytes(
@@ -60,7 +67,7 @@ class KeyStore:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._stamp: int | None = None
+        self._stamp: tuple[str, ...] | None = None
         self._keys: list[SigningKey] = []
 
     @contextmanager
@@ -74,7 +81,9 @@ class KeyStore:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _write(self, now: datetime) -> SigningKey:
+    def _write(self, now: datetime, after: SigningKey | None = None) -> SigningKey:
+        if after is not None and now <= after.created_at:  # clock went back, or same instant
+            now = after.created_at + timedelta(microseconds=1)
         kid = f"{now.strftime(KID_TIME)}-{secrets.token_hex(4)}"
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(
@@ -100,39 +109,47 @@ class KeyStore:
         """Add a new signing key; delete keys retired for longer than `retire_after`."""
         now = now or utc_now()
         with self._locked():
-            keys = self._read()
-            new = self._write(now)
+            keys = self._read(self._names())
+            new = self._write(now, keys[-1] if keys else None)
             successors = [*keys[1:], new]
             for key, successor in zip(keys, successors, strict=True):
                 if successor.created_at + retire_after < now:
                     (self.directory / f"{key.kid}.pem").unlink(missing_ok=True)
         return new
 
-    def _read(self) -> list[SigningKey]:
+    def _names(self) -> tuple[str, ...]:
+        return tuple(sorted(n for n in os.listdir(self.directory) if n.endswith(".pem")))
+
+    def _read(self, names: tuple[str, ...]) -> list[SigningKey]:
         keys = []
-        for path in sorted(self.directory.glob("*.pem")):
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        for name in names:
+            path = self.directory / name
+            try:
+                key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            except FileNotFoundError:  # pruned meanwhile
+                continue
             if isinstance(key, Ed25519PrivateKey):
                 keys.append(SigningKey(path.stem, key))
         return keys
 
-    def keys(self) -> list[SigningKey]:
-        stamp = self.directory.stat().st_mtime_ns
-        if stamp != self._stamp:
-            self._keys = self._read()
-            self._stamp = stamp
+    def published(self) -> list[SigningKey]:
+        """Every key of the folder, oldest first (the last one signs)."""
+        names = self._names()
+        if names != self._stamp:
+            self._keys = self._read(names)
+            self._stamp = names
         if not self._keys:
             raise RuntimeError(f"no signing key in {self.directory}")
         return self._keys
 
     def signing_key(self) -> SigningKey:
-        return self.keys()[-1]
+        return self.published()[-1]
 
     def find(self, kid: str) -> SigningKey | None:
-        return next((k for k in self.keys() if k.kid == kid), None)
+        return next((k for k in self.published() if k.kid == kid), None)
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
-        return {"keys": [key.jwk() for key in reversed(self.keys())]}
+        return {"keys": [key.jwk() for key in reversed(self.published())]}
 
 
 @dataclass(frozen=True)
