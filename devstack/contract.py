@@ -4,7 +4,8 @@ Starts the real processes (Stripe sandbox, user service under gunicorn, payment 
 uvicorn) on free loopback ports with fresh databases (PostgreSQL when TEST_DATABASE_URL points
 at one), then runs `schemathesis run specs/<service>.yaml` against each with every check
 enabled, all phases (examples, coverage, fuzzing, stateful via the specs' links), a fixed
-seed and bounded examples. CONTRACT_EXAMPLES raises the depth; CONTRACT_SEED changes the seed.
+seed and bounded examples, as the bootstrap admin (bearer token). CONTRACT_EXAMPLES raises
+the depth; CONTRACT_SEED changes the seed.
 Reports (JUnit + JSON) land in build/contract/<service>/; a per-operation summary is printed.
 Exit status is non-zero on any violation.
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack import services
+from devstack.auth import login
 from devstack.databases import fresh_database, is_postgres
 from devstack.processes import ROOT, ServerProcess, free_port
 
@@ -48,10 +50,21 @@ def running_platform(work: Path, database_base: str | None) -> Iterator[list[Tar
         targets: list[Target] = []
 
         users_db = stack.enter_context(fresh_database(database_base, work, "contract_users"))
-        users = services.user_service(free_port(), users_db, log_path=logs / "user-service.log")
+        users = services.user_service(
+            free_port(),
+            users_db,
+            log_path=logs / "user-service.log",
+            # Long enough for a deep CONTRACT_EXAMPLES run on one token.
+            env={"ACCESS_TOKEN_TTL_SECONDS": "14400"},
+        )
         stack.callback(users.stop)
         users.start()
-        targets.append(Target("user_management", ROOT / "specs/user_management.yaml", users.url))
+        # Every protected operation is exercised as the bootstrap admin (the widest rights);
+        # schemathesis' ignored_auth check also replays them without and with a broken token.
+        auth = login(users.url, services.DEV_ADMIN_EMAIL, services.DEV_ADMIN_PASSWORD).headers
+        targets.append(
+            Target("user_management", ROOT / "specs/user_management.yaml", users.url, auth)
+        )
 
         if (ROOT / "payment_api").is_dir() and (ROOT / "specs/payment_api.yaml").exists():
             payment_port = free_port()
@@ -75,7 +88,9 @@ def running_platform(work: Path, database_base: str | None) -> Iterator[list[Tar
             )
             stack.callback(payments.stop)
             payments.start()
-            targets.append(Target("payment_api", ROOT / "specs/payment_api.yaml", payments.url))
+            targets.append(
+                Target("payment_api", ROOT / "specs/payment_api.yaml", payments.url, auth)
+            )
         yield targets
 
 
@@ -89,10 +104,10 @@ def run_schemathesis(target: Target, examples: int, seed: int) -> int:
         "--checks", "all",
         "--max-examples", str(examples),
         "--seed", str(seed),
-        "--generation-deterministic",
+        "--generation-database", "none",
         "--request-timeout", "20",
         "--workers", "1",
-        "--report", "junit,json",
+        "--report", "junit,json,har",
         "--report-dir", str(out),
         "--report-junit-path", str(out / "junit.xml"),
         "--report-json-path", str(out / "report.json"),
