@@ -54,6 +54,29 @@ def test_bad_database_url_is_a_clear_settings_error(monkeypatch: pytest.MonkeyPa
         load_settings()
 
 
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"BOOTSTRAP_ADMIN_PASSWORD": "short"}, "BOOTSTRAP_ADMIN_PASSWORD"),
+        ({"BOOTSTRAP_ADMIN_PASSWORD": "password1234"}, "most common"),
+        ({"BOOTSTRAP_ADMIN_EMAIL": "a@example.com"}, "set both"),
+        ({"ACCESS_TOKEN_TTL_SECONDS": "0"}, "ACCESS_TOKEN_TTL_SECONDS"),
+        ({"LOGIN_MAX_FAILURES_PER_ACCOUNT": "0"}, "LOGIN_MAX_FAILURES_PER_ACCOUNT"),
+    ],
+)
+def test_bad_auth_settings_stop_the_start_clearly(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    for name in ("BOOTSTRAP_ADMIN_EMAIL", "BOOTSTRAP_ADMIN_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if "BOOTSTRAP_ADMIN_PASSWORD" in env:
+        monkeypatch.setenv("BOOTSTRAP_ADMIN_EMAIL", "a@example.com")
+    with pytest.raises(SettingsError, match=message):
+        load_settings()
+
+
 def test_postgresql_urls_mean_psycopg_3(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     assert load_settings().database_url.startswith("postgresql+psycopg://")
