@@ -106,6 +106,7 @@ def print_banner(
         TOKEN=$(curl -s -d 'username={email}' -d 'password={password}' \\
                 {users}/auth/token | {ACCESS_TOKEN_OF_JSON})
         curl -H "Authorization: Bearer $TOKEN" {users}/users/me
+        curl -H "Authorization: Bearer $TOKEN" {payments}/payments
   Logs: {logs}        Ctrl-C stops everything.
 """,
         flush=True,
