@@ -2,8 +2,9 @@
 
 Compared strictly, operation by operation: the set of paths and methods, operationIds, tags,
 parameters (name, location, required, schema), request bodies, response codes, response
-headers, response schemas, links and security requirements; and the security schemes. Local `$ref`s are inlined on both sides first, so a
-schema matters by content, not by where it is declared.
+headers, response schemas, links and security requirements; and the security schemes.
+Local `$ref`s are inlined on both sides first, so a schema matters by content, not by where it
+is declared.
 
 Normalised away, because they are documentation only: `title`, `description`, `summary`,
 `examples`/`example` (schemas, parameters, media types), key order, and the order of
