@@ -1,0 +1,163 @@
+"""Auth rules without processes: password policy, throttle windows, refresh token families,
+access token verification."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from user_management_service.domain.errors import InvalidTokenError, ThrottledError
+from user_management_service.domain.passwords import password_problem
+from user_management_service.domain.throttle import Counter, LoginThrottle
+from user_management_service.domain.tokens import (
+    AccessTokens,
+    KeyStore,
+    RefreshRecord,
+    RefreshTokens,
+    ReusedRefreshTokenError,
+)
+from user_management_service.domain.users import Role, utc_now
+
+
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("short", False),
+        ("123456789", False),
+        ("1234567890", False),  # long enough but among the most common
+        ("Password123", False),  # case does not help
+        ("correct horse battery staple", True),
+        ("x" * 128, True),
+        ("x" * 129, False),
+    ],
+)
+def test_password_policy(password: str, accepted: bool) -> None:
+    assert (password_problem(password) is None) is accepted
+
+
+class MemoryThrottle:
+    def __init__(self) -> None:
+        self.rows: dict[str, Counter] = {}
+
+    def get(self, key: str) -> Counter | None:
+        return self.rows.get(key)
+
+    def add_failure(self, key: str, now: float, window_seconds: int) -> None:
+        row = self.rows.get(key)
+        if row is None or row.window_start <= now - window_seconds:
+            self.rows[key] = Counter(now, 1)
+        else:
+            self.rows[key] = Counter(row.window_start, row.failures + 1)
+
+    def clear(self, key: str) -> None:
+        self.rows.pop(key, None)
+
+    def prune(self, older_than: float) -> None:
+        self.rows = {k: v for k, v in self.rows.items() if v.window_start >= older_than}
+
+
+def test_throttle_blocks_until_the_window_ends_and_success_clears_the_account() -> None:
+    throttle = LoginThrottle(
+        MemoryThrottle(), window_seconds=60, max_per_account=2, max_per_address=5
+    )
+    throttle.failed("a@x", "1.1.1.1", 1000.0)
+    throttle.check("a@x", "1.1.1.1", 1001.0)  # one failure: fine
+    throttle.failed("a@x", "1.1.1.1", 1010.0)
+    with pytest.raises(ThrottledError) as blocked:
+        throttle.check("a@x", "1.1.1.1", 1015.0)
+    assert blocked.value.retry_after == 45  # the window began at 1000
+    throttle.check("a@x", "1.1.1.1", 1060.0)  # window over
+    throttle.check("b@x", "1.1.1.1", 1015.0)  # another account, same address: fine
+    throttle.succeeded("a@x", "1.1.1.1")
+    throttle.check("a@x", "1.1.1.1", 1015.0)
+
+
+def test_throttle_per_address_counts_every_account() -> None:
+    throttle = LoginThrottle(
+        MemoryThrottle(), window_seconds=60, max_per_account=100, max_per_address=3
+    )
+    for i in range(3):
+        throttle.failed(f"u{i}@x", "2.2.2.2", 500.0 + i)
+    with pytest.raises(ThrottledError):
+        throttle.check("new@x", "2.2.2.2", 510.0)
+    throttle.check("new@x", "3.3.3.3", 510.0)
+
+
+class MemoryRefresh:
+    def __init__(self) -> None:
+        self.rows: dict[str, RefreshRecord] = {}
+
+    def add(
+        self,
+        token_hash: str,
+        family_id: uuid.UUID,
+        user_id: uuid.UUID,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        self.rows[token_hash] = RefreshRecord(
+            uuid.uuid4(), family_id, user_id, expires_at, None, None
+        )
+
+    def find(self, token_hash: str) -> RefreshRecord | None:
+        return self.rows.get(token_hash)
+
+    def mark_used(self, record_id: uuid.UUID, now: datetime) -> bool:
+        for key, row in self.rows.items():
+            if row.id == record_id and row.used_at is None and row.revoked_at is None:
+                self.rows[key] = replace(row, used_at=now)
+                return True
+        return False
+
+    def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
+        for key, row in self.rows.items():
+            if row.family_id == family_id and row.revoked_at is None:
+                self.rows[key] = replace(row, revoked_at=now)
+
+    def revoke_user(self, user_id: uuid.UUID, now: datetime) -> None:
+        for key, row in self.rows.items():
+            if row.user_id == user_id and row.revoked_at is None:
+                self.rows[key] = replace(row, revoked_at=now)
+
+
+def test_refresh_rotation_reuse_and_expiry() -> None:
+    repo = MemoryRefresh()
+    tokens = RefreshTokens(repo, ttl_seconds=60)
+    user = uuid.uuid4()
+    first = tokens.issue(user)
+    assert first not in repo.rows  # only its hash is kept
+    owner, second = tokens.rotate(first)
+    assert owner == user
+    with pytest.raises(ReusedRefreshTokenError):
+        tokens.rotate(first)
+    with pytest.raises(InvalidTokenError, match="revoked"):
+        tokens.rotate(second)  # same family: revoked by the reuse
+
+    expired = RefreshTokens(repo, ttl_seconds=-1).issue(user)
+    with pytest.raises(InvalidTokenError, match="expired"):
+        tokens.rotate(expired)
+
+
+def test_access_token_verification_reasons(tmp_path: Path) -> None:
+    keys = KeyStore(tmp_path)
+    keys.ensure()
+    tokens = AccessTokens(keys, "iss", "aud", 900)
+    user = uuid.uuid4()
+    principal = tokens.verify(tokens.issue(user, Role.ADMIN))
+    assert (principal.user_id, principal.role, principal.is_admin) == (user, Role.ADMIN, True)
+    old = tokens.issue(user, Role.CUSTOMER, now=utc_now() - timedelta(hours=1))
+    with pytest.raises(InvalidTokenError, match="expired"):
+        tokens.verify(old)
+    with pytest.raises(InvalidTokenError, match="audience"):
+        tokens.verify(AccessTokens(keys, "iss", "other", 900).issue(user, Role.CUSTOMER))
+    with pytest.raises(InvalidTokenError, match="issuer"):
+        tokens.verify(AccessTokens(keys, "other", "aud", 900).issue(user, Role.CUSTOMER))
+    elsewhere = KeyStore(tmp_path / "elsewhere")
+    elsewhere.ensure()
+    foreign = AccessTokens(elsewhere, "iss", "aud", 900).issue(user, Role.CUSTOMER)
+    with pytest.raises(InvalidTokenError, match="unknown key"):
+        tokens.verify(foreign)
