@@ -8,13 +8,13 @@ same rules against the real user service are in tests/e2e/test_auth_with_users.p
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from payment_api.auth import TokenVerifier
 from payment_api.container import build_container
@@ -25,6 +25,10 @@ from payment_api.main import create_app
 from payment_api.settings import Settings
 from tests.payment.test_checkout_service import FakeGateway
 from tests.payment.tokens import AUDIENCE, ISSUER, FakeJwks, SigningKey
+
+with warnings.catch_warnings():  # starlette 1.x would like httpx2 for TestClient; httpx works
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
 
 
 class Directory:
@@ -348,3 +352,12 @@ def test_jwks_unreachable_is_503_problem(api: Api) -> None:
     assert "keys" in body["detail"]
     api.jwks.down = False
     assert api.http.get("/payments", headers=api.as_(api.token("admin"))).status_code == 200
+
+
+def test_authentication_is_checked_before_the_request_is_validated(api: Api) -> None:
+    """No token and a bad body or path is 401, not 422: nothing is learnt without a token."""
+    assert_problem(api.http.post("/products", json={"name": ""}), 401)
+    assert_problem(api.http.get("/payments", params={"limit": "0"}), 401)
+    assert_problem(api.http.post("/checkout-sessions", json={"x": 1}), 401)
+    customer = api.as_(api.token("customer"))
+    assert_problem(api.http.post("/products", json={"name": ""}, headers=customer), 403)
