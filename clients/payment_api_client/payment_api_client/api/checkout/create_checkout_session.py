@@ -130,7 +130,10 @@ def sync_detailed(
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
     least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
-    payment `failed`.
+    payment `failed`. Authorization: a customer's checkout is always their own; `user_id` omitted means
+    the token's subject, another user's id is 403 whether or not that user exists (no lookup is made).
+    An admin may name any user, or none. The caller's token is forwarded to the user service for the
+    lookup. Idempotency keys are per caller: another caller's key never replays this answer (409).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -175,7 +178,10 @@ def sync(
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
     least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
-    payment `failed`.
+    payment `failed`. Authorization: a customer's checkout is always their own; `user_id` omitted means
+    the token's subject, another user's id is 403 whether or not that user exists (no lookup is made).
+    An admin may name any user, or none. The caller's token is forwarded to the user service for the
+    lookup. Idempotency keys are per caller: another caller's key never replays this answer (409).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -215,7 +221,10 @@ async def asyncio_detailed(
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
     least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
-    payment `failed`.
+    payment `failed`. Authorization: a customer's checkout is always their own; `user_id` omitted means
+    the token's subject, another user's id is 403 whether or not that user exists (no lookup is made).
+    An admin may name any user, or none. The caller's token is forwarded to the user service for the
+    lookup. Idempotency keys are per caller: another caller's key never replays this answer (409).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -258,7 +267,10 @@ async def asyncio(
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
     least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
-    payment `failed`.
+    payment `failed`. Authorization: a customer's checkout is always their own; `user_id` omitted means
+    the token's subject, another user's id is 403 whether or not that user exists (no lookup is made).
+    An admin may name any user, or none. The caller's token is forwarded to the user service for the
+    lookup. Idempotency keys are per caller: another caller's key never replays this answer (409).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,

@@ -52,7 +52,7 @@ def sync_detailed(
 ) -> Response[Health | Problem]:
     """Liveness
 
-     Liveness: the process answers.
+     Liveness: the process answers. No authentication.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -77,7 +77,7 @@ def sync(
 ) -> Health | Problem | None:
     """Liveness
 
-     Liveness: the process answers.
+     Liveness: the process answers. No authentication.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -98,7 +98,7 @@ async def asyncio_detailed(
 ) -> Response[Health | Problem]:
     """Liveness
 
-     Liveness: the process answers.
+     Liveness: the process answers. No authentication.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -121,7 +121,7 @@ async def asyncio(
 ) -> Health | Problem | None:
     """Liveness
 
-     Liveness: the process answers.
+     Liveness: the process answers. No authentication.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

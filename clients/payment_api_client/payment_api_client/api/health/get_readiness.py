@@ -52,7 +52,8 @@ def sync_detailed(
 ) -> Response[Problem | Readiness]:
     """Readiness
 
-     200 when the database answers and the payment gateway is reachable; 503 problem otherwise.
+     200 when the database answers and the payment gateway is reachable; 503 problem otherwise. No
+    authentication.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -77,7 +78,8 @@ def sync(
 ) -> Problem | Readiness | None:
     """Readiness
 
-     200 when the database answers and the payment gateway is reachable; 503 problem otherwise.
+     200 when the database answers and the payment gateway is reachable; 503 problem otherwise. No
+    authentication.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -98,7 +100,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | Readiness]:
     """Readiness
 
-     200 when the database answers and the payment gateway is reachable; 503 problem otherwise.
+     200 when the database answers and the payment gateway is reachable; 503 problem otherwise. No
+    authentication.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -121,7 +124,8 @@ async def asyncio(
 ) -> Problem | Readiness | None:
     """Readiness
 
-     200 when the database answers and the payment gateway is reachable; 503 problem otherwise.
+     200 when the database answers and the payment gateway is reachable; 503 problem otherwise. No
+    authentication.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

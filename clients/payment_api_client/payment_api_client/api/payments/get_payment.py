@@ -73,7 +73,8 @@ def sync_detailed(
 ) -> Response[Payment | Problem]:
     """Get a payment
 
-     One payment.
+     One payment. Customers see only their own payments: another user's payment is 404 exactly like an
+    unknown id, so ids cannot be probed. Admins see any.
 
     Args:
         payment_id (str):
@@ -104,7 +105,8 @@ def sync(
 ) -> Payment | Problem | None:
     """Get a payment
 
-     One payment.
+     One payment. Customers see only their own payments: another user's payment is 404 exactly like an
+    unknown id, so ids cannot be probed. Admins see any.
 
     Args:
         payment_id (str):
@@ -130,7 +132,8 @@ async def asyncio_detailed(
 ) -> Response[Payment | Problem]:
     """Get a payment
 
-     One payment.
+     One payment. Customers see only their own payments: another user's payment is 404 exactly like an
+    unknown id, so ids cannot be probed. Admins see any.
 
     Args:
         payment_id (str):
@@ -159,7 +162,8 @@ async def asyncio(
 ) -> Payment | Problem | None:
     """Get a payment
 
-     One payment.
+     One payment. Customers see only their own payments: another user's payment is 404 exactly like an
+    unknown id, so ids cannot be probed. Admins see any.
 
     Args:
         payment_id (str):

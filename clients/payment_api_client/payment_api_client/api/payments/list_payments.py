@@ -124,7 +124,8 @@ def sync_detailed(
     """List payments
 
      Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
-    with offset). Pass `next_cursor` as `cursor` for the next page.
+    with offset). Pass `next_cursor` as `cursor` for the next page. Customers see only their own
+    payments (a `user_id` filter naming someone else gives an empty page); admins see all.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -171,7 +172,8 @@ def sync(
     """List payments
 
      Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
-    with offset). Pass `next_cursor` as `cursor` for the next page.
+    with offset). Pass `next_cursor` as `cursor` for the next page. Customers see only their own
+    payments (a `user_id` filter naming someone else gives an empty page); admins see all.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -213,7 +215,8 @@ async def asyncio_detailed(
     """List payments
 
      Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
-    with offset). Pass `next_cursor` as `cursor` for the next page.
+    with offset). Pass `next_cursor` as `cursor` for the next page. Customers see only their own
+    payments (a `user_id` filter naming someone else gives an empty page); admins see all.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -258,7 +261,8 @@ async def asyncio(
     """List payments
 
      Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
-    with offset). Pass `next_cursor` as `cursor` for the next page.
+    with offset). Pass `next_cursor` as `cursor` for the next page. Customers see only their own
+    payments (a `user_id` filter naming someone else gives an empty page); admins see all.
 
     Args:
         limit (int | Unset):  Default: 20.

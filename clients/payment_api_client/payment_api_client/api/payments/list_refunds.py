@@ -75,7 +75,8 @@ def sync_detailed(
 ) -> Response[Problem | RefundList]:
     """List a payment's refunds
 
-     Refunds of one payment, oldest first.
+     Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
+    payment is 404). Admins: any.
 
     Args:
         payment_id (str):
@@ -106,7 +107,8 @@ def sync(
 ) -> Problem | RefundList | None:
     """List a payment's refunds
 
-     Refunds of one payment, oldest first.
+     Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
+    payment is 404). Admins: any.
 
     Args:
         payment_id (str):
@@ -132,7 +134,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | RefundList]:
     """List a payment's refunds
 
-     Refunds of one payment, oldest first.
+     Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
+    payment is 404). Admins: any.
 
     Args:
         payment_id (str):
@@ -161,7 +164,8 @@ async def asyncio(
 ) -> Problem | RefundList | None:
     """List a payment's refunds
 
-     Refunds of one payment, oldest first.
+     Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
+    payment is 404). Admins: any.
 
     Args:
         payment_id (str):

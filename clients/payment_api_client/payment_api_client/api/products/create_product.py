@@ -88,7 +88,7 @@ def sync_detailed(
 ) -> Response[Problem | Product]:
     """Create a product
 
-     Create a product with its price.
+     Create a product with its price. Admin only: a customer's token is 403.
 
     Args:
         body (ProductCreate):
@@ -119,7 +119,7 @@ def sync(
 ) -> Problem | Product | None:
     """Create a product
 
-     Create a product with its price.
+     Create a product with its price. Admin only: a customer's token is 403.
 
     Args:
         body (ProductCreate):
@@ -145,7 +145,7 @@ async def asyncio_detailed(
 ) -> Response[Problem | Product]:
     """Create a product
 
-     Create a product with its price.
+     Create a product with its price. Admin only: a customer's token is 403.
 
     Args:
         body (ProductCreate):
@@ -174,7 +174,7 @@ async def asyncio(
 ) -> Problem | Product | None:
     """Create a product
 
-     Create a product with its price.
+     Create a product with its price. Admin only: a customer's token is 403.
 
     Args:
         body (ProductCreate):

@@ -73,7 +73,7 @@ def sync_detailed(
 ) -> Response[Problem | Product]:
     """Get a product
 
-     One product.
+     One product. Any authenticated caller (customer or admin).
 
     Args:
         product_id (str):
@@ -104,7 +104,7 @@ def sync(
 ) -> Problem | Product | None:
     """Get a product
 
-     One product.
+     One product. Any authenticated caller (customer or admin).
 
     Args:
         product_id (str):
@@ -130,7 +130,7 @@ async def asyncio_detailed(
 ) -> Response[Problem | Product]:
     """Get a product
 
-     One product.
+     One product. Any authenticated caller (customer or admin).
 
     Args:
         product_id (str):
@@ -159,7 +159,7 @@ async def asyncio(
 ) -> Problem | Product | None:
     """Get a product
 
-     One product.
+     One product. Any authenticated caller (customer or admin).
 
     Args:
         product_id (str):

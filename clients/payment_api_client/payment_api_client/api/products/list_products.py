@@ -93,7 +93,7 @@ def sync_detailed(
 ) -> Response[Problem | ProductList]:
     """List products
 
-     List products, newest first (cursor pagination).
+     List products, newest first (cursor pagination). Any authenticated caller (customer or admin).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -130,7 +130,7 @@ def sync(
 ) -> Problem | ProductList | None:
     """List products
 
-     List products, newest first (cursor pagination).
+     List products, newest first (cursor pagination). Any authenticated caller (customer or admin).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -162,7 +162,7 @@ async def asyncio_detailed(
 ) -> Response[Problem | ProductList]:
     """List products
 
-     List products, newest first (cursor pagination).
+     List products, newest first (cursor pagination). Any authenticated caller (customer or admin).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -197,7 +197,7 @@ async def asyncio(
 ) -> Problem | ProductList | None:
     """List products
 
-     List products, newest first (cursor pagination).
+     List products, newest first (cursor pagination). Any authenticated caller (customer or admin).
 
     Args:
         limit (int | Unset):  Default: 20.

@@ -98,7 +98,8 @@ def sync_detailed(
 ) -> Response[Problem | Product]:
     """Update or archive a product
 
-     Change name, description, price or active flag (archive with `active: false`).
+     Change name, description, price or active flag (archive with `active: false`). Admin only: a
+    customer's token is 403.
 
     Args:
         product_id (str):
@@ -132,7 +133,8 @@ def sync(
 ) -> Problem | Product | None:
     """Update or archive a product
 
-     Change name, description, price or active flag (archive with `active: false`).
+     Change name, description, price or active flag (archive with `active: false`). Admin only: a
+    customer's token is 403.
 
     Args:
         product_id (str):
@@ -161,7 +163,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | Product]:
     """Update or archive a product
 
-     Change name, description, price or active flag (archive with `active: false`).
+     Change name, description, price or active flag (archive with `active: false`). Admin only: a
+    customer's token is 403.
 
     Args:
         product_id (str):
@@ -193,7 +196,8 @@ async def asyncio(
 ) -> Problem | Product | None:
     """Update or archive a product
 
-     Change name, description, price or active flag (archive with `active: false`).
+     Change name, description, price or active flag (archive with `active: false`). Admin only: a
+    customer's token is 403.
 
     Args:
         product_id (str):

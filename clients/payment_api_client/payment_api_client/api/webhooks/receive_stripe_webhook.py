@@ -79,7 +79,8 @@ def sync_detailed(
     stale signature is 400 and nothing is stored. A verified event is stored once (unique on its id) and
     then processed in one transaction with the payment's state change; duplicates answer 200 with
     `duplicate: true` and change nothing; unknown types are stored and acknowledged; a processing
-    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored).
+    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored). No
+    bearer token: the Stripe signature is the authentication.
 
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.
@@ -119,7 +120,8 @@ def sync(
     stale signature is 400 and nothing is stored. A verified event is stored once (unique on its id) and
     then processed in one transaction with the payment's state change; duplicates answer 200 with
     `duplicate: true` and change nothing; unknown types are stored and acknowledged; a processing
-    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored).
+    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored). No
+    bearer token: the Stripe signature is the authentication.
 
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.
@@ -154,7 +156,8 @@ async def asyncio_detailed(
     stale signature is 400 and nothing is stored. A verified event is stored once (unique on its id) and
     then processed in one transaction with the payment's state change; duplicates answer 200 with
     `duplicate: true` and change nothing; unknown types are stored and acknowledged; a processing
-    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored).
+    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored). No
+    bearer token: the Stripe signature is the authentication.
 
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.
@@ -192,7 +195,8 @@ async def asyncio(
     stale signature is 400 and nothing is stored. A verified event is stored once (unique on its id) and
     then processed in one transaction with the payment's state change; duplicates answer 200 with
     `duplicate: true` and change nothing; unknown types are stored and acknowledged; a processing
-    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored).
+    failure leaves the event `failed` for the reconciler (still 200, the event is safely stored). No
+    bearer token: the Stripe signature is the authentication.
 
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.
