@@ -77,7 +77,7 @@ def build_container(
     users: UserDirectory | None = None,
     verifier: TokenVerifier | None = None,
 ) -> Container:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_timeout_seconds)
     return Container(
         settings=settings,
         engine=engine,

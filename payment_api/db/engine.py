@@ -9,24 +9,46 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+DEFAULT_TIMEOUT_SECONDS = 10.0
 
-def make_engine(url: str) -> Engine:
+
+def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Engine:
+    """`timeout` bounds every wait on the database: connecting, a pool slot, a lock, a
+    statement (PostgreSQL), the busy lock (SQLite). Past it the request fails with
+    OperationalError, answered as a 503 problem, instead of hanging."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        in_memory = not parsed.database or parsed.database == ":memory:"
+        engine = create_engine(
+            url,
+            connect_args={"timeout": timeout, "check_same_thread": False},
+            **({} if in_memory else {"pool_timeout": timeout}),
+        )
+        busy_ms = int(timeout * 1000)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    wait_ms = int(timeout * 1000)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=timeout,
+        connect_args={
+            "connect_timeout": max(1, int(timeout)),
+            "options": f"-c statement_timeout={wait_ms} -c lock_timeout={wait_ms}",
+        },
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

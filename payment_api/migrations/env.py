@@ -25,7 +25,7 @@ def run(connection: Connection) -> None:
 
 
 url = context.config.attributes.get("database_url") or get_settings().database_url
-engine = make_engine(url)
+engine = make_engine(url, timeout=600)  # long data migrations must not hit the request timeout
 with engine.connect() as conn:
     run(conn)
 engine.dispose()
