@@ -9,8 +9,6 @@ and afterwards the inbox holds exactly the events that were answered 200.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Iterator
@@ -22,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devstack.services import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
-from tests.reliability.conftest import Stack, custom_body, is_problem, running_stack
+from devstack.services import SANDBOX_API_KEY
+from tests.reliability.conftest import Stack, custom_body, is_problem, running_stack, sign
 
 pytestmark = pytest.mark.reliability
 
@@ -40,12 +38,6 @@ SIGN_MODES = (
     "v0_only",
     "empty_v1",
 )
-
-
-def signature(payload: bytes, secret: str = SANDBOX_WEBHOOK_SECRET, at: int | None = None) -> str:
-    timestamp = int(time.time()) if at is None else at
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
 
 
 @pytest.fixture(scope="module")
@@ -155,16 +147,16 @@ def test_only_validly_signed_fresh_events_are_stored(fuzz_stack: Stack, seeds: l
         headers: dict[str, str] = {"content-type": "application/json"}
         body = payload
         if mode == "valid":
-            headers["Stripe-Signature"] = signature(payload)
+            headers["Stripe-Signature"] = sign(payload)
         elif mode == "several_v1":
-            good = signature(payload).split(",")[1]
+            good = sign(payload).split(",")[1]
             headers["Stripe-Signature"] = f"t={now},v1={'0' * 64},{good}"
         elif mode == "wrong_secret":
-            headers["Stripe-Signature"] = signature(payload, "whsec_not_the_secret")
+            headers["Stripe-Signature"] = sign(payload, "whsec_not_the_secret")
         elif mode == "stale":
-            headers["Stripe-Signature"] = signature(payload, at=now - TOLERANCE_SECONDS - 60)
+            headers["Stripe-Signature"] = sign(payload, at=now - TOLERANCE_SECONDS - 60)
         elif mode == "tampered":
-            headers["Stripe-Signature"] = signature(payload)
+            headers["Stripe-Signature"] = sign(payload)
             body = payload + b" "
             if data.draw(st.booleans()) and payload:
                 body = payload[:-1] + bytes([payload[-1] ^ 1])
@@ -173,7 +165,7 @@ def test_only_validly_signed_fresh_events_are_stored(fuzz_stack: Stack, seeds: l
                 st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=200)
             )
         elif mode == "v0_only":
-            headers["Stripe-Signature"] = signature(payload).replace("v1=", "v0=")
+            headers["Stripe-Signature"] = sign(payload).replace("v1=", "v0=")
         elif mode == "empty_v1":
             headers["Stripe-Signature"] = f"t={now},v1="
         response = client.post(url, content=body, headers=headers)
