@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1, le=10_000)
     login_max_failures_per_address: int = Field(default=50, ge=1, le=1_000_000)
     login_throttle_window_seconds: int = Field(default=900, ge=1, le=24 * 3600)
+    # Reverse proxies in front of the service whose X-Forwarded-For to trust (0: none, the
+    # client address is the peer's). Throttling per address needs the real client address.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
 
     @field_validator("bootstrap_admin_email", "bootstrap_admin_password")
     @classmethod

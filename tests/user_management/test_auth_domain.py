@@ -161,3 +161,37 @@ def test_access_token_verification_reasons(tmp_path: Path) -> None:
     foreign = AccessTokens(elsewhere, "iss", "aud", 900).issue(user, Role.CUSTOMER)
     with pytest.raises(InvalidTokenError, match="unknown key"):
         tokens.verify(foreign)
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_throttling_per_address_trusts_x_forwarded_for_only_behind_a_configured_proxy(
+    tmp_path: Path, hops: int
+) -> None:
+    from alembic import command
+
+    from user_management_service.__main__ import alembic_config
+    from user_management_service.app import create_app
+    from user_management_service.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'proxy.sqlite3'}"
+    command.upgrade(alembic_config(url), "head")
+    settings = Settings(
+        database_url=url,
+        jwt_keys_dir=tmp_path / "keys",
+        trusted_proxy_hops=hops,
+        login_max_failures_per_address=1,
+        argon2_memory_cost_kib=1024,
+        argon2_time_cost=1,
+    )
+    client = create_app(settings).test_client()
+
+    def login_from(address: str) -> int:
+        form = {"username": f"{uuid.uuid4().hex}@example.com", "password": "wrong password"}
+        response = client.post("/auth/token", data=form, headers={"X-Forwarded-For": address})
+        return response.status_code
+
+    assert login_from("203.0.113.1") == 401
+    assert login_from("203.0.113.1") == 429
+    # behind a trusted proxy another client is another address; without one, the header is
+    # ignored (anyone could forge it) and every request shares the peer's address
+    assert login_from("203.0.113.2") == (401 if hops else 429)
