@@ -123,6 +123,9 @@ class MemoryRefresh:
             if row.user_id == user_id and row.revoked_at is None:
                 self.rows[key] = replace(row, revoked_at=now)
 
+    def prune(self, expired_before: datetime) -> None:
+        self.rows = {k: v for k, v in self.rows.items() if v.expires_at >= expired_before}
+
 
 def test_refresh_rotation_reuse_and_expiry() -> None:
     repo = MemoryRefresh()
@@ -140,6 +143,19 @@ def test_refresh_rotation_reuse_and_expiry() -> None:
     expired = RefreshTokens(repo, ttl_seconds=-1).issue(user)
     with pytest.raises(InvalidTokenError, match="expired"):
         tokens.rotate(expired)
+
+
+def test_issuing_now_and_then_forgets_long_expired_refresh_tokens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from user_management_service.domain import tokens as module
+
+    repo = MemoryRefresh()
+    RefreshTokens(repo, ttl_seconds=-3 * 24 * 3600).issue(uuid.uuid4())  # expired 3 days ago
+    RefreshTokens(repo, ttl_seconds=-3600).issue(uuid.uuid4())  # expired an hour ago: kept
+    monkeypatch.setattr(module.secrets, "randbelow", lambda _n: 0)
+    RefreshTokens(repo, ttl_seconds=60).issue(uuid.uuid4())
+    assert len(repo.rows) == 2
 
 
 def test_access_token_verification_reasons(tmp_path: Path) -> None:

@@ -161,6 +161,13 @@ class SqlRefreshTokenRepository:
             .execution_options(synchronize_session=False)
         )
 
+    def prune(self, expired_before: datetime) -> None:
+        self.session.execute(
+            delete(RefreshTokenRow)
+            .where(RefreshTokenRow.expires_at < expired_before)
+            .execution_options(synchronize_session=False)
+        )
+
 
 class SqlThrottleRepository:
     def __init__(self, session: Session) -> None:

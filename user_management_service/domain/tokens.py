@@ -251,6 +251,13 @@ class RefreshTokenRepository(Protocol):
 
     def revoke_user(self, user_id: uuid.UUID, now: datetime) -> None: ...
 
+    def prune(self, expired_before: datetime) -> None:
+        """Forget tokens that expired before this instant (used, revoked or not)."""
+        ...
+
+
+PRUNE_EVERY = 100  # about one token issuance in this many also deletes long-expired tokens
+
 
 class RefreshTokens:
     """Opaque 256-bit tokens, stored as SHA-256; each use rotates it inside its family."""
@@ -262,6 +269,9 @@ class RefreshTokens:
     def issue(self, user_id: uuid.UUID, family_id: uuid.UUID | None = None) -> str:
         token = secrets.token_urlsafe(32)
         now = utc_now()
+        if secrets.randbelow(PRUNE_EVERY) == 0:
+            # a day of grace: a reuse just after expiry still finds (and revokes) its family
+            self.repository.prune(now - timedelta(days=1))
         self.repository.add(
             hash_token(token), family_id or uuid.uuid4(), user_id, now, now + self.ttl
         )
