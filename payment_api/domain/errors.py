@@ -54,7 +54,9 @@ class NotAuthenticatedError(DomainError):
         super().__init__(detail)
         challenge = f'Bearer realm="{realm}"'
         if error:
-            description = detail.replace('"', "'")
+            description = "".join(
+                c if " " <= c <= "~" and c not in '"\\' else "'" for c in detail
+            )  # a quoted-string of printable ASCII
             challenge += f', error="{error}", error_description="{description}"'
         self.headers = {"WWW-Authenticate": challenge}
 

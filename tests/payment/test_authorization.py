@@ -361,3 +361,10 @@ def test_authentication_is_checked_before_the_request_is_validated(api: Api) -> 
     assert_problem(api.http.post("/checkout-sessions", json={"x": 1}), 401)
     customer = api.as_(api.token("customer"))
     assert_problem(api.http.post("/products", json={"name": ""}, headers=customer), 403)
+
+
+def test_a_token_with_odd_bytes_is_401_never_500(api: Api) -> None:
+    for raw in (b"Bearer \xc3\xa9\xff", b'Bearer a"b\\c.d.e', b"Bearer " + b"x" * 8000):
+        response = api.http.get("/payments", headers={"Authorization": raw})  # type: ignore[dict-item]
+        assert_problem(response, 401)
+        assert response.headers["www-authenticate"].isascii()
