@@ -27,6 +27,7 @@ class BenchConfig:
     connections: int  # wrk connections of the read and webhook scenarios
     checkout_connections: int  # checkout and sandbox-alone (a latency comparison)
     login_connections: int
+    gthread: bool  # also measure gunicorn gthread workers (user service and bare Flask)
     gateway_latency_ms: int  # the sandbox made as slow as a real gateway (0 = that pair off)
     threads: int  # wrk threads (the load generator shares the 2 cores)
     workers: int  # workers of EVERY server: services and bare baselines alike
@@ -48,6 +49,7 @@ class BenchConfig:
             connections=_int("BENCH_CONNECTIONS", 32),
             checkout_connections=_int("BENCH_CHECKOUT_CONNECTIONS", 1),
             login_connections=_int("BENCH_LOGIN_CONNECTIONS", 4),
+            gthread=_int("BENCH_GTHREAD", 1) == 1,
             gateway_latency_ms=_int("BENCH_GATEWAY_LATENCY_MS", 200),
             threads=_int("BENCH_THREADS", 1),
             workers=_int("BENCH_WORKERS", 2),

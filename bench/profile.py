@@ -20,7 +20,7 @@ IDLE_LEAVES = {
 }  # fmt: skip
 # Frames every stack shares (process start, thread start, server loop): left out of the table.
 PLUMBING = (
-    "threading.py", "multiprocessing/", "asyncio/runners.py", "<string>", "runpy.py",
+    "threading.py", "multiprocessing/", "asyncio/runners.py", "<string>", "runpy",
     "uvicorn/_subprocess.py", "uvicorn/supervisors/", "uvicorn/server.py", "uvicorn/_compat.py",
     "uvicorn/main.py", "gunicorn/arbiter.py", "gunicorn/app/", "gunicorn/__main__.py",
     "gunicorn/workers/base.py", "anyio/_backends/_asyncio.py", "click/",
@@ -79,7 +79,7 @@ def summarise(raw: Path, top: int = 25) -> dict[str, Any]:
         seen = set()
         for func, file in frames:
             short = _short(file)
-            if any(p in short for p in PLUMBING):
+            if any(p in file for p in PLUMBING):
                 continue
             key = f"{func} ({short})"
             if key not in seen:

@@ -8,7 +8,7 @@ P99_TARGET_MS = 50.0
 
 
 def _mib(kib: list[int]) -> str:
-    if not kib:
+    if not kib or not any(kib):
         return "-"
     return " / ".join(f"{k / 1024:.0f}" for k in kib)
 
@@ -25,7 +25,8 @@ def render_markdown(info: dict[str, Any]) -> str:
         f" {m.get('loadavg_end', [0])[0]:.2f} (the machine is shared: read the ratios).",
         f"Database: {info.get('database')}. Servers: {cfg['workers']} workers each; user service"
         " and bare Flask on gunicorn (sync workers), payment service and bare FastAPI on uvicorn"
-        " (uvloop, httptools, no access log); the Stripe sandbox on 1 uvicorn worker. wrk:"
+        ' (uvloop, httptools, no access log); "gthread" rows: gunicorn --worker-class gthread'
+        " --threads 4 (keep-alive), same workers; the Stripe sandbox on 1 uvicorn worker. wrk:"
         f" {cfg['threads']} thread(s), {cfg['duration']} s per run, {cfg['rounds']} interleaved"
         f" rounds after a {cfg['warmup']} s warm-up; auth: "
         + ("bearer token (bootstrap admin)" if info.get("auth") else "none (no /auth/token yet)")

@@ -157,6 +157,13 @@ def main() -> int:
         fleet.servers["bare-flask"].start()
         fleet.servers["bare-fastapi"] = servers.bare_fastapi(cfg.workers, logs / "bare-fastapi.log")
         fleet.servers["bare-fastapi"].start()
+        if cfg.gthread:
+            fleet.servers["bare-flask-gthread"] = servers.bare_flask(
+                cfg.workers, logs / "bare-flask-gthread.log", servers.GTHREAD
+            ).start()
+            fleet.servers["user-service-gthread"] = servers.user_service_gthread(
+                users_db, cfg.workers, work, logs / "user-service-gthread.log"
+            ).start()
         time.sleep(1)
         rss_fresh = rss_map(fleet)
 
@@ -188,6 +195,7 @@ def main() -> int:
             latency=scenarios.GatewayLatency(sandbox_url, cfg.gateway_latency_ms)
             if cfg.gateway_latency_ms > 0
             else None,
+            gthread=cfg.gthread,
         )
         if cfg.only:
             plan = [s for s in plan if s.name in cfg.only]

@@ -194,6 +194,7 @@ def build(
     login_connections: int,
     auth: bool,
     latency: GatewayLatency | None,
+    gthread: bool,
 ) -> list[Scenario]:
     (work / "user_ids.txt").write_text("\n".join(user_ids) + "\n")
     (work / "payment_ids.txt").write_text("\n".join(payment_ids[:20_000]) + "\n")
@@ -234,6 +235,13 @@ def build(
                  env={"BENCH_BODY_FILE": str(work / "checkout.json"),
                       "BENCH_CONTENT_TYPE": "application/json"}),
     ]  # fmt: skip
+    if gthread:
+        scenarios[2:2] = [
+            Scenario("bare_flask_get_gthread", "bare-flask-gthread", "/", "get_ids.lua",
+                     "bare Flask GET /users/{id}, gunicorn gthread", "read", c, env=users_env),
+            Scenario("users_get_gthread", "user-service-gthread", "/", "get_ids.lua",
+                     "GET /users/{id}, gunicorn gthread", "read", c, auth=True, env=users_env),
+        ]  # fmt: skip
     if latency is not None:
         ms = f"{latency.seconds * 1000:g} ms"
         scenarios += [
@@ -275,6 +283,10 @@ RATIOS: list[tuple[str, str, str, str, float | None, str]] = [
      "higher"),
     ("GET /payments/{id} vs bare FastAPI (throughput)", "payments_get", "bare_fastapi_get",
      "rps", 0.5, "higher"),
+    ("gthread: GET /users/{id} vs bare Flask (throughput)", "users_get_gthread",
+     "bare_flask_get_gthread", "rps", None, "higher"),
+    ("GET /users/{id}: gthread / sync workers (throughput)", "users_get_gthread", "users_get",
+     "rps", None, "higher"),
     ("GET /users?limit=50 first page vs bare Flask (throughput)", "users_list_first",
      "bare_flask_get", "rps", None, "higher"),
     ("GET /users?limit=50 deep page vs bare Flask (throughput)", "users_list_deep",

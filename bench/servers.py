@@ -19,13 +19,19 @@ BENCH_ADMIN_EMAIL = "bench-admin@example.com"
 BENCH_ADMIN_PASSWORD = "bench-admin-password-4242"
 
 
-def gunicorn_argv(port: int, workers: int, app: str) -> list[str]:
+# The variant measured beside the production setting: threaded workers keep connections
+# alive (gunicorn's sync workers close every connection after one response).
+GTHREAD = ("--worker-class", "gthread", "--threads", "4")
+
+
+def gunicorn_argv(port: int, workers: int, app: str, extra: tuple[str, ...] = ()) -> list[str]:
     """Mirrors devstack.services.user_service (same flags, only the app differs)."""
     return python_argv(
         "-m", "gunicorn",
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers),
         "--graceful-timeout", "10",
+        *extra,
         app,
     )  # fmt: skip
 
@@ -43,9 +49,9 @@ def uvicorn_argv(port: int, workers: int, factory: str) -> list[str]:
     )  # fmt: skip
 
 
-def bare_flask(workers: int, log_path: Path) -> ServerProcess:
+def bare_flask(workers: int, log_path: Path, extra: tuple[str, ...] = ()) -> ServerProcess:
     port = free_port()
-    argv = gunicorn_argv(port, workers, "bench.baselines.bare_flask:app")
+    argv = gunicorn_argv(port, workers, "bench.baselines.bare_flask:app", extra)
     return ServerProcess("bare-flask", argv, port, {}, log_path=log_path)
 
 
@@ -59,9 +65,8 @@ def sandbox(log_path: Path) -> ServerProcess:
     return services.stripe_sandbox(free_port(), webhook_urls=[], log_path=log_path)
 
 
-def user_service(db_url: str, workers: int, work: Path, log_path: Path) -> ServerProcess:
-    """Migrates now (the caller seeds before `start()`); bootstrap admin for the auth era."""
-    env = {
+def user_service_env(work: Path) -> dict[str, str]:
+    return {
         "BOOTSTRAP_ADMIN_EMAIL": BENCH_ADMIN_EMAIL,
         "BOOTSTRAP_ADMIN_PASSWORD": BENCH_ADMIN_PASSWORD,
         "JWT_KEYS_DIR": str(work / "keys"),
@@ -69,7 +74,20 @@ def user_service(db_url: str, workers: int, work: Path, log_path: Path) -> Serve
         # but keep the per-address limit out of the way of the login scenario.
         "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
     }
+
+
+def user_service(db_url: str, workers: int, work: Path, log_path: Path) -> ServerProcess:
+    """Migrates now (the caller seeds before `start()`); bootstrap admin for the auth era."""
+    env = user_service_env(work)
     return services.user_service(free_port(), db_url, workers=workers, env=env, log_path=log_path)
+
+
+def user_service_gthread(db_url: str, workers: int, work: Path, log_path: Path) -> ServerProcess:
+    """A second user service on the same (already migrated) database, gthread workers."""
+    port = free_port()
+    argv = gunicorn_argv(port, workers, "user_management_service.wsgi:app", GTHREAD)
+    env = {"DATABASE_URL": db_url, **user_service_env(work)}
+    return ServerProcess("user-service-gthread", argv, port, env, log_path=log_path)
 
 
 def payment_service(
