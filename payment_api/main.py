@@ -178,6 +178,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             swagger_js_url="/docs/assets/swagger-ui-bundle.js",
             swagger_css_url="/docs/assets/swagger-ui.css",
             swagger_favicon_url="/docs/assets/favicon-32x32.png",
+            # the token from Authorize survives a reload of the page
+            swagger_ui_parameters={"persistAuthorization": True},
         )
 
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]

@@ -368,3 +368,7 @@ def test_a_token_with_odd_bytes_is_401_never_500(api: Api) -> None:
         response = api.http.get("/payments", headers={"Authorization": raw})  # type: ignore[dict-item]
         assert_problem(response, 401)
         assert response.headers["www-authenticate"].isascii()
+
+
+def test_swagger_ui_keeps_the_authorization_across_reloads(api: Api) -> None:
+    assert '"persistAuthorization": true' in api.http.get("/docs").text
