@@ -181,15 +181,21 @@ def test_access_token_verification_reasons(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("hops", [0, 1])
 def test_throttling_per_address_trusts_x_forwarded_for_only_behind_a_configured_proxy(
-    tmp_path: Path, hops: int
+    tmp_path: Path, test_database_base_url: str | None, hops: int
 ) -> None:
+    from devstack.databases import fresh_database
+
+    with fresh_database(test_database_base_url, tmp_path, "users_proxy") as url:
+        check_proxy_throttling(url, tmp_path, hops)
+
+
+def check_proxy_throttling(url: str, tmp_path: Path, hops: int) -> None:
     from alembic import command
 
     from user_management_service.__main__ import alembic_config
     from user_management_service.app import create_app
     from user_management_service.settings import Settings
 
-    url = f"sqlite:///{tmp_path / 'proxy.sqlite3'}"
     command.upgrade(alembic_config(url), "head")
     settings = Settings(
         database_url=url,
@@ -199,7 +205,8 @@ def test_throttling_per_address_trusts_x_forwarded_for_only_behind_a_configured_
         argon2_memory_cost_kib=1024,
         argon2_time_cost=1,
     )
-    client = create_app(settings).test_client()
+    app = create_app(settings)
+    client = app.test_client()
 
     def login_from(address: str) -> int:
         form = {"username": f"{uuid.uuid4().hex}@example.com", "password": "wrong password"}
@@ -211,3 +218,9 @@ def test_throttling_per_address_trusts_x_forwarded_for_only_behind_a_configured_
     # behind a trusted proxy another client is another address; without one, the header is
     # ignored (anyone could forge it) and every request shares the peer's address
     assert login_from("203.0.113.2") == (401 if hops else 429)
+    if hops:  # whatever a client puts in the header, the counter key stays short
+        assert login_from("x" * 5000) == 401
+    # an email that grows when lower-cased still makes a short counter key
+    form = {"username": "\u0130" * 254, "password": "wrong password"}
+    assert client.post("/auth/token", data=form).status_code in {401, 429}
+    app.extensions["ums_engine"].dispose()  # PostgreSQL drops the database afterwards

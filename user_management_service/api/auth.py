@@ -87,7 +87,8 @@ def createToken(form: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, st
     answer is 429 with `Retry-After` until the window ends.
     """
     email = normalise_email(form["username"])
-    address = request.remote_addr or "unknown"
+    # at most an IPv6 text form; a forged X-Forwarded-For (trusted proxies only) stays short
+    address = (request.remote_addr or "unknown")[:64]
     limiter = throttle()
     now = time.time()
     limiter.check(email, address, now)

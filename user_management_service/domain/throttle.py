@@ -6,6 +6,7 @@ every gunicorn worker and every replica sharing the database sees the same numbe
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import Protocol
@@ -46,7 +47,10 @@ class LoginThrottle:
 
     @staticmethod
     def keys(email: str, address: str) -> dict[str, str]:
-        return {"account": f"account:{email}", "address": f"address:{address}"}
+        """Counter keys; the email only as a SHA-256 (fixed length, and the table does not
+        keep a readable list of the emails that failed to log in)."""
+        account = hashlib.sha256(email.encode("utf-8", "surrogatepass")).hexdigest()
+        return {"account": f"account:{account}", "address": f"address:{address[:64]}"}
 
     def check(self, email: str, address: str, now: float) -> None:
         """Raise ThrottledError (with the seconds to wait) when either counter is full."""
