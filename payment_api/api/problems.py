@@ -15,8 +15,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from payment_api.domain.errors import DomainError, InvalidFieldError
+from payment_api.domain.errors import DomainError, InvalidFieldError, NotAuthenticatedError
 from payment_api.domain.money import MoneyError
+from payment_api.gateways.user_directory import ForwardedTokenRejectedError
 
 log = logging.getLogger("payment_api")
 PROBLEM_JSON = "application/problem+json"
@@ -244,6 +245,17 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         return problem(request, exc.status, exc.detail, title=exc.title, headers=exc.headers)
+
+    @app.exception_handler(ForwardedTokenRejectedError)
+    async def _token_rejected(request: Request, exc: ForwardedTokenRejectedError) -> JSONResponse:
+        # Our checks passed but the identity provider, the source of truth, refuses the token
+        # (its user was deactivated since it was issued): the caller must log in again.
+        refused = NotAuthenticatedError(
+            "the user service no longer accepts this token (user deactivated or token revoked)",
+            realm="payment-api",
+            error="invalid_token",
+        )
+        return problem(request, 401, refused.detail, title=refused.title, headers=refused.headers)
 
     @app.exception_handler(OperationalError)
     async def _database(request: Request, exc: OperationalError) -> JSONResponse:

@@ -22,6 +22,10 @@ class UserDirectoryUnavailableError(Exception):
     """The user service did not answer usefully (down, timeout, 5xx)."""
 
 
+class ForwardedTokenRejectedError(Exception):
+    """The user service refused the caller's token we forwarded (user deactivated, revoked)."""
+
+
 LookupResult = DirectoryUser | Literal["not_found"]
 
 
@@ -72,6 +76,8 @@ class UserServiceDirectory:
         status = int(response.status_code)
         if status in (404, 410, 422, 400):
             return "not_found"
+        if status in (401, 403) and bearer_token:
+            raise ForwardedTokenRejectedError(f"the user service answered {status} to the token")
         if status != 200 or not isinstance(response.parsed, user_type):
             raise UserDirectoryUnavailableError(f"user service answered {status}")
         user = response.parsed

@@ -171,6 +171,27 @@ def test_a_token_the_user_service_would_issue_is_accepted(
     assert httpx.get(f"{payment_stack.url}/payments", headers=bearer(token)).status_code == 200
 
 
+def test_a_deactivated_customers_token_is_refused_when_the_user_service_is_asked(
+    payment_stack: PaymentStack, make_customer: Callable[..., Customer]
+) -> None:
+    """The token still verifies here (until it expires), but a checkout asks the user service,
+    which knows the user is gone: 401 invalid_token, not a 503 and nothing stored."""
+    leaver = make_customer()
+    deleted = httpx.delete(
+        f"{payment_stack.users_url}/users/{leaver.id}", headers=bearer(leaver.token), timeout=10
+    )
+    assert deleted.status_code in (200, 204), deleted.text
+    with payment_stack.client(leaver.token) as client:
+        response = create_checkout_session.sync_detailed(
+            client=client, body=CustomAmountCheckout(custom_amount=Money(300, Currency.USD))
+        )
+        assert response.status_code == 401, response.content
+        assert 'error="invalid_token"' in response.headers["www-authenticate"]
+        listed = list_payments.sync(client=client)
+    assert isinstance(listed, PaymentList)
+    assert listed.data == []
+
+
 def test_anonymous_checkout_shortcut_is_401_by_default(payment_stack: PaymentStack) -> None:
     response = httpx.get(f"{payment_stack.url}/checkout/", params={"price": "5"}, timeout=10)
     assert response.status_code == 401

@@ -20,7 +20,11 @@ from payment_api.auth import TokenVerifier
 from payment_api.container import build_container
 from payment_api.db.models import Base
 from payment_api.gateways.jwks import JwksKeySource
-from payment_api.gateways.user_directory import DirectoryUser, LookupResult
+from payment_api.gateways.user_directory import (
+    DirectoryUser,
+    ForwardedTokenRejectedError,
+    LookupResult,
+)
 from payment_api.main import create_app
 from payment_api.settings import Settings
 from tests.payment.test_checkout_service import FakeGateway
@@ -36,9 +40,12 @@ class Directory:
 
     def __init__(self) -> None:
         self.lookups: list[tuple[str, str | None]] = []
+        self.refuse_tokens = False
 
     def lookup(self, user_id: str, *, bearer_token: str | None = None) -> LookupResult:
         self.lookups.append((user_id, bearer_token))
+        if self.refuse_tokens:
+            raise ForwardedTokenRejectedError("401")
         return DirectoryUser(id=user_id, email=f"{user_id}@example.com", full_name="X", active=True)
 
     def ping(self) -> None:
@@ -372,3 +379,13 @@ def test_a_token_with_odd_bytes_is_401_never_500(api: Api) -> None:
 
 def test_swagger_ui_keeps_the_authorization_across_reloads(api: Api) -> None:
     assert '"persistAuthorization": true' in api.http.get("/docs").text
+
+
+def test_a_token_the_user_service_refuses_on_lookup_is_401_and_stores_nothing(api: Api) -> None:
+    api.users.refuse_tokens = True
+    token = api.token("customer")
+    response = api.http.post("/checkout-sessions", json=CUSTOM, headers=api.as_(token))
+    assert_problem(response, 401)
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+    admin = api.as_(api.token("admin"))
+    assert api.http.get("/payments", headers=admin).json()["data"] == []
