@@ -489,3 +489,13 @@ def test_weak_passwords_are_422_naming_the_password(
         )
         assert response.status_code == 422, password
         assert [e["field"] for e in response.json()["errors"]] == ["body.password"]
+
+
+def test_an_email_that_grows_when_lower_cased_is_422_not_a_database_error(
+    user_service: ServerProcess,
+) -> None:
+    email = "\u0130" * 200 + "@example.com"  # 212 characters, 412 once lower-cased
+    body = {"email": email, "full_name": "Long", "password": "a fine passphrase"}
+    response = httpx.post(user_service.url + "/users", json=body)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.email"]

@@ -11,7 +11,7 @@ from user_management_service.domain.passwords import (
     MIN_PASSWORD_LENGTH,
     common_passwords,
 )
-from user_management_service.domain.users import Role, Status
+from user_management_service.domain.users import Role, Status, normalise_email
 
 NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]+$"
 NO_NUL = r"^[^\x00]*$"
@@ -26,9 +26,15 @@ def encodable(value: str) -> None:
         raise ValidationError("Not a valid Unicode string.") from None
 
 
+def fits_once_normalised(value: str) -> None:
+    """Lower-casing can lengthen a string (e.g. U+0130): the stored form must fit too."""
+    if len(normalise_email(value)) > 254:
+        raise ValidationError("Longer than maximum length 254 once lower-cased.")
+
+
 def email_field(**kwargs: Any) -> fields.Email:
     return fields.Email(
-        validate=[validate.Length(max=254), encodable],
+        validate=[validate.Length(max=254), encodable, fits_once_normalised],
         metadata={"description": "Normalised (trimmed, lower-cased) on input."},
         **kwargs,
     )
