@@ -43,9 +43,9 @@ class BenchConfig:
         return cls(
             users=_int("BENCH_USERS", 1_000_000),
             payments=_int("BENCH_PAYMENTS", 20_000),
-            duration=_float("BENCH_DURATION", 8.0),
+            duration=_float("BENCH_DURATION", 5.0),
             warmup=_float("BENCH_WARMUP", 2.0),
-            rounds=_int("BENCH_ROUNDS", 3),
+            rounds=_int("BENCH_ROUNDS", 5),
             connections=_int("BENCH_CONNECTIONS", 32),
             checkout_connections=_int("BENCH_CHECKOUT_CONNECTIONS", 1),
             login_connections=_int("BENCH_LOGIN_CONNECTIONS", 4),

@@ -94,7 +94,9 @@ def render_markdown(info: dict[str, Any]) -> str:
             f" `{prof['file']}`)",
             "",
             "Self time by package: "
-            + ", ".join(f"{pkg} {pct}%" for pkg, pct in prof["self_by_package"][:12]),
+            + ", ".join(f"{pkg} {pct}%" for pkg, pct in prof["self_by_package"][:12])
+            + ". (py-spy counts a thread blocked in a socket call or waiting for the GIL as busy:"
+            " gunicorn's `write`/`close_graceful` are mostly that, not Python work.)",
             "",
             "| inclusive % | function |",
             "| ---: | --- |",
