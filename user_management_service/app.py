@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     app.config.update(
         API_TITLE="User Management API",
-        API_VERSION="2.0.0",
+        API_VERSION="2.1.0",
         OPENAPI_VERSION="3.1.0",
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,

@@ -478,6 +478,35 @@ def test_an_admin_promotes_a_customer_and_the_role_applies_at_once(
     assert list_users.sync_detailed(client=me).status_code == 403
 
 
+def test_an_admin_cannot_deactivate_or_demote_themself_but_another_admin_can(
+    user_service: ServerProcess,
+    make_customer: Callable[..., Customer],
+    admin_client: AuthenticatedClient,
+) -> None:
+    second = make_customer()
+    assert (
+        update_user.sync_detailed(
+            second.id, client=admin_client, body=UserUpdate(role="admin")
+        ).status_code
+        == 200
+    )
+    me = as_client(user_service.url, second.token)
+    demote_self = update_user.sync_detailed(second.id, client=me, body=UserUpdate(role="customer"))
+    assert demote_self.status_code == 409
+    assert delete_user.sync_detailed(second.id, client=me).status_code == 409
+    renamed = update_user.sync(second.id, client=me, body=UserUpdate(full_name="Still admin"))
+    assert isinstance(renamed, User)
+    assert renamed.role == "admin"
+    # another admin may do both
+    assert (
+        update_user.sync_detailed(
+            second.id, client=admin_client, body=UserUpdate(role="customer")
+        ).status_code
+        == 200
+    )
+    assert delete_user.sync_detailed(second.id, client=admin_client).status_code == 204
+
+
 def test_weak_passwords_are_422_naming_the_password(
     user_service: ServerProcess, customer: Customer
 ) -> None:

@@ -17,6 +17,7 @@ from user_management_service.domain.errors import (
     InvalidCredentialsError,
     InvalidCursorError,
     InvalidTokenError,
+    SelfLockoutError,
     ThrottledError,
     UserDeactivatedError,
     UserNotFoundError,
@@ -110,6 +111,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(EmailTakenError)
     def _conflict(exc: EmailTakenError) -> Response:
         return problem(409, str(exc), errors=[{"field": "body.email", "message": str(exc)}])
+
+    @app.errorhandler(SelfLockoutError)
+    def _self_lockout(exc: SelfLockoutError) -> Response:
+        return problem(409, str(exc))
 
     @app.errorhandler(InvalidCursorError)
     def _cursor(exc: InvalidCursorError) -> Response:

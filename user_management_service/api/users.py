@@ -140,6 +140,7 @@ def updateUser(body: dict[str, Any], user_id: uuid.UUID) -> User:  # noqa: N802 
         full_name=body.get("full_name"),
         password=body.get("password"),
         role=body.get("role"),
+        actor_id=principal.user_id,
     )
     session().commit()
     return user
@@ -150,6 +151,7 @@ def updateUser(body: dict[str, Any], user_id: uuid.UUID) -> User:  # noqa: N802 
 @blp.response(204, description="The user is deactivated (also when it already was).")
 @blp.alt_response(401, response="UNAUTHORIZED")
 @blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def deleteUser(user_id: uuid.UUID) -> None:  # noqa: N802 (named after the operationId)
     """Deactivate a user
@@ -157,6 +159,6 @@ def deleteUser(user_id: uuid.UUID) -> None:  # noqa: N802 (named after the opera
     Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is
     kept for audit and the email is free for a new user. Repeating it is harmless (204).
     """
-    self_or_admin(user_id)
-    user_service().deactivate(user_id)
+    principal = self_or_admin(user_id)
+    user_service().deactivate(user_id, actor_id=principal.user_id)
     session().commit()

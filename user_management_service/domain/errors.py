@@ -18,6 +18,12 @@ class EmailTakenError(DomainError):
         self.email = email
 
 
+class SelfLockoutError(DomainError):
+    """An admin may not deactivate or demote themself: another admin must (409). Keeps a
+    platform from losing its last admin by one click, and an admin from cutting off their
+    own session mid-operation."""
+
+
 class InvalidCursorError(DomainError):
     pass
 

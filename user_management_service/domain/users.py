@@ -11,6 +11,7 @@ from typing import Protocol
 from user_management_service.domain.errors import (
     EmailTakenError,
     InvalidCursorError,
+    SelfLockoutError,
     UserDeactivatedError,
     UserNotFoundError,
 )
@@ -156,8 +157,13 @@ class UserService:
         full_name: str | None = None,
         password: str | None = None,
         role: Role | None = None,
+        actor_id: uuid.UUID | None = None,
     ) -> User:
         user = self.get(user_id)
+        if actor_id == user.id and user.role is Role.ADMIN and role not in (None, Role.ADMIN):
+            raise SelfLockoutError(
+                "An admin cannot remove their own admin role; ask another admin."
+            )
         if email is not None:
             email = normalise_email(email)
             if email != user.email:
@@ -185,9 +191,13 @@ class UserService:
             return self.create(email, "Administrator", password, Role.ADMIN), True
         return self.update(existing.id, password=password, role=Role.ADMIN), False
 
-    def deactivate(self, user_id: uuid.UUID) -> None:
+    def deactivate(self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> None:
         """Soft delete: the row stays for audit, its email is free for a new active user."""
         user = self._find(user_id)
+        if actor_id == user.id and user.role is Role.ADMIN and user.status is Status.ACTIVE:
+            raise SelfLockoutError(
+                "An admin cannot deactivate their own account; ask another admin."
+            )
         if user.status is Status.DEACTIVATED:
             return
         now = utc_now()

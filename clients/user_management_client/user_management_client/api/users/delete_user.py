@@ -40,6 +40,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -70,7 +75,8 @@ def sync_detailed(
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
     updateUser answer 404, the user's refresh tokens are revoked and their access tokens stop working
-    here. A customer may deactivate only themself (another user's id is 404); an admin anyone.
+    here. A customer may deactivate only themself (another user's id is 404); an admin anyone but
+    themself (409: another admin must, so the platform cannot lose its last admin by accident).
 
     Args:
         user_id (UUID):
@@ -104,7 +110,8 @@ def sync(
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
     updateUser answer 404, the user's refresh tokens are revoked and their access tokens stop working
-    here. A customer may deactivate only themself (another user's id is 404); an admin anyone.
+    here. A customer may deactivate only themself (another user's id is 404); an admin anyone but
+    themself (409: another admin must, so the platform cannot lose its last admin by accident).
 
     Args:
         user_id (UUID):
@@ -133,7 +140,8 @@ async def asyncio_detailed(
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
     updateUser answer 404, the user's refresh tokens are revoked and their access tokens stop working
-    here. A customer may deactivate only themself (another user's id is 404); an admin anyone.
+    here. A customer may deactivate only themself (another user's id is 404); an admin anyone but
+    themself (409: another admin must, so the platform cannot lose its last admin by accident).
 
     Args:
         user_id (UUID):
@@ -165,7 +173,8 @@ async def asyncio(
      Soft delete: the status becomes `deactivated`, `deactivated_at` is set, the record is kept for audit
     and the email is free for a new user. Repeating it is harmless (204); afterwards getUser and
     updateUser answer 404, the user's refresh tokens are revoked and their access tokens stop working
-    here. A customer may deactivate only themself (another user's id is 404); an admin anyone.
+    here. A customer may deactivate only themself (another user's id is 404); an admin anyone but
+    themself (409: another admin must, so the platform cannot lose its last admin by accident).
 
     Args:
         user_id (UUID):

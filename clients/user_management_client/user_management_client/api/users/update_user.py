@@ -113,7 +113,8 @@ def sync_detailed(
     new email must not belong to another active user (409); a new password replaces the stored hash and
     revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
     only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
-    admin may update anyone, `role` included.
+    admin may update anyone, `role` included, but cannot remove their own admin role (409: another admin
+    must).
 
     Args:
         user_id (UUID):
@@ -151,7 +152,8 @@ def sync(
     new email must not belong to another active user (409); a new password replaces the stored hash and
     revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
     only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
-    admin may update anyone, `role` included.
+    admin may update anyone, `role` included, but cannot remove their own admin role (409: another admin
+    must).
 
     Args:
         user_id (UUID):
@@ -184,7 +186,8 @@ async def asyncio_detailed(
     new email must not belong to another active user (409); a new password replaces the stored hash and
     revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
     only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
-    admin may update anyone, `role` included.
+    admin may update anyone, `role` included, but cannot remove their own admin role (409: another admin
+    must).
 
     Args:
         user_id (UUID):
@@ -220,7 +223,8 @@ async def asyncio(
     new email must not belong to another active user (409); a new password replaces the stored hash and
     revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
     only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
-    admin may update anyone, `role` included.
+    admin may update anyone, `role` included, but cannot remove their own admin role (409: another admin
+    must).
 
     Args:
         user_id (UUID):
