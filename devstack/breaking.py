@@ -3,9 +3,9 @@
 A released version is a copy of the spec at `specs/history/<name>/<info.version>.yaml`
 (`python -m devstack.breaking release specs/X.yaml` makes one). A change breaks clients when
 it removes an operation, a parameter or a success response, makes a request field or parameter
-required that was not, narrows a request type (type or enum values removed), or removes a
-response field or a value a client may receive. Breaking changes are allowed only when the
-major number of `info.version` grows.
+required that was not, requires authentication where none was needed, narrows a request type
+(type or enum values removed), or removes a response field or a value a client may receive.
+Breaking changes are allowed only when the major number of `info.version` grows.
 """
 
 from __future__ import annotations
@@ -146,6 +146,12 @@ def _compare_responses(
                 )
 
 
+def _open_to_anonymous(spec: Spec, op: dict[str, Any]) -> bool:
+    """No security requirement applies, or one alternative is the empty requirement `{}`."""
+    requirements = op.get("security", spec.get("security"))
+    return not requirements or any(not r for r in requirements)
+
+
 def breaking_changes(old_spec: Spec, new_spec: Spec) -> list[str]:
     old, new = _resolve(old_spec, old_spec), _resolve(new_spec, new_spec)
     out: list[str] = []
@@ -157,6 +163,8 @@ def breaking_changes(old_spec: Spec, new_spec: Spec) -> list[str]:
                 out.append(f"{where}: operation removed")
                 continue
             o, n = old_item[method], new_item[method]
+            if _open_to_anonymous(old, o) and not _open_to_anonymous(new, n):
+                out.append(f"{where}: now requires authentication")
             _compare_parameters(where, _params(old_item, o), _params(new_item, n), out)
             _compare_request_body(where, o.get("requestBody", {}), n.get("requestBody", {}), out)
             _compare_responses(where, o.get("responses", {}), n.get("responses", {}), out)

@@ -126,6 +126,8 @@ def test_breaking_check_accepts_an_additive_change() -> None:
     old, new = base_spec(), base_spec()
     new["components"]["schemas"]["Widget"]["properties"]["colour"] = {"type": "string"}
     new["components"]["schemas"]["WidgetIn"]["properties"]["size"]["enum"].append("l")
+    # optional authentication (bearer or nothing) does not break anonymous callers
+    op(new)["security"] = [{"BearerAuth": []}, {}]
     assert breaking_changes(old, new) == []
 
 
@@ -157,10 +159,18 @@ def mutate_remove_success_response(spec: dict[str, Any]) -> None:
     del op(spec)["responses"]["201"]
 
 
+def mutate_require_authentication(spec: dict[str, Any]) -> None:
+    spec.setdefault("components", {})["securitySchemes"] = {
+        "BearerAuth": {"type": "http", "scheme": "bearer"}
+    }
+    op(spec)["security"] = [{"BearerAuth": []}]
+
+
 @pytest.mark.parametrize(
     "mutate",
     [
         mutate_remove_operation,
+        mutate_require_authentication,
         mutate_new_required_field,
         mutate_narrow_type,
         mutate_remove_enum_value,
