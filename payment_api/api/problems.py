@@ -165,9 +165,38 @@ def problem(
     )
 
 
+def _is_member(part: object) -> bool:
+    return isinstance(part, str) and part[:1].isupper()
+
+
+def _aimed_member(errors: list[Any]) -> list[Any]:
+    """For a union body (line items OR a custom amount) report only the errors of the member
+    the caller aimed at: the one whose top-level fields fit (fewest missing or unknown
+    fields). A tie keeps every member's errors."""
+    groups: dict[str, list[Any]] = {}
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        if len(loc) > 1 and loc[0] == "body" and _is_member(loc[1]):
+            groups.setdefault(str(loc[1]), []).append(error)
+    if len(groups) < 2:
+        return errors
+
+    def misfit(member_errors: list[Any]) -> int:
+        shape = {"missing", "extra_forbidden"}
+        return sum(1 for e in member_errors if e.get("type") in shape and len(e["loc"]) == 3)
+
+    scores = {name: misfit(group) for name, group in groups.items()}
+    best = min(scores.values())
+    aimed = [name for name, score in scores.items() if score == best]
+    if len(aimed) != 1:
+        return errors
+    others = {id(e) for name, group in groups.items() if name != aimed[0] for e in group}
+    return [e for e in errors if id(e) not in others]
+
+
 def _field(loc: tuple[int | str, ...]) -> str:
     # FastAPI puts the union member's name in the loc of a union body: drop CamelCase parts.
-    parts = [str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper() and p != "")]
+    parts = [str(p) for p in loc if not _is_member(p)]
     return ".".join(parts)
 
 
@@ -209,7 +238,7 @@ def allowed_methods(request: Request) -> list[str]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = list(exc.errors())
+        errors = _aimed_member(list(exc.errors()))
         if any(e.get("type") == "json_invalid" for e in errors):
             return problem(request, 400, "request body is not valid JSON")
         body_errors = [e for e in errors if e.get("loc", ("",))[0] == "body"]

@@ -428,6 +428,23 @@ def test_bad_cursor_and_naive_dates_are_422(payment_stack: PaymentStack) -> None
         assert http.get("/payments", params={"status": "weird"}).status_code == 422
 
 
+def test_a_bad_checkout_body_names_only_the_fields_of_the_shape_it_aimed_at(
+    payment_stack: PaymentStack,
+) -> None:
+    with raw(payment_stack) as http:
+        fractional = {"custom_amount": {"amount": 10.5, "currency": "USD"}}
+        answer = http.post("/checkout-sessions", json=fractional)
+        assert answer.status_code == 422
+        assert [e["field"] for e in answer.json()["errors"]] == ["body.custom_amount.amount"]
+        # neither shape: both are named
+        empty = http.post("/checkout-sessions", json={})
+        assert empty.status_code == 422
+        assert {e["field"] for e in empty.json()["errors"]} == {
+            "body.line_items",
+            "body.custom_amount",
+        }
+
+
 # -- webhook signature --------------------------------------------------------------------
 
 
