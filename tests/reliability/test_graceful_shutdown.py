@@ -92,7 +92,8 @@ def test_sigterm_under_load_finishes_in_flight_requests_and_leaves_no_half_recor
         in_flight = [o for o in outcomes if o[0] < term < o[1]]
         answered = {o[3] for o in outcomes if o[2] == "201"}
         broken = [o for o in outcomes if o[2].startswith("broken")]
-        assert {o[2] for o in outcomes} <= {"201", "refused", "broken:ReadError"}
+        # "broken": the connection closed without an answer (ReadError, RemoteProtocolError).
+        assert {o[2] for o in outcomes if not o[2].startswith("broken")} <= {"201", "refused"}
 
         # Every request the application started (it reserved its key) was answered 201:
         # nothing in flight was cut. Connections reset without an answer never reached it.

@@ -25,7 +25,7 @@ from tests.reliability.conftest import Stack, custom_body, is_problem, running_s
 
 pytestmark = pytest.mark.reliability
 
-FUZZ_EXAMPLES = 400
+FUZZ_EXAMPLES = 1000
 TOLERANCE_SECONDS = 300  # STRIPE_WEBHOOK_TOLERANCE_SECONDS default
 VALID_MODES = ("valid", "several_v1")
 SIGN_MODES = (
@@ -119,6 +119,7 @@ def test_only_validly_signed_fresh_events_are_stored(fuzz_stack: Stack, seeds: l
         max_examples=FUZZ_EXAMPLES,
         deadline=None,
         database=None,
+        derandomize=True,  # the same examples on every run (CI)
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(data=st.data())
@@ -161,9 +162,11 @@ def test_only_validly_signed_fresh_events_are_stored(fuzz_stack: Stack, seeds: l
             if data.draw(st.booleans()) and payload:
                 body = payload[:-1] + bytes([payload[-1] ^ 1])
         elif mode == "garbage":
-            headers["Stripe-Signature"] = data.draw(
-                st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=200)
-            )
+            printable = st.characters(min_codepoint=32, max_codepoint=126)
+            # HTTP clients refuse surrounding whitespace in a header value: strip it.
+            garbage: str = data.draw(st.text(alphabet=printable, max_size=200)).strip()
+            if garbage:
+                headers["Stripe-Signature"] = garbage
         elif mode == "v0_only":
             headers["Stripe-Signature"] = sign(payload).replace("v1=", "v0=")
         elif mode == "empty_v1":
