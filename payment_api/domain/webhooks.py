@@ -73,6 +73,10 @@ class WebhookInbox:
             event_id, event_type = str(event["id"]), str(event["type"])
         except (ValueError, KeyError, TypeError) as exc:
             raise BadSignatureError(f"payload is not a Stripe event: {exc}") from None
+        for name, value, limit in (("id", event_id, 255), ("type", event_type, 100)):
+            # Must fit its column; PostgreSQL text cannot hold NUL (a 500 before this check).
+            if not value or len(value) > limit or not value.isprintable():
+                raise BadSignatureError(f"payload is not a Stripe event: bad {name}")
         with self.uow() as uow:
             existing = uow.inbox.get(event_id)
             if existing is not None:
@@ -109,7 +113,8 @@ class WebhookInbox:
             except Exception as exc:
                 uow.rollback()
                 return self._mark_failed(event_id, f"{type(exc).__name__}: {exc}")
-            row.state, row.outcome, row.error = "processed", outcome, None
+            # outcome is VARCHAR(200): PostgreSQL refuses longer (charge.refunded lists refunds).
+            row.state, row.outcome, row.error = "processed", outcome[:200], None
             row.processed_at = utcnow()
             uow.commit()
             return row
