@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from payment_api.domain.errors import DomainError, InvalidFieldError, NotAuthenticatedError
@@ -285,6 +285,14 @@ def install(app: FastAPI) -> None:
             error="invalid_token",
         )
         return problem(request, 401, refused.detail, title=refused.title, headers=refused.headers)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot hold: NUL in text on PostgreSQL, too long, out of range.
+        log.warning("unstorable value on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem(
+            request, 422, "a value cannot be stored (NUL character, too long or out of range)"
+        )
 
     @app.exception_handler(OperationalError)
     async def _database(request: Request, exc: OperationalError) -> JSONResponse:
