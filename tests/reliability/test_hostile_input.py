@@ -329,3 +329,33 @@ def test_path_traversal_in_ids_is_a_4xx_problem(
         if response.status_code not in SERVER_REFUSALS:
             assert is_problem(response), (path[:80], response.headers.get("content-type"))
         assert b"root:" not in response.content
+
+
+def test_nul_characters_in_string_fields_are_stored_or_refused_never_500(
+    stack: Stack, user_service: ServerProcess, auth_headers: dict[str, str]
+) -> None:
+    """SQLite keeps NUL in text, PostgreSQL refuses it: either way no 500."""
+    nul = "tea\u0000; DROP TABLE pay_products"
+    with httpx.Client(headers=auth_headers, timeout=30) as client:
+        answers = [
+            client.post(
+                f"{stack.url}/products",
+                json={"name": nul, "price": {"amount": 5, "currency": "USD"}},
+            ),
+            client.post(
+                f"{stack.url}/checkout-sessions", json={**custom_body(5), "description": nul}
+            ),
+            client.get(f"{stack.url}/payments", params={"user_id": nul}),
+            client.post(
+                f"{user_service.url}/users",
+                json={
+                    "email": f"nul.{uuid.uuid4().hex[:6]}@example.com",
+                    "full_name": nul,
+                    "password": f"Tr0ub4dor&3-{uuid.uuid4().hex}",
+                },
+            ),
+        ]
+    for response in answers:
+        assert response.status_code < 500, response.text
+        if response.status_code >= 400:
+            assert is_problem(response)
