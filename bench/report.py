@@ -29,7 +29,12 @@ def render_markdown(info: dict[str, Any]) -> str:
         " --threads 4 (keep-alive), same workers; the Stripe sandbox on 1 uvicorn worker. wrk:"
         f" {cfg['threads']} thread(s), {cfg['duration']} s per run, {cfg['rounds']} interleaved"
         f" rounds after a {cfg['warmup']} s warm-up; auth: "
-        + ("bearer token (bootstrap admin)" if info.get("auth") else "none (no /auth/token yet)")
+        + (
+            "bearer tokens (the bootstrap admin; a seeded customer paying for themself in the"
+            " checkout rows)"
+            if info.get("auth")
+            else "none (no /auth/token yet)"
+        )
         + ".",
         f"Seeded: {seed.get('users', 0):,} users in {seed.get('users_seconds')} s (one"
         f" precomputed Argon2id hash, {seed.get('argon2')}), {seed.get('payments', 0):,}"

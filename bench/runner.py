@@ -143,6 +143,12 @@ def main() -> int:
 
         token = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
         log("auth: " + ("bearer token of the bootstrap admin" if token else "none (404)"))
+        customer = seeded.emails[0]
+
+        def customer_token() -> str | None:
+            return login(users.url, customer, SEED_PASSWORD) if token else None
+
+        tokens = {"customer": customer_token()}
 
         log(f"payment service: migrate, seed {cfg.payments:,} payments")
         payments = servers.payment_service(
@@ -207,8 +213,9 @@ def main() -> int:
             if s.prepare is not None:
                 env.update(s.prepare(server.url))
             headers = list(s.headers)
-            if s.auth and token:
-                headers.append(f"Authorization: Bearer {token}")
+            bearer = tokens["customer"] if s.as_customer else token
+            if s.auth and bearer:
+                headers.append(f"Authorization: Bearer {bearer}")
             if s.before is not None:
                 s.before()
             try:
@@ -234,8 +241,9 @@ def main() -> int:
 
         for r in range(cfg.rounds):
             order = plan if r % 2 == 0 else list(reversed(plan))
-            if token:  # a fresh access token each round (TTL 15 min by default)
+            if token:  # fresh access tokens each round (TTL 15 min by default)
                 token = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
+                tokens["customer"] = customer_token()
             log(f"round {r + 1}/{cfg.rounds}")
             for s in order:
                 res = run(s, cfg.duration, token)
@@ -290,7 +298,9 @@ def main() -> int:
                         "server": s.server,
                         "kind": s.kind,
                         "connections": s.connections,
-                        "auth": bool(s.auth and token),
+                        "auth": ("customer" if s.as_customer else "admin")
+                        if s.auth and token
+                        else None,
                         "warmup": warmups[s.name].as_dict(),
                         "rounds": [res.as_dict() for res in results.get(s.name, [])],
                     }

@@ -31,7 +31,8 @@ class Scenario:
     title: str
     kind: str  # read | write | login
     connections: int
-    auth: bool = False  # send the bearer token of the bench admin
+    auth: bool = False  # send a bearer token: the bench admin's, or a customer's (below)
+    as_customer: bool = False  # a seeded customer pays for themself (user service lookup)
     headers: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     # Called before every run (warm-up included) to refresh per-run data files (signatures).
@@ -232,6 +233,7 @@ def build(
                  env={"BENCH_BODY_FILE": str(work / "sandbox_form.txt")}),
         Scenario("checkout", "payment-service", "/checkout-sessions", "post_static.lua",
                  "POST /checkout-sessions", "write", checkout_connections, auth=True,
+                 as_customer=True,
                  env={"BENCH_BODY_FILE": str(work / "checkout.json"),
                       "BENCH_CONTENT_TYPE": "application/json"}),
     ]  # fmt: skip
@@ -253,7 +255,7 @@ def build(
                      before=latency.on, after=latency.off),
             Scenario("checkout_slow", "payment-service", "/checkout-sessions", "post_static.lua",
                      f"POST /checkout-sessions, +{ms} gateway latency", "write",
-                     checkout_connections, auth=True,
+                     checkout_connections, auth=True, as_customer=True,
                      env={"BENCH_BODY_FILE": str(work / "checkout.json"),
                           "BENCH_CONTENT_TYPE": "application/json"},
                      before=latency.on, after=latency.off),
