@@ -18,6 +18,7 @@ CHECKOUTS = 500
 CLIENTS = 16
 KILL_AFTER = 200  # answered checkouts before the SIGKILL
 RETRY_DEADLINE_SECONDS = 150
+GATEWAY_DELAY_SECONDS = 0.2
 
 
 def test_sigkill_mid_burst_then_retries_with_the_same_keys_make_one_payment_per_key(
@@ -31,6 +32,19 @@ def test_sigkill_mid_burst_then_retries_with_the_same_keys_make_one_payment_per_
         logs_dir=logs_dir,
         webhooks=False,
     ) as stack:
+        # A slow gateway keeps requests between their first commit (payment + key in progress)
+        # and their last (session stored) at the SIGKILL: the window a crash must not break.
+        stack.sandbox_call(
+            "POST",
+            "/_sandbox/faults",
+            json={
+                "path_prefix": "/v1/checkout/sessions",
+                "method": "POST",
+                "mode": "hang",
+                "count": 100_000,
+                "seconds": GATEWAY_DELAY_SECONDS,
+            },
+        )
         keys = [f"crash-{i:04d}-{time.time_ns()}" for i in range(CHECKOUTS)]
         answers: dict[str, str] = {}  # key -> payment id
         sessions: dict[str, str] = {}  # key -> session id
@@ -88,6 +102,9 @@ def test_sigkill_mid_burst_then_retries_with_the_same_keys_make_one_payment_per_
                 future.result()
         burst_seconds = time.monotonic() - started
 
+        stack.sandbox_call("DELETE", "/_sandbox/faults")
+        # Keys the dead process left "in progress" were resumed by the retries (409 meanwhile).
+        assert stats["in_progress_409"] > 0, "the SIGKILL hit no request mid-way"
         missing = [k for k in keys if k not in answers]
         assert not missing, f"{len(missing)} keys never answered 201, e.g. {missing[:3]}"
         payment_ids = set(answers.values())
@@ -121,7 +138,8 @@ def test_sigkill_mid_burst_then_retries_with_the_same_keys_make_one_payment_per_
         assert statuses == {"succeeded": CHECKOUTS // 2, "expired": CHECKOUTS - CHECKOUTS // 2}
 
         print(
-            f"\nRELIABILITY crash: {CHECKOUTS} checkouts, {CLIENTS} clients, SIGKILL after "
+            f"\nRELIABILITY crash: {CHECKOUTS} checkouts, {CLIENTS} clients, gateway delay "
+            f"{GATEWAY_DELAY_SECONDS:g}s, SIGKILL after "
             f"{answered_before_kill} answers; restart {restart_seconds:.1f}s; "
             f"unanswered requests {stats['unanswered']}, retries {stats['retries']}, "
             f"409 in progress {stats['in_progress_409']}, 5xx {stats['status_5xx']}; "
