@@ -115,6 +115,8 @@ def main() -> int:
     for folder in (work, logs):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
+    for stale in out.glob("profile-*.txt"):  # profiles of an earlier run's slowest paths
+        stale.unlink()
     started = time.monotonic()
     info: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
