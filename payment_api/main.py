@@ -16,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payment_api.api import checkout, health, payments, problems, products, webhooks
@@ -93,6 +94,9 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_tracked)
+        except ClientDisconnect:
+            # The client went away mid-body: nobody is left to answer, and it is not our bug.
+            log.info("client disconnected on %s %s", scope.get("method"), scope.get("path"))
         except Exception:
             # A bug must still answer problem+json and keep the connection usable (Starlette's
             # ServerErrorMiddleware re-raises, which resets keep-alive connections).
