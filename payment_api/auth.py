@@ -4,14 +4,24 @@ A token is a JWT signed with an asymmetric key the user service publishes in its
 up by the header's `kid`). It must carry `sub`, `role` (`customer` or `admin`), `iss`, `aud`,
 `exp` and `iat`; issuer and audience must be ours. Nothing is shared with the user service
 but the public keys.
+
+Verified tokens are cached (bounded LRU keyed by the raw token) so a client repeating its token
+skips the signature check. An entry answers only while the token has not reached its `exp`
+and the key that verified it is still the one in the fresh JWKS cache: when that cache expires
+(or is refetched after a rotation) the token is verified again against the published keys, so
+a token whose key is no longer published stays valid no longer than the JWKS cache period.
 """
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import jwt
+from jwt import PyJWK
 
 from payment_api.gateways.jwks import JwksKeySource, UnknownKeyError
 
@@ -19,6 +29,7 @@ Role = Literal["customer", "admin"]
 ROLES: frozenset[str] = frozenset({"customer", "admin"})
 LEEWAY_SECONDS = 30  # clock skew between the two services
 REQUIRED_CLAIMS = ["sub", "role", "iss", "aud", "exp", "iat"]
+TOKEN_CACHE_SIZE = 4096  # verified tokens remembered per worker (~2 MB at most)
 
 
 @dataclass(frozen=True)
@@ -45,14 +56,55 @@ class InvalidTokenError(Exception):
     """Expired, forged, for someone else, or malformed: the caller must get a new token."""
 
 
+@dataclass(frozen=True)
+class _Verified:
+    principal: Principal
+    kid: str
+    key: PyJWK  # the cached key object that verified the signature
+    expires: float  # the token's `exp` (wall clock)
+
+
 class TokenVerifier:
-    def __init__(self, keys: JwksKeySource, *, issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        keys: JwksKeySource,
+        *,
+        issuer: str,
+        audience: str,
+        cache_size: int = TOKEN_CACHE_SIZE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self.cache_size = cache_size
+        self.clock = clock  # wall clock, compared with `exp`
+        self._cache: OrderedDict[str, _Verified] = OrderedDict()
+
+    def _cached(self, token: str) -> Principal | None:
+        """The principal of a token verified before, while its `exp` and its key still hold."""
+        entry = self._cache.get(token)
+        if entry is None:
+            return None
+        if self.clock() >= entry.expires or self.keys.cached_key(entry.kid) is not entry.key:
+            del self._cache[token]
+            return None
+        self._cache.move_to_end(token)
+        return entry.principal
+
+    def _remember(self, token: str, entry: _Verified) -> None:
+        if self.cache_size <= 0:
+            return
+        self._cache[token] = entry
+        self._cache.move_to_end(token)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
 
     async def verify(self, token: str) -> Principal:
         """The principal of a valid token; InvalidTokenError or JwksUnavailableError otherwise."""
+        cached = self._cached(token)
+        if cached is not None:
+            return cached
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -89,4 +141,6 @@ class TokenVerifier:
             raise InvalidTokenError("token has no subject")
         if role not in ROLES:
             raise InvalidTokenError("token has no known role")
-        return Principal(subject=subject, role=role, bearer_token=token)
+        principal = Principal(subject=subject, role=role, bearer_token=token)
+        self._remember(token, _Verified(principal, kid, key, float(claims["exp"])))
+        return principal

@@ -75,6 +75,10 @@ class JwksKeySource:
             raise UnknownKeyError(f"no published key with kid {kid!r}")
         return found
 
+    def cached_key(self, kid: str) -> PyJWK | None:
+        """The key for `kid` if the cached key set is fresh and publishes it; never fetches."""
+        return self.keys.get(kid) if self._fresh() else None
+
     def _may_refetch(self) -> bool:
         last = self.attempted_at
         return last is None or self.clock() - last >= self.refresh_interval

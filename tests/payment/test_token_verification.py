@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import jwt
 import pytest
 
+from payment_api import auth
 from payment_api.auth import InvalidTokenError, Principal, TokenVerifier
 from payment_api.gateways.jwks import JwksKeySource, JwksUnavailableError, parse_jwks
 from tests.payment.tokens import AUDIENCE, ISSUER, FakeJwks, SigningKey
@@ -22,7 +24,13 @@ class Clock:
 
 
 def verifier(
-    jwks: FakeJwks, clock: Clock | None = None, *, cache: float = 300, interval: float = 10
+    jwks: FakeJwks,
+    clock: Clock | None = None,
+    *,
+    cache: float = 300,
+    interval: float = 10,
+    wall: Clock | None = None,
+    cache_size: int = auth.TOKEN_CACHE_SIZE,
 ) -> TokenVerifier:
     keys = JwksKeySource(
         "http://users.test/.well-known/jwks.json",
@@ -32,7 +40,13 @@ def verifier(
         clock=clock or Clock(),
         transport=jwks.transport(),
     )
-    return TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE)
+    return TokenVerifier(
+        keys,
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        cache_size=cache_size,
+        **({"clock": wall} if wall is not None else {}),
+    )
 
 
 def verify(v: TokenVerifier, token: str) -> Principal:
@@ -203,3 +217,106 @@ def test_parse_jwks_skips_unusable_keys() -> None:
     assert list(parse_jwks(document)) == [good.kid]
     with pytest.raises(JwksUnavailableError):
         parse_jwks({"nope": []})
+
+
+class DecodeSpy:
+    """Counts signature verifications (jwt.decode); can make the next ones fail."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        self.fail_with: Exception | None = None
+        self.real = jwt.decode
+        monkeypatch.setattr(jwt, "decode", self)  # as payment_api.auth calls it
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        return self.real(*args, **kwargs)
+
+
+def wall_clock() -> Clock:
+    clock = Clock()
+    clock.now = time.time()
+    return clock
+
+
+def test_a_repeated_token_is_answered_from_the_cache_without_checking_its_signature(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = SigningKey()
+    v = verifier(FakeJwks(key), wall=wall_clock())
+    spy = DecodeSpy(monkeypatch)
+    token = key.token("user-1", "admin")
+    first = verify(v, token)
+    for _ in range(5):
+        assert verify(v, token) == first
+    assert spy.calls == 1
+    assert verify(v, key.token("user-2")).subject == "user-2"  # another token: its own check
+    assert spy.calls == 2
+
+
+def test_a_cached_token_is_checked_again_once_past_its_exp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = SigningKey()
+    wall = wall_clock()
+    v = verifier(FakeJwks(key), wall=wall)
+    spy = DecodeSpy(monkeypatch)
+    token = key.token(ttl=60)
+    verify(v, token)
+    wall.now += 59
+    verify(v, token)
+    assert spy.calls == 1
+    wall.now += 1  # at exp: the cache no longer answers, the verification decides
+    spy.fail_with = jwt.ExpiredSignatureError("Signature has expired")
+    assert "expired" in rejected(v, token)
+    assert spy.calls == 2
+
+
+def test_a_cached_token_of_an_unpublished_key_lasts_no_longer_than_the_jwks_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old, new = SigningKey(), SigningKey()
+    jwks, clock = FakeJwks(old), Clock()
+    v = verifier(jwks, clock, cache=60, wall=wall_clock())
+    spy = DecodeSpy(monkeypatch)
+    token = old.token()
+    verify(v, token)
+    jwks.keys = [new]  # rotated and the old key withdrawn
+    clock.now += 59
+    verify(v, token)  # the key set cached 59 s ago still publishes it, as without the cache
+    assert (spy.calls, jwks.requests) == (1, 1)
+    clock.now += 1
+    assert "unknown key" in rejected(v, token)
+    assert jwks.requests == 2
+
+
+def test_a_cached_token_is_rejected_as_soon_as_a_refetch_drops_its_key() -> None:
+    old, new = SigningKey(), SigningKey()
+    jwks, clock = FakeJwks(old), Clock()
+    v = verifier(jwks, clock, interval=10, wall=wall_clock())
+    token = old.token()
+    verify(v, token)
+    jwks.keys = [new]
+    clock.now += 10
+    verify(v, new.token())  # unknown kid: refetch, the old key is gone
+    assert "unknown key" in rejected(v, token)
+
+
+def test_the_token_cache_is_bounded_and_forgets_the_least_recently_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = SigningKey()
+    v = verifier(FakeJwks(key), wall=wall_clock(), cache_size=2)
+    spy = DecodeSpy(monkeypatch)
+    a, b, c = key.token(), key.token(), key.token()
+    verify(v, a)
+    verify(v, b)
+    verify(v, a)  # a is now the most recently used
+    verify(v, c)  # evicts b
+    assert spy.calls == 3
+    verify(v, a)
+    assert spy.calls == 3
+    verify(v, b)
+    assert spy.calls == 4
