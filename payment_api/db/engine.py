@@ -10,6 +10,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
+# Sync endpoints run in anyio's thread pool (40 threads by default); a SQLite file pool at least
+# that large keeps every connection open instead of opening (and running the PRAGMAs on) an
+# overflow connection per request under load. Connections are opened lazily, only as many as
+# run concurrently. PostgreSQL keeps 10 + 10 per worker: server connections are the scarce
+# resource there (max_connections is shared by every worker of every service).
+SQLITE_POOL_SIZE = 40
+SQLITE_MAX_OVERFLOW = 10
 
 
 def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Engine:
@@ -24,7 +31,15 @@ def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": timeout, "check_same_thread": False},
-            **({} if in_memory else {"pool_timeout": timeout}),
+            **(
+                {}
+                if in_memory
+                else {
+                    "pool_timeout": timeout,
+                    "pool_size": SQLITE_POOL_SIZE,
+                    "max_overflow": SQLITE_MAX_OVERFLOW,
+                }
+            ),
         )
         busy_ms = int(timeout * 1000)
 
