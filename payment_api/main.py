@@ -65,7 +65,8 @@ STRIPE_EVENT_SCHEMA: dict[str, Any] = {
 
 
 class RequestIdMiddleware:
-    """Echo a sane incoming X-Request-ID or make one; every answer carries it."""
+    """Echo a sane incoming X-Request-ID or make one; every answer carries it, and
+    X-Content-Type-Options: nosniff (no browser guesses a JSON error body is HTML)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -82,6 +83,7 @@ class RequestIdMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"x-content-type-options", b"nosniff"))
                 message["headers"] = headers
             await send(message)
 

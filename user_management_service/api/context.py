@@ -68,6 +68,7 @@ def register(app: Flask) -> None:
     @app.after_request
     def _echo_request_id(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
+        response.headers["X-Content-Type-Options"] = "nosniff"  # OWASP API8
         return response
 
     @app.teardown_request
