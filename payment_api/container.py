@@ -12,6 +12,7 @@ from payment_api.auth import TokenVerifier
 from payment_api.db.engine import make_engine, make_session_factory
 from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain.checkout import CheckoutPolicy, CheckoutService
+from payment_api.domain.idempotency import in_progress_timeout
 from payment_api.domain.reconcile import Reconciler
 from payment_api.domain.refunds import RefundService
 from payment_api.domain.webhooks import WebhookInbox
@@ -36,6 +37,9 @@ class Container:
     def __post_init__(self) -> None:
         s = self.settings
         retention = timedelta(hours=s.idempotency_retention_hours)
+        # An Idempotency-Key still "in progress" after this long died with its process; a
+        # retry with the same key then resumes the checkout or refund (same gateway key).
+        abandoned_after = in_progress_timeout(s.gateway_timeout_seconds, s.gateway_max_retries)
         self.checkout = CheckoutService(
             self.uow,
             self.gateway,
@@ -46,14 +50,12 @@ class Container:
                 redirect_origins=s.redirect_origins,
                 expiry=timedelta(minutes=s.checkout_expiry_minutes),
                 idempotency_retention=retention,
-                in_progress_timeout=timedelta(
-                    seconds=s.gateway_timeout_seconds * (s.gateway_max_retries + 1)
-                    + 2 * s.gateway_max_retries  # the SDK's retry back-off
-                    + 5
-                ),
+                in_progress_timeout=abandoned_after,
             ),
         )
-        self.refunds = RefundService(self.uow, self.gateway, retention)
+        self.refunds = RefundService(
+            self.uow, self.gateway, retention, in_progress_timeout=abandoned_after
+        )
         self.inbox = WebhookInbox(self.uow)
 
     def uow(self) -> UnitOfWork:

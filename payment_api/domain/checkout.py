@@ -124,15 +124,18 @@ class CheckoutService:
         if idempotency_key:
             digest = body_hash or idempotency.request_hash(asdict(request))
             with self.uow() as uow:
-                abandoned = idempotency.claim_abandoned(
-                    uow, scope, idempotency_key, digest, self.policy.in_progress_timeout
+                earlier = idempotency.earlier_request(
+                    uow,
+                    scope,
+                    idempotency_key,
+                    digest,
+                    retention=retention,
+                    in_progress_timeout=self.policy.in_progress_timeout,
                 )
-            if abandoned is not None:
-                return self._resume(abandoned, idempotency_key)
-            with self.uow() as uow:
-                replay = idempotency.find_replay(uow, scope, idempotency_key, digest, retention)
-            if replay is not None:
-                return CheckoutResult(**replay)
+            if earlier.resume is not None:
+                return self._resume(earlier.resume, idempotency_key)
+            if earlier.replay is not None:
+                return CheckoutResult(**earlier.replay)
 
         success_url = self._redirect(request.success_url, self.policy.success_url, "success_url")
         cancel_url = self._redirect(request.cancel_url, self.policy.cancel_url, "cancel_url")

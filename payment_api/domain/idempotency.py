@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,8 +51,9 @@ def reserve(
 ) -> None:
     """Insert the key (in progress); the unique (scope, key) constraint stops a racing twin.
 
-    `resource_id` (the payment being created) is kept with the in-progress key so that a retry
-    after the process died mid-request can resume that resource instead of waiting forever.
+    `resource_id` (the payment or refund being created) is kept with the in-progress key so that
+    a retry after the process died mid-request can resume that resource instead of waiting
+    forever.
     """
     response = {"resource_id": resource_id} if resource_id else None
     uow.idempotency.add(
@@ -78,3 +80,50 @@ def claim_abandoned(
         return None
     uow.commit()
     return resource_id
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """What an earlier request with the same key left: an answer to replay or a resource to finish.
+
+    Both None: the key is new (or expired), the caller goes ahead and reserves it.
+    """
+
+    replay: dict[str, Any] | None = None
+    resume: str | None = None
+
+
+def earlier_request(
+    uow: UnitOfWork,
+    scope: str,
+    key: str,
+    digest: str,
+    *,
+    retention: timedelta,
+    in_progress_timeout: timedelta,
+) -> Earlier:
+    """The shared first step of every idempotent create (checkout, refund).
+
+    An abandoned in-progress key is claimed (`resume`: the resource id the dead request had
+    committed; the caller finishes it with the SAME gateway idempotency key, so the gateway
+    replays whatever the dead request had already done there). Otherwise the stored answer
+    (`replay`), or ConflictError while another request is still in progress or for another body.
+    """
+    resource_id = claim_abandoned(uow, scope, key, digest, in_progress_timeout)
+    if resource_id is not None:
+        return Earlier(resume=resource_id)
+    return Earlier(replay=find_replay(uow, scope, key, digest, retention))
+
+
+def in_progress_timeout(
+    gateway_timeout_seconds: float, gateway_max_retries: int, margin_seconds: float = 5
+) -> timedelta:
+    """How long a live request can take at most: every gateway attempt, the back-off, a margin.
+
+    A key still in progress after that belongs to a request that died with its process.
+    """
+    return timedelta(
+        seconds=gateway_timeout_seconds * (gateway_max_retries + 1)
+        + 2 * gateway_max_retries  # the SDK's retry back-off
+        + margin_seconds
+    )

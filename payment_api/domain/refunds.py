@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from payment_api.db.models import Payment, Refund, utcnow
+from payment_api.db.models import Payment, Refund, new_id, utcnow
 from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain import idempotency
 from payment_api.domain.checkout import gateway_failure
@@ -81,11 +81,19 @@ def settle_gateway_refund(
 
 class RefundService:
     def __init__(
-        self, uow: Callable[[], UnitOfWork], gateway: PaymentGateway, retention: timedelta
+        self,
+        uow: Callable[[], UnitOfWork],
+        gateway: PaymentGateway,
+        retention: timedelta,
+        *,
+        in_progress_timeout: timedelta = timedelta(seconds=60),
     ) -> None:
         self.uow = uow
         self.gateway = gateway
         self.retention = retention
+        # A refund with an Idempotency-Key still "in progress" after this long died with its
+        # process; a retry with the same key then resumes it (same gateway idempotency key).
+        self.in_progress_timeout = in_progress_timeout
 
     def create(
         self, payment_id: str, request: RefundRequest, *, idempotency_key: str | None = None
@@ -95,11 +103,18 @@ class RefundService:
         if idempotency_key:
             with self.uow() as uow:
                 get_payment(uow, payment_id)
-                replay = idempotency.find_replay(
-                    uow, scope, idempotency_key, digest, self.retention
+                earlier = idempotency.earlier_request(
+                    uow,
+                    scope,
+                    idempotency_key,
+                    digest,
+                    retention=self.retention,
+                    in_progress_timeout=self.in_progress_timeout,
                 )
-                if replay is not None:
-                    return self._load(uow, str(replay["refund_id"]))
+                if earlier.replay is not None:
+                    return self._load(uow, str(earlier.replay["refund_id"]))
+            if earlier.resume is not None:
+                return self._resume(payment_id, earlier.resume, idempotency_key)
 
         with self.uow() as uow:
             payment = get_payment(uow, payment_id, for_update=True)
@@ -117,6 +132,7 @@ class RefundService:
                 )
             now = utcnow()
             refund = Refund(
+                id=new_id(),
                 payment_id=payment_id,
                 amount=amount,
                 currency=payment.currency,
@@ -128,7 +144,9 @@ class RefundService:
             uow.refunds.add(refund)
             if idempotency_key:
                 try:
-                    idempotency.reserve(uow, scope, idempotency_key, digest, now)
+                    idempotency.reserve(
+                        uow, scope, idempotency_key, digest, now, resource_id=refund.id
+                    )
                 except IntegrityError:
                     uow.rollback()
                     replay = idempotency.find_replay(
@@ -139,6 +157,45 @@ class RefundService:
             uow.commit()
             refund_id, intent_id = refund.id, payment.payment_intent_id
 
+        return self._refund_at_gateway(payment_id, refund_id, intent_id, amount, idempotency_key)
+
+    def _resume(self, payment_id: str, refund_id: str, idempotency_key: str) -> Refund:
+        """Finish the refund of a request that died after committing it (key in progress).
+
+        The gateway is asked again with the same parameters and the same idempotency key, so a
+        refund the dead request had already created there is replayed, not made a second time.
+        """
+        scope = f"refund:{payment_id}"
+        with self.uow() as uow:
+            payment = get_payment(uow, payment_id)
+            refund = uow.refunds.get(refund_id)
+            if refund is None or refund.payment_id != payment_id or not payment.payment_intent_id:
+                uow.idempotency.remove(scope, idempotency_key)
+                uow.commit()
+                raise ConflictError(
+                    "the earlier request with this Idempotency-Key failed; use a new key"
+                )
+            if refund.gateway_refund_id is not None:
+                # A webhook already reported it (metadata.refund_id): nothing to ask the gateway.
+                uow.idempotency.complete(scope, idempotency_key, 201, refund_record(refund))
+                uow.commit()
+                return refund
+            intent_id, amount = payment.payment_intent_id, refund.amount
+        return self._refund_at_gateway(
+            payment_id, refund_id, intent_id, amount, idempotency_key, resumed=True
+        )
+
+    def _refund_at_gateway(
+        self,
+        payment_id: str,
+        refund_id: str,
+        intent_id: str,
+        amount: int,
+        idempotency_key: str | None,
+        *,
+        resumed: bool = False,
+    ) -> Refund:
+        scope = f"refund:{payment_id}"
         try:
             info = self.gateway.create_refund(
                 payment_intent_id=intent_id,
@@ -147,6 +204,11 @@ class RefundService:
                 idempotency_key=idempotency_key or f"refund-{refund_id}",
             )
         except GatewayError as exc:
+            if resumed and exc.kind == "conflict":
+                # Another attempt with this key is talking to the gateway right now.
+                raise ConflictError(
+                    "a request with this Idempotency-Key is still in progress; retry later"
+                ) from exc
             with self.uow() as uow:
                 failed = uow.refunds.get(refund_id)
                 if failed is not None and not failed.counted:

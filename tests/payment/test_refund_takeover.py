@@ -1,0 +1,254 @@
+"""Refund Idempotency-Key takeover after the process died between its two commits.
+
+Fake gateway that behaves like Stripe's idempotency (same key + same parameters replays the
+first refund), real SQLite database. "Dying" is an exception that is not a GatewayError raised
+by the gateway fake: the first commit (refund pending + key in progress) stays, the second
+never happens, exactly what a SIGKILL mid-request leaves behind.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from payment_api.container import Container, build_container
+from payment_api.db.models import Base, Payment, utcnow
+from payment_api.domain.errors import ConflictError
+from payment_api.domain.refunds import RefundRequest, RefundService, settle_gateway_refund
+from payment_api.gateways.payment_gateway import (
+    GatewayEvent,
+    RefundInfo,
+    SessionInfo,
+    SessionRequest,
+)
+from payment_api.settings import Settings
+from tests.payment.test_checkout_service import ACTIVE, FakeUsers
+
+TIMEOUT = timedelta(seconds=60)
+
+
+class DiedError(Exception):
+    """The process died here (not a GatewayError: nothing is cleaned up)."""
+
+
+class IdempotentGateway:
+    """Refunds keyed like Stripe: a repeated key with the same parameters replays the first."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, int, str]] = []  # key, intent, amount, refund_id
+        self.refunds: dict[str, RefundInfo] = {}
+        self.die_before: int = 0  # the next N calls die before reaching the gateway
+        self.die_after: int = 0  # the next N calls die after the gateway made the refund
+
+    def create_refund(
+        self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
+    ) -> RefundInfo:
+        if self.die_before:
+            self.die_before -= 1
+            raise DiedError
+        self.calls.append((idempotency_key, payment_intent_id, amount, refund_id))
+        first = next(c for c in self.calls if c[0] == idempotency_key)
+        assert first[1:] == (payment_intent_id, amount, refund_id), "same key, other parameters"
+        if idempotency_key not in self.refunds:
+            self.refunds[idempotency_key] = RefundInfo(
+                id=f"re_{len(self.refunds) + 1}", status="succeeded", amount=amount
+            )
+        if self.die_after:
+            self.die_after -= 1
+            raise DiedError
+        return self.refunds[idempotency_key]
+
+    def create_session(self, request: SessionRequest) -> SessionInfo:
+        raise NotImplementedError
+
+    def get_session(self, session_id: str) -> SessionInfo:
+        raise NotImplementedError
+
+    def get_event(self, event_id: str) -> GatewayEvent:
+        raise NotImplementedError
+
+    def ping(self) -> None:
+        pass
+
+
+@pytest.fixture
+def gateway() -> IdempotentGateway:
+    return IdempotentGateway()
+
+
+@pytest.fixture
+def container(tmp_path: Path, gateway: IdempotentGateway) -> Container:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'unit.sqlite3'}")
+    built = build_container(settings, gateway=gateway, users=FakeUsers(ACTIVE))
+    Base.metadata.create_all(built.engine)
+    return built
+
+
+@pytest.fixture
+def refunds(container: Container, gateway: IdempotentGateway) -> RefundService:
+    retention = timedelta(hours=48)
+    return RefundService(container.uow, gateway, retention, in_progress_timeout=TIMEOUT)
+
+
+@pytest.fixture
+def payment_id(container: Container) -> str:
+    with container.uow() as uow:
+        payment = Payment(
+            status="succeeded",
+            amount=1000,
+            currency="USD",
+            payment_intent_id="pi_1",
+            success_url="https://shop.example/ok",
+            cancel_url="https://shop.example/no",
+        )
+        uow.payments.add(payment)
+        uow.commit()
+        return payment.id
+
+
+def age_key(container: Container, scope: str, key: str, by: timedelta) -> None:
+    """Pretend the in-progress key was reserved `by` ago (the dead request's age)."""
+    with container.uow() as uow:
+        row = uow.idempotency.get(scope, key)
+        assert row is not None
+        assert row.status_code is None
+        row.created_at = utcnow() - by
+        uow.commit()
+
+
+def state(container: Container, payment_id: str) -> tuple[int, str, list[tuple[str, str, bool]]]:
+    with container.uow() as uow:
+        payment = uow.payments.get(payment_id)
+        assert payment is not None
+        rows = [
+            (r.status, r.gateway_refund_id or "", r.counted)
+            for r in uow.refunds.for_payment(payment_id)
+        ]
+        return payment.refunded_amount, payment.status, rows
+
+
+def test_retry_after_a_death_past_the_gateway_replays_the_same_gateway_refund_once(
+    container: Container, refunds: RefundService, gateway: IdempotentGateway, payment_id: str
+) -> None:
+    gateway.die_after = 1
+    with pytest.raises(DiedError):
+        refunds.create(payment_id, RefundRequest(amount=300), idempotency_key="k1")
+    assert len(gateway.refunds) == 1  # the gateway refunded; our second commit never happened
+    assert state(container, payment_id) == (0, "succeeded", [("pending", "", False)])
+
+    # Before the timeout the dead request might still be alive: in progress, nothing resumed.
+    with pytest.raises(ConflictError, match="still in progress"):
+        refunds.create(payment_id, RefundRequest(amount=300), idempotency_key="k1")
+    assert len(gateway.calls) == 1
+
+    age_key(container, f"refund:{payment_id}", "k1", TIMEOUT + timedelta(seconds=1))
+    resumed = refunds.create(payment_id, RefundRequest(amount=300), idempotency_key="k1")
+
+    # Same local refund, same gateway key and parameters, one gateway refund counted once.
+    first_key, _, _, first_local_id = gateway.calls[0]
+    assert gateway.calls == [gateway.calls[0], gateway.calls[0]]
+    assert (first_key, first_local_id) == ("k1", resumed.id)
+    assert len(gateway.refunds) == 1
+    assert resumed.gateway_refund_id == "re_1"
+    assert resumed.status == "succeeded"
+    assert state(container, payment_id) == (
+        300,
+        "partially_refunded",
+        [("succeeded", "re_1", True)],
+    )
+
+    # The key is complete now: a later retry replays without asking the gateway again.
+    again = refunds.create(payment_id, RefundRequest(amount=300), idempotency_key="k1")
+    assert again.id == resumed.id
+    assert len(gateway.calls) == 2
+
+
+def test_retry_after_a_death_before_the_gateway_makes_the_one_refund(
+    container: Container, refunds: RefundService, gateway: IdempotentGateway, payment_id: str
+) -> None:
+    gateway.die_before = 1
+    with pytest.raises(DiedError):
+        refunds.create(payment_id, RefundRequest(), idempotency_key="k2")
+    assert gateway.refunds == {}
+    age_key(container, f"refund:{payment_id}", "k2", TIMEOUT * 2)
+
+    resumed = refunds.create(payment_id, RefundRequest(), idempotency_key="k2")
+    assert [c[2:] for c in gateway.calls] == [(1000, resumed.id)]  # the amount reserved first
+    assert state(container, payment_id) == (1000, "refunded", [("succeeded", "re_1", True)])
+
+
+def test_a_takeover_that_dies_too_is_in_progress_again_until_its_own_timeout(
+    container: Container, refunds: RefundService, gateway: IdempotentGateway, payment_id: str
+) -> None:
+    scope = f"refund:{payment_id}"
+    gateway.die_after = 2
+    with pytest.raises(DiedError):
+        refunds.create(payment_id, RefundRequest(amount=100), idempotency_key="k3")
+    age_key(container, scope, "k3", TIMEOUT * 2)
+    with pytest.raises(DiedError):  # the takeover claimed the key (fresh timestamp), then died
+        refunds.create(payment_id, RefundRequest(amount=100), idempotency_key="k3")
+    with pytest.raises(ConflictError, match="still in progress"):
+        refunds.create(payment_id, RefundRequest(amount=100), idempotency_key="k3")
+    age_key(container, scope, "k3", TIMEOUT * 2)
+
+    done = refunds.create(payment_id, RefundRequest(amount=100), idempotency_key="k3")
+    assert {c[0] for c in gateway.calls} == {"k3"}
+    assert len(gateway.calls) == 3
+    assert len(gateway.refunds) == 1
+    assert state(container, payment_id) == (
+        100,
+        "partially_refunded",
+        [("succeeded", "re_1", True)],
+    )
+    assert done.counted
+
+
+def test_a_refund_a_webhook_already_settled_is_answered_without_asking_the_gateway_again(
+    container: Container, refunds: RefundService, gateway: IdempotentGateway, payment_id: str
+) -> None:
+    gateway.die_after = 1
+    with pytest.raises(DiedError):
+        refunds.create(payment_id, RefundRequest(amount=250), idempotency_key="k4")
+    with container.uow() as uow:  # refund.created (metadata.refund_id) arrives meanwhile
+        payment = uow.payments.get(payment_id, for_update=True)
+        assert payment is not None
+        local_id = uow.refunds.for_payment(payment_id)[0].id
+        settle_gateway_refund(
+            uow,
+            payment,
+            gateway_refund_id="re_1",
+            status="succeeded",
+            amount=250,
+            local_refund_id=local_id,
+            event_id="evt_1",
+        )
+        uow.commit()
+    age_key(container, f"refund:{payment_id}", "k4", TIMEOUT * 2)
+
+    resumed = refunds.create(payment_id, RefundRequest(amount=250), idempotency_key="k4")
+    assert resumed.id == local_id
+    assert len(gateway.calls) == 1
+    assert state(container, payment_id) == (
+        250,
+        "partially_refunded",
+        [("succeeded", "re_1", True)],
+    )
+    with container.uow() as uow:
+        row = uow.idempotency.get(f"refund:{payment_id}", "k4")
+        assert row is not None
+        assert row.status_code == 201
+
+
+def test_an_abandoned_key_is_not_taken_over_by_a_request_with_another_body(
+    container: Container, refunds: RefundService, gateway: IdempotentGateway, payment_id: str
+) -> None:
+    gateway.die_after = 1
+    with pytest.raises(DiedError):
+        refunds.create(payment_id, RefundRequest(amount=200), idempotency_key="k5")
+    age_key(container, f"refund:{payment_id}", "k5", TIMEOUT * 2)
+    with pytest.raises(ConflictError, match="different request body"):
+        refunds.create(payment_id, RefundRequest(amount=201), idempotency_key="k5")
+    assert len(gateway.calls) == 1
+    assert state(container, payment_id)[0] == 0
