@@ -49,10 +49,13 @@ def is_problem(response: httpx.Response, status: int) -> bool:
     )
 
 
-def own_checkout(stack: PaymentStack, token: str, amount: int = 1500, **extra: Any) -> Any:
+def own_checkout(
+    stack: PaymentStack, token: str, amount: int = 1500, extra: dict[str, Any] | None = None
+) -> httpx.Response:
+    """POST /checkout-sessions for `amount` cents; `extra` adds top-level body fields."""
     return httpx.post(
         f"{stack.url}/checkout-sessions",
-        json={"custom_amount": {"amount": amount, "currency": "USD"}, **extra},
+        json={"custom_amount": {"amount": amount, "currency": "USD"}, **(extra or {})},
         headers=bearer(token),
         timeout=15,
     )
@@ -233,7 +236,7 @@ def test_api3_server_owned_fields_in_payment_bodies_are_422_naming_the_field(
 ) -> None:
     before = httpx.get(f"{payment_stack.url}/payments", headers=alice.headers).json()["data"]
     for field_name, value in SERVER_OWNED.items():
-        checkout = own_checkout(payment_stack, alice.token, **{field_name: value})
+        checkout = own_checkout(payment_stack, alice.token, extra={field_name: value})
         assert is_problem(checkout, 422), (field_name, checkout.text)
         assert field_name in checkout.text
         refund = httpx.post(
@@ -343,7 +346,7 @@ def test_api5_a_customer_calling_every_admin_operation_is_403(
     products = httpx.get(f"{pay}/products", headers=payment_stack.admin_headers).json()["data"]
     product_id = products[0]["id"] if products else str(uuid.uuid4())
     key = {"Idempotency-Key": uuid.uuid4().hex}
-    calls = {
+    calls: dict[str, Callable[[], httpx.Response]] = {
         "createProduct": lambda: httpx.post(
             f"{pay}/products",
             json={"name": "P", "price": {"amount": 100, "currency": "USD"}},
@@ -425,7 +428,7 @@ def test_api7_redirect_urls_off_the_configured_origins_are_422(
     payment_stack: PaymentStack, alice: Customer, url: str
 ) -> None:
     for field_name in ("success_url", "cancel_url"):
-        response = own_checkout(payment_stack, alice.token, **{field_name: url})
+        response = own_checkout(payment_stack, alice.token, extra={field_name: url})
         assert is_problem(response, 422), (field_name, response.text)
         assert field_name in response.text
 
@@ -436,8 +439,7 @@ def test_api7_redirect_urls_on_the_configured_origin_are_accepted(
     response = own_checkout(
         payment_stack,
         alice.token,
-        success_url=f"{SHOP_ORIGIN}/thanks",
-        cancel_url=f"{SHOP_ORIGIN}/cart",
+        extra={"success_url": f"{SHOP_ORIGIN}/thanks", "cancel_url": f"{SHOP_ORIGIN}/cart"},
     )
     assert response.status_code == 201, response.text
 
