@@ -13,6 +13,7 @@ from payment_api.api.checkout import GATEWAY_ERRORS, IdempotencyKey
 from payment_api.api.deps import AdminDep, PrincipalDep, RefundsDep, UowDep
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
+    NO_NUL,
     Payment,
     PaymentList,
     PaymentStatus,
@@ -47,7 +48,7 @@ def rfc3339(value: str | None, name: str) -> datetime | None:
         ) from None
 
 
-PaymentId = Annotated[str, Path(min_length=1, max_length=64)]
+PaymentId = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_NUL)]
 
 
 def owner_of(principal: Principal) -> str | None:
@@ -62,7 +63,7 @@ def listPayments(  # noqa: N802 - operationId
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
     status: PaymentStatus | None = None,
-    user_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    user_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=NO_NUL)] = None,
     created_gte: Timestamp = None,
     created_lt: Timestamp = None,
 ) -> PaymentList:

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Path, Query
 from payment_api.api import presenters
 from payment_api.api.deps import AdminDep, PrincipalDep, UowDep
 from payment_api.api.problems import problem_responses
-from payment_api.api.schemas import Product, ProductCreate, ProductList, ProductUpdate
+from payment_api.api.schemas import NO_NUL, Product, ProductCreate, ProductList, ProductUpdate
 from payment_api.domain import products
 from payment_api.domain.money import Money
 from payment_api.domain.pagination import CURSOR_PATTERN
 
 router = APIRouter(tags=["products"])
-ProductId = Annotated[str, Path(min_length=1, max_length=64)]
+ProductId = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_NUL)]
 
 PRODUCT_LINKS = {
     "GetProduct": {"operationId": "getProduct", "parameters": {"product_id": "$response.body#/id"}},

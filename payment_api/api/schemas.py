@@ -49,7 +49,9 @@ def _json_integer(value: object) -> object:
 
 
 Amount = Annotated[int, Field(ge=0, le=99_999_999), Strict(), BeforeValidator(_json_integer)]
-Identifier = Annotated[str, Field(min_length=1, max_length=64)]
+# Free text and ids never hold NUL (PostgreSQL text cannot store it): the contract says so.
+NO_NUL = r"^[^\x00]*$"
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
 Url = Annotated[
     str, Field(max_length=2048, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$")
 ]
@@ -63,16 +65,16 @@ class Money(BaseModel):
 
 class ProductCreate(BaseModel):
     model_config = Closed
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
+    description: Annotated[str | None, Field(max_length=2000, pattern=NO_NUL)] = None
     price: Money
     active: StrictBool = True
 
 
 class ProductUpdate(BaseModel):
     model_config = Closed
-    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)] | None = None
+    description: Annotated[str | None, Field(max_length=2000, pattern=NO_NUL)] = None
     price: Money | None = None
     active: StrictBool | None = None
 
@@ -109,7 +111,7 @@ class LineItemsCheckout(BaseModel):
 class CustomAmountCheckout(BaseModel):
     model_config = Closed
     custom_amount: Money
-    description: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    description: Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)] | None = None
     user_id: Identifier | None = None
     success_url: Url | None = None
     cancel_url: Url | None = None

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from payment_api.api import presenters
 from payment_api.api.deps import AdminDep, ContainerDep, InboxDep
 from payment_api.api.problems import problem_responses
-from payment_api.api.schemas import InboxState, WebhookAck, WebhookEventRecord
+from payment_api.api.schemas import NO_NUL, InboxState, WebhookAck, WebhookEventRecord
 from payment_api.domain import webhooks
 from payment_api.domain.errors import DomainError
 
@@ -77,7 +77,7 @@ async def receiveStripeWebhook(  # noqa: N802 - operationId
     responses=problem_responses(401, 403, 404, 422, 503),
 )
 def replayWebhookEvent(  # noqa: N802
-    event_id: Annotated[str, Path(min_length=1, max_length=255)],
+    event_id: Annotated[str, Path(min_length=1, max_length=255, pattern=NO_NUL)],
     inbox: InboxDep,
     _admin: AdminDep,
 ) -> WebhookEventRecord:
