@@ -209,6 +209,13 @@ class RefundService:
                 raise ConflictError(
                     "a request with this Idempotency-Key is still in progress; retry later"
                 ) from exc
+            if exc.kind == "timeout" and idempotency_key:
+                # The gateway may have made the refund and only its answer was lost. Releasing
+                # the key would make the retry a new local refund whose parameters (refund_id)
+                # Stripe refuses under the same key, forever. Keep the refund pending (amount
+                # reserved) and the key in progress: a retry after in_progress_timeout resumes
+                # it with the same gateway key and parameters, so it is replayed, not doubled.
+                raise gateway_failure(exc) from exc
             with self.uow() as uow:
                 failed = uow.refunds.get(refund_id)
                 if failed is not None and not failed.counted:

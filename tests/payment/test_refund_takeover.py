@@ -15,9 +15,10 @@ import pytest
 
 from payment_api.container import Container, build_container
 from payment_api.db.models import Base, Payment, utcnow
-from payment_api.domain.errors import ConflictError
+from payment_api.domain.errors import ConflictError, DependencyError
 from payment_api.domain.refunds import RefundRequest, RefundService, settle_gateway_refund
 from payment_api.gateways.payment_gateway import (
+    GatewayError,
     GatewayEvent,
     RefundInfo,
     SessionInfo,
@@ -41,6 +42,7 @@ class IdempotentGateway:
         self.refunds: dict[str, RefundInfo] = {}
         self.die_before: int = 0  # the next N calls die before reaching the gateway
         self.die_after: int = 0  # the next N calls die after the gateway made the refund
+        self.time_out_after: int = 0  # the next N calls time out after it made the refund
 
     def create_refund(
         self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
@@ -58,6 +60,9 @@ class IdempotentGateway:
         if self.die_after:
             self.die_after -= 1
             raise DiedError
+        if self.time_out_after:
+            self.time_out_after -= 1
+            raise GatewayError("timeout", "payment gateway timed out")
         return self.refunds[idempotency_key]
 
     def create_session(self, request: SessionRequest) -> SessionInfo:
@@ -252,3 +257,27 @@ def test_an_abandoned_key_is_not_taken_over_by_a_request_with_another_body(
         refunds.create(payment_id, RefundRequest(amount=201), idempotency_key="k5")
     assert len(gateway.calls) == 1
     assert state(container, payment_id)[0] == 0
+
+
+def test_a_gateway_timeout_keeps_the_refund_pending_and_the_retry_replays_the_gateway_refund(
+    container: Container, refunds: RefundService, gateway: IdempotentGateway, payment_id: str
+) -> None:
+    gateway.time_out_after = 1
+    with pytest.raises(DependencyError) as info:
+        refunds.create(payment_id, RefundRequest(amount=300), idempotency_key="k6")
+    assert info.value.status == 504
+    # The gateway did refund; the amount stays reserved and the key in progress meanwhile.
+    assert state(container, payment_id) == (0, "succeeded", [("pending", "", False)])
+    with pytest.raises(ConflictError, match="still in progress"):
+        refunds.create(payment_id, RefundRequest(amount=300), idempotency_key="k6")
+    age_key(container, f"refund:{payment_id}", "k6", TIMEOUT * 2)
+
+    resumed = refunds.create(payment_id, RefundRequest(amount=300), idempotency_key="k6")
+    assert gateway.calls == [gateway.calls[0], gateway.calls[0]]  # same key and parameters
+    assert gateway.calls[0][3] == resumed.id
+    assert len(gateway.refunds) == 1
+    assert state(container, payment_id) == (
+        300,
+        "partially_refunded",
+        [("succeeded", "re_1", True)],
+    )
