@@ -8,6 +8,7 @@ gunicorn for the user service, uvicorn for the payment service and the sandbox.
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,6 +27,12 @@ def default_keys_dir(database_url: str) -> Path | None:
     if database_url.startswith(prefix) and ":memory:" not in database_url:
         return Path(database_url[len(prefix) :]).parent / "keys"
     return None
+
+
+def metrics_dir(name: str) -> dict[str, str]:
+    """A fresh PROMETHEUS_MULTIPROC_DIR: the workers of one server share it, so its /metrics
+    sums every worker (not only the one that answered the scrape)."""
+    return {"PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix=f"{name}-metrics-")}
 
 
 def migrate(module: str, env: Mapping[str, str]) -> None:
@@ -51,6 +58,7 @@ def user_service(
         "BOOTSTRAP_ADMIN_EMAIL": DEV_ADMIN_EMAIL,
         "BOOTSTRAP_ADMIN_PASSWORD": DEV_ADMIN_PASSWORD,
         **({"JWT_KEYS_DIR": str(keys_dir)} if keys_dir else {}),
+        **metrics_dir("user-service"),
         **(env or {}),
     }
     migrate("user_management_service", full_env)
@@ -95,6 +103,7 @@ def payment_service(
         "DATABASE_URL": database_url,
         "USER_SERVICE_URL": user_service_url,
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        **metrics_dir("payment-service"),
         **(
             {
                 "STRIPE_API_KEY": SANDBOX_API_KEY,

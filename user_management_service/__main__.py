@@ -68,6 +68,11 @@ def main(argv: list[str]) -> int:
         )
         return 0
     command.upgrade(alembic_config(settings.database_url), "head")
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # The workers share one metrics directory: /metrics then sums all of them.
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="user-service-metrics-")
     gunicorn = Path(sys.executable).parent / "gunicorn"
     os.execv(  # noqa: S606 (gunicorn replaces this process: signals reach it directly)
         gunicorn,

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
+from user_management_service import observability
 from user_management_service.api import auth, context, docs, health, problems, security, users
 from user_management_service.api.schemas import Problem
 from user_management_service.db.engine import make_engine, make_session_factory
@@ -16,6 +17,7 @@ from user_management_service.domain.errors import EmailTakenError
 from user_management_service.domain.passwords import PasswordHashing
 from user_management_service.domain.tokens import AccessTokens, KeyStore
 from user_management_service.domain.users import Role, UserService
+from user_management_service.logging_setup import configure_logging
 from user_management_service.settings import Settings, get_settings
 
 RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
@@ -62,6 +64,7 @@ class ProblemApi(Api):  # type: ignore[misc]
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_format)
     app = Flask(__name__)
     if settings.trusted_proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["ums_api"] = api
 
     app.register_blueprint(docs.blp)
+    observability.register(app)  # first: its timer starts before the other hooks
     context.register(app)
     problems.register(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,20 @@ class Settings(BaseSettings):
     # Reverse proxies in front of the service whose X-Forwarded-For to trust (0: none, the
     # client address is the peer's). Throttling per address needs the real client address.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+
+    # Logs: one JSON object per line (json) or key=value text for humans (console).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("bootstrap_admin_email", "bootstrap_admin_password")
     @classmethod
