@@ -50,7 +50,9 @@ def main(argv: list[str]) -> int:
         return 0
     if args.command == "reconcile":
         from payment_api.container import build_container
+        from payment_api.logging_setup import configure_logging
 
+        configure_logging(settings.log_level, settings.log_format)  # stderr: stdout is the report
         report = build_container(settings).reconciler().run()
         print(json.dumps(asdict(report)))
         return 1 if report.errors else 0

@@ -19,11 +19,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from payment_api import observability
 from payment_api.api import checkout, health, payments, problems, products, webhooks
 from payment_api.api.deps import OAUTH2_SCHEME
 from payment_api.api.limits import BodyLimitMiddleware
 from payment_api.api.problems import PROBLEM_SCHEMAS
 from payment_api.container import Container, build_container
+from payment_api.logging_setup import configure_logging
 from payment_api.settings import Settings, get_settings
 
 log = logging.getLogger("payment_api")
@@ -159,7 +161,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     settings = settings or get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     app = FastAPI(
         title="Payment API",
         version=VERSION,
@@ -173,6 +175,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.include_router(module.router)
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware)
+    observability.install(app)  # access log + metrics: inside RequestIdMiddleware
     app.add_middleware(RequestIdMiddleware)
     app.mount("/docs/assets", StaticFiles(directory=SWAGGER_DIST), name="swagger-assets")
 

@@ -13,6 +13,7 @@ from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import NO_NUL, InboxState, WebhookAck, WebhookEventRecord
 from payment_api.domain import webhooks
 from payment_api.domain.errors import DomainError
+from payment_api.observability import record_webhook
 
 router = APIRouter(tags=["webhooks"])
 
@@ -58,11 +59,17 @@ async def receiveStripeWebhook(  # noqa: N802 - operationId
         )
         receipt = await run_in_threadpool(inbox.receive, payload)
     except webhooks.BadSignatureError as exc:
+        record_webhook("unknown", "bad_signature")
         raise BadSignatureProblemError(str(exc)) from None
     state = receipt.state
     if receipt.outcome == "stored":
         row = await run_in_threadpool(inbox.process, receipt.event_id)
         state = row.state
+    record_webhook(
+        receipt.type,
+        "duplicate" if receipt.outcome == "duplicate" else state,
+        payload if receipt.outcome == "stored" else None,
+    )
     return WebhookAck(
         event_id=receipt.event_id,
         type=receipt.type,

@@ -8,9 +8,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, TypeVar
 
 import stripe
+from stripe import RequestOptions
 from stripe.params.checkout import SessionCreateParams
 
+from payment_api.logging_setup import current_request_id, get_logger
+from payment_api.observability import record_dependency_failure
+
 T = TypeVar("T")
+log = get_logger("payment_api.gateway")
 
 GatewayFailure = Literal["bad_gateway", "unavailable", "timeout", "conflict", "rejected"]
 
@@ -133,17 +138,19 @@ class StripeGateway:
         if request.customer_email:
             params["customer_email"] = request.customer_email
         session = self._call(
+            "checkout.sessions.create",
             lambda: self.client.v1.checkout.sessions.create(
-                params=params, options={"idempotency_key": request.idempotency_key}
-            )
+                params=params, options=_options(request.idempotency_key)
+            ),
         )
         return self._session_info(session)
 
     def get_session(self, session_id: str) -> SessionInfo:
         session = self._call(
+            "checkout.sessions.retrieve",
             lambda: self.client.v1.checkout.sessions.retrieve(
-                session_id, params={"expand": ["payment_intent"]}
-            )
+                session_id, params={"expand": ["payment_intent"]}, options=_options()
+            ),
         )
         return self._session_info(session)
 
@@ -151,23 +158,30 @@ class StripeGateway:
         self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
     ) -> RefundInfo:
         refund = self._call(
+            "refunds.create",
             lambda: self.client.v1.refunds.create(
                 params={
                     "payment_intent": payment_intent_id,
                     "amount": amount,
                     "metadata": {"refund_id": refund_id},
                 },
-                options={"idempotency_key": idempotency_key},
-            )
+                options=_options(idempotency_key),
+            ),
         )
         return RefundInfo(id=refund.id, status=str(refund.status), amount=int(refund.amount))
 
     def get_event(self, event_id: str) -> GatewayEvent:
-        event = self._call(lambda: self.client.v1.events.retrieve(event_id))
+        event = self._call(
+            "events.retrieve",
+            lambda: self.client.v1.events.retrieve(event_id, options=_options()),
+        )
         return GatewayEvent(id=event.id, type=event.type, payload=str(event))
 
     def ping(self) -> None:
-        self._call(lambda: self.client.v1.events.list(params={"limit": 1}))
+        self._call(
+            "events.list",
+            lambda: self.client.v1.events.list(params={"limit": 1}, options=_options()),
+        )
 
     @staticmethod
     def _session_info(session: stripe.checkout.Session) -> SessionInfo:
@@ -184,20 +198,53 @@ class StripeGateway:
         )
 
     @staticmethod
-    def _call(fn: Callable[[], T]) -> T:
+    def _call(operation: str, fn: Callable[[], T]) -> T:
+        """Run one SDK call; log Stripe's Request-Id next to ours (the request log's
+        request_id), count and translate failures."""
         try:
-            return fn()
-        except stripe.IdempotencyError as exc:
-            raise GatewayError("conflict", f"payment gateway: {exc.user_message or exc}") from exc
-        except stripe.InvalidRequestError as exc:
-            msg = f"payment gateway refused: {exc.user_message or exc}"
-            raise GatewayError("rejected", msg) from exc
-        except stripe.APIConnectionError as exc:
-            if "timed out" in str(exc).lower() or "timeout" in str(exc).lower():
-                raise GatewayError("timeout", "payment gateway timed out") from exc
-            raise GatewayError("unavailable", "payment gateway unreachable") from exc
-        except stripe.RateLimitError as exc:
-            raise GatewayError("unavailable", "payment gateway rate limit") from exc
+            result = fn()
         except stripe.StripeError as exc:
-            msg = f"payment gateway error: {exc.user_message or exc}"
-            raise GatewayError("bad_gateway", msg) from exc
+            kind = type(exc).__name__
+            record_dependency_failure("payment_gateway", kind)
+            log.warning(
+                "gateway call failed",
+                operation=operation,
+                error=kind,
+                http_status=exc.http_status,
+                stripe_request_id=exc.request_id,
+            )
+            raise StripeGateway._translate(exc) from exc
+        last = getattr(result, "last_response", None)
+        # readiness pings (events.list) come every few seconds: debug only
+        (log.debug if operation == "events.list" else log.info)(
+            "gateway call",
+            operation=operation,
+            stripe_request_id=getattr(last, "request_id", None),
+        )
+        return result
+
+    @staticmethod
+    def _translate(exc: stripe.StripeError) -> GatewayError:
+        if isinstance(exc, stripe.IdempotencyError):
+            return GatewayError("conflict", f"payment gateway: {exc.user_message or exc}")
+        if isinstance(exc, stripe.InvalidRequestError):
+            return GatewayError("rejected", f"payment gateway refused: {exc.user_message or exc}")
+        if isinstance(exc, stripe.APIConnectionError):
+            if "timed out" in str(exc).lower() or "timeout" in str(exc).lower():
+                return GatewayError("timeout", "payment gateway timed out")
+            return GatewayError("unavailable", "payment gateway unreachable")
+        if isinstance(exc, stripe.RateLimitError):
+            return GatewayError("unavailable", "payment gateway rate limit")
+        return GatewayError("bad_gateway", f"payment gateway error: {exc.user_message or exc}")
+
+
+def _options(idempotency_key: str | None = None) -> RequestOptions:
+    """Per-call options: our request id travels to the gateway as X-Request-Id (Stripe
+    ignores unknown headers; the sandbox and any proxy in between can log it)."""
+    options: RequestOptions = {}
+    if idempotency_key:
+        options["idempotency_key"] = idempotency_key
+    request_id = current_request_id()
+    if request_id:
+        options["headers"] = {"X-Request-Id": request_id}
+    return options

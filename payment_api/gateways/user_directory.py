@@ -9,6 +9,9 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
+from payment_api.logging_setup import current_request_id
+from payment_api.observability import record_dependency_failure
+
 
 @dataclass(frozen=True)
 class DirectoryUser:
@@ -47,6 +50,12 @@ def _operation_module(operation_id: str) -> Any:
     raise ImportError(f"no generated module for operation {operation_id}")
 
 
+def forwarded_headers() -> dict[str, str]:
+    """The current request's id, so that the user service logs it too."""
+    request_id = current_request_id()
+    return {"X-Request-ID": request_id} if request_id else {}
+
+
 class UserServiceDirectory:
     """`getUser` through `user_management_client`; forwards the caller's bearer token if given."""
 
@@ -68,16 +77,21 @@ class UserServiceDirectory:
             raise UserDirectoryUnavailableError(f"user service client missing: {exc}") from exc
         timeout = httpx.Timeout(self.timeout)
         shared = {"transport": self._transport}  # per-call client, pooled connections
+        common: dict[str, Any] = {
+            "base_url": self.base_url,
+            "timeout": timeout,
+            "httpx_args": shared,
+            "headers": forwarded_headers(),
+        }
         client: Any = (
-            package.AuthenticatedClient(
-                base_url=self.base_url, token=bearer_token, timeout=timeout, httpx_args=shared
-            )
+            package.AuthenticatedClient(token=bearer_token, **common)
             if bearer_token
-            else package.Client(base_url=self.base_url, timeout=timeout, httpx_args=shared)
+            else package.Client(**common)
         )
         try:
             response = get_user.sync_detailed(user_id, client=client)
         except (httpx.HTTPError, OSError) as exc:
+            record_dependency_failure("user_service", "unreachable")
             raise UserDirectoryUnavailableError(f"user service unreachable: {exc}") from exc
         status = int(response.status_code)
         if status in (404, 410, 422, 400):
@@ -85,6 +99,7 @@ class UserServiceDirectory:
         if status in (401, 403) and bearer_token:
             raise ForwardedTokenRejectedError(f"the user service answered {status} to the token")
         if status != 200 or not isinstance(response.parsed, user_type):
+            record_dependency_failure("user_service", f"status_{status}")
             raise UserDirectoryUnavailableError(f"user service answered {status}")
         user = response.parsed
         return DirectoryUser(
@@ -96,6 +111,8 @@ class UserServiceDirectory:
 
     def ping(self) -> None:
         try:
-            httpx.get(f"{self.base_url}/healthz", timeout=self.timeout).raise_for_status()
+            httpx.get(
+                f"{self.base_url}/healthz", timeout=self.timeout, headers=forwarded_headers()
+            ).raise_for_status()
         except httpx.HTTPError as exc:
             raise UserDirectoryUnavailableError(str(exc)) from exc
