@@ -11,7 +11,8 @@ from user_management_service.domain.passwords import (
     MIN_PASSWORD_LENGTH,
     common_passwords,
 )
-from user_management_service.domain.users import Role, Status, normalise_email
+from user_management_service.domain.users import Page, Role, Status, normalise_email
+from user_management_service.domain.users import User as DomainUser
 
 NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]+$"
 NO_NUL = r"^[^\x00]*$"
@@ -128,9 +129,32 @@ class User(Schema):
     deactivated_at = fields.AwareDateTime(required=True, dump_only=True, allow_none=True)
 
 
+def dump_user(user: DomainUser) -> dict[str, Any]:
+    """What `User().dump(user)` gives, built directly (same keys, order and values)."""
+    deactivated = user.deactivated_at
+    return {
+        "id": str(user.id),
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role.value,
+        "status": user.status.value,
+        "created_at": user.created_at.isoformat(),
+        "updated_at": user.updated_at.isoformat(),
+        "deactivated_at": None if deactivated is None else deactivated.isoformat(),
+    }
+
+
 class UserPage(Schema):
     items = fields.List(fields.Nested(User), required=True, dump_only=True)
     next_cursor = fields.String(required=True, dump_only=True, allow_none=True)
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        """A `Page` is dumped by `dump_user`: the same output as the fields declared above
+        (which still document the response), without marshmallow's generic per-field
+        dispatch, ~22% of a 50-user listing in the bench profile."""
+        if many or not isinstance(obj, Page):
+            return super().dump(obj, many=many)
+        return {"items": [dump_user(u) for u in obj.items], "next_cursor": obj.next_cursor}
 
 
 class ListUsersQuery(Schema):
