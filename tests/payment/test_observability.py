@@ -139,3 +139,51 @@ def test_gateway_failures_are_counted_and_logged_with_the_request_id(
 def test_metrics_is_not_in_the_served_contract(payment_stack: PaymentStack) -> None:
     document = httpx.get(f"{payment_stack.url}/openapi.json", timeout=10).json()
     assert "/metrics" not in document["paths"]
+
+
+def test_the_stripe_sdk_sends_our_request_id_as_a_header() -> None:
+    """The sandbox does not log headers: a loopback server records what the SDK sends."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from payment_api.gateways.payment_gateway import StripeGateway
+    from payment_api.logging_setup import REQUEST_ID
+
+    seen: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("X-Request-Id"))
+            body = json.dumps(
+                {"object": "list", "data": [], "has_more": False, "url": "/v1/events"}
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Request-Id", "req_test")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        gateway = StripeGateway(
+            "sk_test_x",
+            api_base=f"http://127.0.0.1:{server.server_address[1]}",
+            max_retries=0,
+            timeout=5,
+        )
+        token = REQUEST_ID.set("obs-stripe-header")
+        try:
+            gateway.ping()
+        finally:
+            REQUEST_ID.reset(token)
+        gateway.ping()  # outside a request: no header
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == ["obs-stripe-header", None]
