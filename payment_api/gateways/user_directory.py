@@ -93,6 +93,11 @@ class UserServiceDirectory:
         except (httpx.HTTPError, OSError) as exc:
             record_dependency_failure("user_service", "unreachable")
             raise UserDirectoryUnavailableError(f"user service unreachable: {exc}") from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            # The generated client parses the body itself: an answer that breaks the contract
+            # (not JSON, missing or mistyped fields) is the dependency's fault, not ours.
+            record_dependency_failure("user_service", "malformed")
+            raise UserDirectoryUnavailableError("user service sent a malformed answer") from exc
         status = int(response.status_code)
         if status in (404, 410, 422, 400):
             return "not_found"
