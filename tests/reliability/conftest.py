@@ -113,6 +113,21 @@ class Stack:
         response.raise_for_status()
         return response
 
+    def slow_gateway(self, path_prefix: str, seconds: float) -> None:
+        """Every POST under `path_prefix` waits `seconds` at the sandbox before answering: it
+        holds requests between their first and last commit, where a crash must not break."""
+        self.sandbox_call(
+            "POST",
+            "/_sandbox/faults",
+            json={
+                "path_prefix": path_prefix,
+                "method": "POST",
+                "mode": "hang",
+                "count": 100_000,
+                "seconds": seconds,
+            },
+        )
+
     def webhooks_to(self, urls: list[str]) -> None:
         self.sandbox_call("PUT", "/_sandbox/webhooks/endpoints", json={"urls": urls})
 

@@ -34,17 +34,7 @@ def test_sigkill_mid_burst_then_retries_with_the_same_keys_make_one_payment_per_
     ) as stack:
         # A slow gateway keeps requests between their first commit (payment + key in progress)
         # and their last (session stored) at the SIGKILL: the window a crash must not break.
-        stack.sandbox_call(
-            "POST",
-            "/_sandbox/faults",
-            json={
-                "path_prefix": "/v1/checkout/sessions",
-                "method": "POST",
-                "mode": "hang",
-                "count": 100_000,
-                "seconds": GATEWAY_DELAY_SECONDS,
-            },
-        )
+        stack.slow_gateway("/v1/checkout/sessions", GATEWAY_DELAY_SECONDS)
         keys = [f"crash-{i:04d}-{time.time_ns()}" for i in range(CHECKOUTS)]
         answers: dict[str, str] = {}  # key -> payment id
         sessions: dict[str, str] = {}  # key -> session id

@@ -37,17 +37,7 @@ def test_sigterm_under_load_finishes_in_flight_requests_and_leaves_no_half_recor
         logs_dir=logs_dir,
         webhooks=False,
     ) as stack:
-        stack.sandbox_call(
-            "POST",
-            "/_sandbox/faults",
-            json={
-                "path_prefix": "/v1/checkout/sessions",
-                "method": "POST",
-                "mode": "hang",
-                "count": 100_000,
-                "seconds": GATEWAY_DELAY_SECONDS,
-            },
-        )
+        stack.slow_gateway("/v1/checkout/sessions", GATEWAY_DELAY_SECONDS)
         lock = threading.Lock()
         sigterm_at: list[float] = []
         outcomes: list[tuple[float, float, str, str]] = []  # (sent, answered, outcome, key)

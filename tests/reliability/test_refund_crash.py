@@ -153,17 +153,7 @@ def test_sigkill_mid_refund_burst_then_retries_with_the_same_keys_make_one_refun
         payment_ids = succeeded_payments(stack, auth_headers)
         # A slow gateway keeps refunds between their first commit (refund pending + key in
         # progress) and their last (gateway refund recorded) at the SIGKILL.
-        stack.sandbox_call(
-            "POST",
-            "/_sandbox/faults",
-            json={
-                "path_prefix": "/v1/refunds",
-                "method": "POST",
-                "mode": "hang",
-                "count": 100_000,
-                "seconds": GATEWAY_DELAY_SECONDS,
-            },
-        )
+        stack.slow_gateway("/v1/refunds", GATEWAY_DELAY_SECONDS)
         stamp = time.time_ns()
         jobs = [
             (f"refund-crash-{p:03d}-{n}-{stamp}", payment_id, amount)
