@@ -43,8 +43,9 @@ def render_markdown(info: dict[str, Any]) -> str:
         "",
         "## Scenarios (median of the rounds, [min - max], spread = (max - min) / median)",
         "",
-        "| scenario | conns | req/s | spread | p50 ms | p99 ms (max) | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | conns | req/s | spread | p50 ms | p99 ms (max) | worker CPU ms/req |"
+        " errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, sc in info["scenarios"].items():
         s = summary["scenarios"].get(name)
@@ -59,7 +60,8 @@ def render_markdown(info: dict[str, Any]) -> str:
             f"| {sc['title']} | {sc['connections']} | {rps['median']:,.0f}"
             f" [{rps['min']:,.0f} - {rps['max']:,.0f}] | {rps['spread_pct']:.0f}%"
             f" | {s['p50_ms']['median']:.1f} | {s['p99_ms']['median']:.1f}"
-            f" ({s['p99_ms']['max']:.1f}){flag} | {s['errors']}{wraps} |"
+            f" ({s['p99_ms']['max']:.1f}){flag} | {s.get('cpu_ms', {}).get('median', 0):.3f}"
+            f" | {s['errors']}{wraps} |"
         )
     lines += [
         "",

@@ -253,7 +253,8 @@ def main() -> int:
                 errs = f" errors={res.errors}" if res.error_count else ""
                 log(
                     f"  {s.name:18} {res.rps:8.1f} req/s  p50 {res.latency_ms['p50']:7.2f} ms"
-                    f"  p99 {res.latency_ms['p99']:7.2f} ms{errs}"
+                    f"  p99 {res.latency_ms['p99']:7.2f} ms"
+                    f"  cpu {res.cpu_ms_per_request:6.3f} ms/req{errs}"
                 )
 
         profiles: dict[str, Any] = {}
@@ -387,6 +388,7 @@ def summarise(info: dict[str, Any]) -> dict[str, Any]:
             "p50_ms": _stats([r["latency_ms"]["p50"] for r in rounds]),
             "p99_ms": _stats([r["latency_ms"]["p99"] for r in rounds]),
             "mean_ms": _stats([r["latency_ms"]["mean"] for r in rounds]),
+            "cpu_ms": _stats([r.get("cpu_ms_per_request", 0.0) for r in rounds]),
             "errors": sum(sum(r["errors"].values()) for r in rounds),
             "wraps": sum(r["wraps"] for r in rounds),
             "requests": sum(r["requests"] for r in rounds),
@@ -398,6 +400,9 @@ def summarise(info: dict[str, Any]) -> dict[str, Any]:
             continue
 
         def value(r: dict[str, Any], metric: str = metric) -> float:
+            if metric == "cpu":  # requests per worker CPU second: throughput on idle cores
+                cpu_ms = float(r.get("cpu_ms_per_request", 0.0))
+                return 1000 / cpu_ms if cpu_ms else 0.0
             return float(r["rps"] if metric == "rps" else r["latency_ms"][metric])
 
         each = [

@@ -36,6 +36,13 @@ class WrkResult:
     latency_ms: dict[str, float]
     wraps: int
     rss_peak_kib: dict[int, int] = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # CPU used by the server's workers during the run
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """Worker CPU per answered request: unlike req/s, it hardly moves with the
+        neighbours' load on a shared machine."""
+        return 1000 * self.cpu_seconds / self.requests if self.requests else 0.0
 
     @property
     def rps(self) -> float:
@@ -54,6 +61,8 @@ class WrkResult:
             "latency_ms": self.latency_ms,
             "wraps": self.wraps,
             "rss_peak_kib": {str(k): v for k, v in self.rss_peak_kib.items()},
+            "cpu_seconds": round(self.cpu_seconds, 3),
+            "cpu_ms_per_request": round(self.cpu_ms_per_request, 4),
         }
 
 
@@ -69,7 +78,7 @@ def run_wrk(
     sample_pids: Sequence[int] = (),
 ) -> WrkResult:
     """One bounded wrk run; the RSS of `sample_pids` is sampled every 0.5 s meanwhile."""
-    from bench.servers import rss_kib
+    from bench.servers import cpu_seconds, rss_kib
 
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
         out_path = out.name
@@ -101,11 +110,13 @@ def run_wrk(
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    cpu_before = cpu_seconds(sample_pids)
     try:
         proc = subprocess.run(
             argv, env=full_env, capture_output=True, text=True, timeout=duration + 60, check=False
         )
     finally:
+        cpu_used = cpu_seconds(sample_pids) - cpu_before
         stop.set()
         sampler.join()
     try:
@@ -122,4 +133,5 @@ def run_wrk(
         latency_ms={k: round(float(v) / 1000, 3) for k, v in lat.items()},
         wraps=int(data["wraps"]),
         rss_peak_kib=peaks,
+        cpu_seconds=cpu_used,
     )
