@@ -224,3 +224,38 @@ def check_proxy_throttling(url: str, tmp_path: Path, hops: int) -> None:
     form = {"username": "\u0130" * 254, "password": "wrong password"}
     assert client.post("/auth/token", data=form).status_code in {401, 429}
     app.extensions["ums_engine"].dispose()  # PostgreSQL drops the database afterwards
+
+
+def test_a_cached_access_token_still_expires_and_dies_with_its_pruned_key(tmp_path: Path) -> None:
+    """The verified-token cache skips the signature check, never the token's lifetime or the
+    key's presence in the folder."""
+    keys = KeyStore(tmp_path)
+    keys.ensure()
+    wall = [utc_now().timestamp()]
+    tokens = AccessTokens(keys, "iss", "aud", 900, clock=lambda: wall[0])
+    user = uuid.uuid4()
+    token = tokens.issue(user, Role.CUSTOMER)
+    first = tokens.verify(token)
+    assert tokens.verify(token) is first  # the remembered principal, not a new verification
+
+    wall[0] += 901  # past `exp` on the cache's clock: the entry is gone, verified afresh
+    second = tokens.verify(token)
+    assert second == first and second is not first
+    # A rotation, then the old key pruned: the remembered token fails at once.
+    old_key = keys.signing_key()
+    keys.rotate(retire_after=timedelta(days=1))
+    assert tokens.verify(token) == second  # the folder changed: checked again, still valid
+    (tmp_path / f"{old_key.kid}.pem").unlink()
+    with pytest.raises(InvalidTokenError, match="unknown key"):
+        tokens.verify(token)
+
+
+def test_access_token_cache_is_bounded(tmp_path: Path) -> None:
+    keys = KeyStore(tmp_path)
+    keys.ensure()
+    tokens = AccessTokens(keys, "iss", "aud", 900, cache_size=2)
+    issued = [tokens.issue(uuid.uuid4(), Role.CUSTOMER) for _ in range(3)]
+    principals = [tokens.verify(t) for t in issued]
+    assert tokens.verify(issued[2]) is principals[2]  # most recent: remembered
+    assert tokens.verify(issued[0]) is not principals[0]  # least recent: evicted, re-verified
+    assert tokens.verify(issued[0]) == principals[0]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, case, delete, select, update
+from sqlalchemy import Row, Table, case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -17,8 +18,11 @@ from user_management_service.domain.throttle import Counter
 from user_management_service.domain.tokens import RefreshRecord
 from user_management_service.domain.users import Role, Status, User
 
+USERS = UserRow.__table__
 
-def to_domain(row: UserRow) -> User:
+
+def to_domain(row: UserRow | Row[Any]) -> User:
+    """From an ORM row or a Core row of the table (same attribute names)."""
     return User(
         id=row.id,
         email=row.email,
@@ -65,7 +69,9 @@ class SqlUserRepository:
         return self.session.scalars(select(UserRow).where(UserRow.id == user_id)).one_or_none()
 
     def get(self, user_id: uuid.UUID) -> User | None:
-        row = self._row(user_id)
+        # A Core select: every authenticated request reads its caller, and ORM instances
+        # (identity map, instance state) cost more than the query itself (bench/RESULTS.md).
+        row = self.session.execute(select(USERS).where(USERS.c.id == user_id)).one_or_none()
         return to_domain(row) if row is not None else None
 
     def active_with_email(self, email: str) -> User | None:
@@ -76,14 +82,14 @@ class SqlUserRepository:
     def list_after(
         self, after_seq: int | None, limit: int, email: str | None, status: Status | None
     ) -> list[User]:
-        query = select(UserRow).order_by(UserRow.seq).limit(limit)
+        query = select(USERS).order_by(USERS.c.seq).limit(limit)  # Core, as in get()
         if after_seq is not None:
-            query = query.where(UserRow.seq > after_seq)
+            query = query.where(USERS.c.seq > after_seq)
         if email is not None:
-            query = query.where(UserRow.email == email)
+            query = query.where(USERS.c.email == email)
         if status is not None:
-            query = query.where(UserRow.status == status.value)
-        return [to_domain(row) for row in self.session.scalars(query)]
+            query = query.where(USERS.c.status == status.value)
+        return [to_domain(row) for row in self.session.execute(query)]
 
     def save(self, user: User) -> None:
         row = self._row(user.id)

@@ -14,8 +14,10 @@ import fcntl
 import hashlib
 import os
 import secrets
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jwt
+from cachetools import TLRUCache
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -165,12 +168,41 @@ class Principal:
         return self.role is Role.ADMIN
 
 
+TOKEN_CACHE_SIZE = 4096  # verified access tokens remembered per worker (~2 MB at most)
+
+
+@dataclass(frozen=True)
+class _Verified:
+    principal: Principal
+    key: SigningKey  # the loaded key that verified the signature
+    expires: float  # the token's `exp`
+
+
 class AccessTokens:
-    def __init__(self, keys: KeyStore, issuer: str, audience: str, ttl_seconds: int) -> None:
+    """Issues and verifies access tokens. A verified token is remembered (bounded LRU) until
+    its `exp`, and only while the key that verified it is still the one the folder holds
+    (a rotation that prunes it, or any change of the folder, means a fresh check): a client
+    repeating its token skips the signature check. The caller's row is still read on every
+    request (security.optional_principal), so deactivation takes effect at once."""
+
+    def __init__(
+        self,
+        keys: KeyStore,
+        issuer: str,
+        audience: str,
+        ttl_seconds: int,
+        *,
+        cache_size: int = TOKEN_CACHE_SIZE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.ttl_seconds = ttl_seconds
+        self._verified: TLRUCache[str, _Verified] = TLRUCache(
+            maxsize=cache_size, ttu=lambda _token, entry, _now: entry.expires, timer=clock
+        )
+        self._lock = threading.Lock()  # gunicorn gthread workers share one instance
 
     def issue(self, user_id: uuid.UUID, role: Role, now: datetime | None = None) -> str:
         now = now or utc_now()
@@ -187,6 +219,17 @@ class AccessTokens:
         return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
 
     def verify(self, token: str) -> Principal:
+        with self._lock:
+            entry = self._verified.get(token)
+        if entry is not None and self.keys.find(entry.key.kid) is entry.key:
+            return entry.principal
+        principal, key, expires = self._verify_signature(token)
+        if self._verified.maxsize > 0:
+            with self._lock:
+                self._verified[token] = _Verified(principal, key, expires)
+        return principal
+
+    def _verify_signature(self, token: str) -> tuple[Principal, SigningKey, float]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self.keys.find(kid) if isinstance(kid, str) else None
@@ -201,7 +244,10 @@ class AccessTokens:
                 options={"require": ["sub", "role", "iss", "aud", "exp", "iat", "jti"]},
                 leeway=5,
             )
-            return Principal(uuid.UUID(claims["sub"]), Role(claims["role"]), str(claims["jti"]))
+            principal = Principal(
+                uuid.UUID(claims["sub"]), Role(claims["role"]), str(claims["jti"])
+            )
+            return principal, key, float(claims["exp"])
         except jwt.ExpiredSignatureError:
             raise InvalidTokenError("The token has expired.") from None
         except jwt.InvalidAudienceError:
