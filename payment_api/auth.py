@@ -15,12 +15,12 @@ a token whose key is no longer published stays valid no longer than the JWKS cac
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import jwt
+from cachetools import TLRUCache
 from jwt import PyJWK
 
 from payment_api.gateways.jwks import JwksKeySource, UnknownKeyError
@@ -77,28 +77,26 @@ class TokenVerifier:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
-        self.cache_size = cache_size
         self.clock = clock  # wall clock, compared with `exp`
-        self._cache: OrderedDict[str, _Verified] = OrderedDict()
+        # Entries leave at the token's `exp` or as the least recently used (verify runs on the
+        # event loop only: no lock needed).
+        self._cache: TLRUCache[str, _Verified] = TLRUCache(
+            maxsize=cache_size, ttu=lambda _token, entry, _now: entry.expires, timer=clock
+        )
 
     def _cached(self, token: str) -> Principal | None:
         """The principal of a token verified before, while its `exp` and its key still hold."""
         entry = self._cache.get(token)
         if entry is None:
             return None
-        if self.clock() >= entry.expires or self.keys.cached_key(entry.kid) is not entry.key:
+        if self.keys.cached_key(entry.kid) is not entry.key:
             del self._cache[token]
             return None
-        self._cache.move_to_end(token)
         return entry.principal
 
     def _remember(self, token: str, entry: _Verified) -> None:
-        if self.cache_size <= 0:
-            return
-        self._cache[token] = entry
-        self._cache.move_to_end(token)
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        if self._cache.maxsize > 0:
+            self._cache[token] = entry
 
     async def verify(self, token: str) -> Principal:
         """The principal of a valid token; InvalidTokenError or JwksUnavailableError otherwise."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from anyio import CapacityLimiter
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +34,11 @@ class Container:
     checkout: CheckoutService = field(init=False)
     refunds: RefundService = field(init=False)
     inbox: WebhookInbox = field(init=False)
+    # Hot reads run in anyio's threads but at most READ_THREADS at once per worker: measured
+    # with 32 clients, 40 threads contending for the GIL cost 10% more CPU per read and doubled
+    # p99 (bench/RESULTS.md). Endpoints that wait on the gateway or the user service keep the
+    # default 40, so slow dependencies never starve these reads or the other way round.
+    read_limiter: CapacityLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -57,6 +63,7 @@ class Container:
             self.uow, self.gateway, retention, in_progress_timeout=abandoned_after
         )
         self.inbox = WebhookInbox(self.uow)
+        self.read_limiter = CapacityLimiter(s.read_threads)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)

@@ -9,8 +9,10 @@ declared on every protected operation: either one is enough.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 
@@ -23,6 +25,7 @@ from payment_api.domain.refunds import RefundService
 from payment_api.domain.webhooks import WebhookInbox
 from payment_api.gateways.jwks import JwksUnavailableError
 
+T = TypeVar("T")
 REALM = "payment-api"
 # What `make run` serves; the served document points at the configured USER_SERVICE_URL.
 DEFAULT_TOKEN_URL = "http://127.0.0.1:5000/auth/token"  # noqa: S105 - a URL
@@ -44,7 +47,9 @@ bearer = HTTPBearer(
 )
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    # Dependencies are `async def` although they never await: FastAPI runs a plain `def`
+    # dependency in the thread pool, a thread hop per dependency per request.
     container: Container = request.app.state.container
     return container
 
@@ -52,11 +57,16 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_uow(container: ContainerDep) -> UnitOfWork:
+async def get_uow(container: ContainerDep) -> UnitOfWork:
     return container.uow()
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+async def run_read(container: Container, read: Callable[[], T]) -> T:
+    """Run a blocking database read in the worker's small pool for reads (READ_THREADS)."""
+    return await anyio.to_thread.run_sync(read, limiter=container.read_limiter)
 
 
 async def authenticate(
@@ -111,15 +121,15 @@ async def checkout_caller(
 CheckoutCallerDep = Annotated[Principal, Depends(checkout_caller)]
 
 
-def get_checkout(container: ContainerDep) -> CheckoutService:
+async def get_checkout(container: ContainerDep) -> CheckoutService:
     return container.checkout
 
 
-def get_refunds(container: ContainerDep) -> RefundService:
+async def get_refunds(container: ContainerDep) -> RefundService:
     return container.refunds
 
 
-def get_inbox(container: ContainerDep) -> WebhookInbox:
+async def get_inbox(container: ContainerDep) -> WebhookInbox:
     return container.inbox
 
 

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from payment_api import views
 from payment_api.api import presenters
 from payment_api.api.checkout import GATEWAY_ERRORS, IdempotencyKey
-from payment_api.api.deps import AdminDep, PrincipalDep, RefundsDep, UowDep
+from payment_api.api.deps import (
+    AdminDep,
+    ContainerDep,
+    PrincipalDep,
+    RefundsDep,
+    UowDep,
+    run_read,
+)
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
     NO_NUL,
@@ -22,8 +31,7 @@ from payment_api.api.schemas import (
     RefundList,
 )
 from payment_api.auth import Principal
-from payment_api.domain import payments
-from payment_api.domain.errors import InvalidFieldError
+from payment_api.domain.errors import InvalidFieldError, NotFoundError
 from payment_api.domain.pagination import CURSOR_PATTERN
 from payment_api.domain.refunds import RefundRequest
 
@@ -57,9 +65,10 @@ def owner_of(principal: Principal) -> str | None:
 
 
 @router.get("/payments", response_model=PaymentList, responses=problem_responses(401, 422, 503))
-def listPayments(  # noqa: N802 - operationId
+async def listPayments(  # noqa: N802 - operationId
     uow: UowDep,
     principal: PrincipalDep,
+    container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
     status: PaymentStatus | None = None,
@@ -73,8 +82,10 @@ def listPayments(  # noqa: N802 - operationId
         if user_id is not None and user_id != owner:
             return PaymentList(data=[], next_cursor=None)  # a customer sees only their own
         user_id = owner
-    with uow:
-        rows, next_cursor = payments.list_payments(
+    data, next_cursor = await run_read(
+        container,
+        partial(
+            views.payment_page,
             uow,
             limit=limit,
             cursor=cursor,
@@ -82,8 +93,9 @@ def listPayments(  # noqa: N802 - operationId
             user_id=user_id,
             created_gte=rfc3339(created_gte, "created_gte"),
             created_lt=rfc3339(created_lt, "created_lt"),
-        )
-        return PaymentList(data=[presenters.payment(r) for r in rows], next_cursor=next_cursor)
+        ),
+    )
+    return PaymentList.model_validate({"data": data, "next_cursor": next_cursor})
 
 
 @router.get(
@@ -106,11 +118,15 @@ def listPayments(  # noqa: N802 - operationId
         **problem_responses(401, 404, 422, 503),
     },
 )
-def getPayment(payment_id: PaymentId, uow: UowDep, principal: PrincipalDep) -> Payment:  # noqa: N802
+async def getPayment(  # noqa: N802
+    payment_id: PaymentId, uow: UowDep, principal: PrincipalDep, container: ContainerDep
+) -> views.PaymentDict:
     """One payment."""
-    with uow:
-        found = payments.get_payment(uow, payment_id, owner=owner_of(principal))
-        return presenters.payment(found)
+    found = await run_read(container, partial(views.payment, uow, payment_id))
+    owner = owner_of(principal)
+    if found is None or (owner is not None and found["user_id"] != owner):
+        raise NotFoundError(f"payment {payment_id} does not exist")  # not theirs: the same 404
+    return found
 
 
 @router.post(
