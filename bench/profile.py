@@ -33,13 +33,16 @@ def py_spy() -> str | None:
 
 
 def record(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
-    """Start recording `pid` and its subprocesses (collapsed stacks, no line numbers)."""
+    """Start recording `pid` and its subprocesses (collapsed stacks, no line numbers).
+
+    `--gil`: only the thread holding the GIL is sampled, so a thread pool waiting for the
+    GIL (the payment service's reads) is not mistaken for work."""
     tool = py_spy()
     if tool is None:
         return None
     argv = [
         tool, "record", "--pid", str(pid), "--subprocesses", "--nonblocking",
-        "--rate", "200", "--duration", str(max(1, round(seconds))),
+        "--rate", "200", "--gil", "--duration", str(max(1, round(seconds))),
         "--format", "raw", "--nolineno", "--full-filenames", "--output", str(out),
     ]  # fmt: skip
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

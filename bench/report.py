@@ -97,13 +97,14 @@ def render_markdown(info: dict[str, Any]) -> str:
         title = info["scenarios"][name]["title"]
         lines += [
             "",
-            f"## Profile: {title} (py-spy, {prof['samples']} samples of busy worker threads,"
-            f" `{prof['file']}`)",
+            f"## Profile: {title} (py-spy --gil, {prof['samples']} samples of the thread holding"
+            f" the GIL, `{prof['file']}`)",
             "",
             "Self time by package: "
             + ", ".join(f"{pkg} {pct}%" for pkg, pct in prof["self_by_package"][:12])
-            + ". (py-spy counts a thread blocked in a socket call or waiting for the GIL as busy:"
-            " gunicorn's `write`/`close_graceful` are mostly that, not Python work.)",
+            + ". (Only the thread holding the GIL is sampled: Python work. Time in system calls"
+            " that release the GIL, socket writes and closes, the SQLite engine, is not counted,"
+            " nor is waiting for the GIL.)",
             "",
             "| inclusive % | function |",
             "| ---: | --- |",

@@ -1,8 +1,10 @@
 """What is measured: one wrk run per scenario and round, against one server.
 
 Pairs share a round so their ratio is taken under the same machine load:
-  bare_flask_get  <-> users_get, users_list_first, users_list_deep (gunicorn, same settings)
-  bare_fastapi_get <-> payments_get (uvicorn, same settings)
+  bare_flask_get  <-> users_health, users_get, users_list_first, users_list_deep (gunicorn)
+  bare_fastapi_get <-> payments_health, payments_get (uvicorn, same settings)
+  (GET /healthz: the service's own stack, middleware, logging and metrics, without auth or
+  database; the rest of a read's cost is auth + database + serialisation)
   sandbox_session <-> checkout (the gateway call alone vs our endpoint that makes it)
   users_list_first <-> users_list_deep (keyset pagination)
 """
@@ -217,6 +219,8 @@ def build(
     scenarios = [
         Scenario("bare_flask_get", "bare-flask", "/", "get_ids.lua",
                  "bare Flask GET /users/{id}", "read", c, env=users_env),
+        Scenario("users_health", "user-service", "/healthz", "plain.lua",
+                 "GET /healthz of the user service (no auth, no database)", "read", c),
         Scenario("users_get", "user-service", "/", "get_ids.lua",
                  "GET /users/{id}", "read", c, auth=True, env=users_env),
         Scenario("users_list_first", "user-service", "/users?limit=50", "plain.lua",
@@ -225,6 +229,8 @@ def build(
                  "plain.lua", "GET /users?limit=50 (deep page)", "read", c, auth=True),
         Scenario("bare_fastapi_get", "bare-fastapi", "/", "get_ids.lua",
                  "bare FastAPI GET /payments/{id}", "read", c, env=pay_env),
+        Scenario("payments_health", "payment-service", "/healthz", "plain.lua",
+                 "GET /healthz of the payment service (no auth, no database)", "read", c),
         Scenario("payments_get", "payment-service", "/", "get_ids.lua",
                  "GET /payments/{id}", "read", c, auth=True, env=pay_env),
         Scenario("sandbox_session", "stripe-sandbox", "/", "sandbox_session.lua",
@@ -289,6 +295,11 @@ RATIOS: list[tuple[str, str, str, str, float | None, str]] = [
      "bare_flask_get", "cpu", None, "higher"),
     ("GET /payments/{id} vs bare FastAPI (requests per worker CPU second)", "payments_get",
      "bare_fastapi_get", "cpu", None, "higher"),
+    # What the service's own stack costs before any auth or database: the layer split.
+    ("user service GET /healthz vs bare Flask (requests per worker CPU second)",
+     "users_health", "bare_flask_get", "cpu", None, "higher"),
+    ("payment service GET /healthz vs bare FastAPI (requests per worker CPU second)",
+     "payments_health", "bare_fastapi_get", "cpu", None, "higher"),
     ("gthread: GET /users/{id} vs bare Flask (throughput)", "users_get_gthread",
      "bare_flask_get_gthread", "rps", None, "higher"),
     ("GET /users/{id}: gthread / sync workers (throughput)", "users_get_gthread", "users_get",
