@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from payment_api.db.models import Payment, PaymentLineItem, StatusChange
 from payment_api.db.unit_of_work import UnitOfWork
@@ -32,7 +32,9 @@ _PAYMENT_COLUMNS = [
 _ITEM_COLUMNS = [LI.id, LI.product_id, LI.name, LI.quantity, LI.unit_amount]
 _CHANGE_COLUMNS = [SC.id, SC.from_status, SC.to_status, SC.reason, SC.event_id, SC.at]
 # One round trip: the payment LEFT JOIN both collections (rows = max(1, items) x max(1,
-# changes): at most 100 items and a handful of changes). Cached compiled by SQLAlchemy.
+# changes): at most 100 items and a handful of changes). Built once with a bound parameter:
+# the same statement object keeps its memoized cache key and compiled form (a fresh
+# `.where()` per call cost 6% of the request in the profile, recomputing the key).
 _ONE_PAYMENT = (
     select(
         *_PAYMENT_COLUMNS,
@@ -44,6 +46,7 @@ _ONE_PAYMENT = (
             StatusChange.__table__, SC.payment_id == P.id
         )
     )
+    .where(P.id == bindparam("payment_id"))
     .order_by(LI.position, SC.id)
 )
 
@@ -124,7 +127,7 @@ class _Child:
 def payment(uow: UnitOfWork, payment_id: str) -> PaymentDict | None:
     """One payment with its line items and status history, or None."""
     with uow:
-        rows = uow.session.execute(_ONE_PAYMENT.where(P.id == payment_id)).all()
+        rows = uow.session.execute(_ONE_PAYMENT, {"payment_id": payment_id}).all()
     if not rows:
         return None
     items: dict[int, _Child] = {}

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, case, delete, select, update
+from sqlalchemy import Row, Table, bindparam, case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,9 @@ from user_management_service.domain.tokens import RefreshRecord
 from user_management_service.domain.users import Role, Status, User
 
 USERS = UserRow.__table__
+# Built once: the same statement object keeps its memoized cache key (a new `.where()` per
+# call recomputes it, a visible share of a read in the profile).
+USER_BY_ID = select(USERS).where(USERS.c.id == bindparam("user_id"))
 
 
 def to_domain(row: UserRow | Row[Any]) -> User:
@@ -71,7 +74,7 @@ class SqlUserRepository:
     def get(self, user_id: uuid.UUID) -> User | None:
         # A Core select: every authenticated request reads its caller, and ORM instances
         # (identity map, instance state) cost more than the query itself (bench/RESULTS.md).
-        row = self.session.execute(select(USERS).where(USERS.c.id == user_id)).one_or_none()
+        row = self.session.execute(USER_BY_ID, {"user_id": user_id}).one_or_none()
         return to_domain(row) if row is not None else None
 
     def active_with_email(self, email: str) -> User | None:
