@@ -13,8 +13,11 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 # Sync endpoints run in anyio's thread pool (40 threads by default); a SQLite file pool at least
 # that large keeps every connection open instead of opening (and running the PRAGMAs on) an
 # overflow connection per request under load. Connections are opened lazily, only as many as
-# run concurrently. PostgreSQL keeps 10 + 10 per worker: server connections are the scarce
-# resource there (max_connections is shared by every worker of every service).
+# run concurrently, and handed out last-in first-out: the few busy ones stay hot instead of
+# every pooled connection warming its own page cache in turn (the bench saw a worker's RSS
+# climb from 140 to 255 MiB with the default FIFO order). PostgreSQL keeps 10 + 10 per
+# worker: server connections are the scarce resource there (max_connections is shared by
+# every worker of every service).
 SQLITE_POOL_SIZE = 40
 SQLITE_MAX_OVERFLOW = 10
 
@@ -38,6 +41,7 @@ def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Engine:
                     "pool_timeout": timeout,
                     "pool_size": SQLITE_POOL_SIZE,
                     "max_overflow": SQLITE_MAX_OVERFLOW,
+                    "pool_use_lifo": True,
                 }
             ),
         )
@@ -58,6 +62,7 @@ def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Engine:
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,
+        pool_use_lifo=True,
         pool_timeout=timeout,
         connect_args={
             "connect_timeout": max(1, int(timeout)),

@@ -240,7 +240,8 @@ def test_a_cached_access_token_still_expires_and_dies_with_its_pruned_key(tmp_pa
 
     wall[0] += 901  # past `exp` on the cache's clock: the entry is gone, verified afresh
     second = tokens.verify(token)
-    assert second == first and second is not first
+    assert second == first
+    assert second is not first
     # A rotation, then the old key pruned: the remembered token fails at once.
     old_key = keys.signing_key()
     keys.rotate(retire_after=timedelta(days=1))
