@@ -167,6 +167,13 @@ def PostRefunds(  # noqa: N802
     return 200, _expand(request, refund, params)
 
 
+def GetRefunds(  # noqa: N802
+    request: Request, params: dict[str, Any], ctx: RequestContext
+) -> tuple[int, dict[str, Any]]:
+    data, has_more = _sandbox(request).list_refunds(params)
+    return 200, _list(request, data, has_more, params)
+
+
 def GetRefundsRefund(  # noqa: N802
     request: Request, params: dict[str, Any], ctx: RequestContext
 ) -> tuple[int, dict[str, Any]]:
@@ -293,6 +300,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         ("/v1/payment_intents/{id}", "GET", GetPaymentIntentsIntent),
         ("/v1/charges/{id}", "GET", GetChargesCharge),
         ("/v1/refunds", "POST", PostRefunds),
+        ("/v1/refunds", "GET", GetRefunds),
         ("/v1/refunds/{id}", "GET", GetRefundsRefund),
         ("/v1/refunds/{id}", "POST", PostRefundsRefund),
         ("/v1/events/{id}", "GET", GetEventsId),

@@ -383,6 +383,15 @@ class Sandbox:
             self._emit("refund.updated", refund, ctx)
             return refund
 
+    def list_refunds(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+        """Newest first, optionally of one payment intent or charge (Stripe's filters)."""
+        refunds = list(reversed(self.store.all("refund")))
+        for key in ("payment_intent", "charge"):
+            if key in params:
+                wanted = as_str(params[key], key)
+                refunds = [r for r in refunds if r.get(key) == wanted]
+        return paginate(refunds, params)
+
     # -- events ----------------------------------------------------------------
     def list_events(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
         events = list(reversed(self.store.all("event")))

@@ -136,6 +136,25 @@ def test_refunds_partial_then_full_update_charge_and_never_exceed_captured(
     assert already.value.code == "charge_already_refunded"
 
 
+def test_refunds_are_listed_newest_first_and_filtered_by_payment_intent(
+    stripe_sandbox: ServerProcess,
+) -> None:
+    client = sdk(stripe_sandbox)
+    pi_a = complete(stripe_sandbox, create_session(client, amount=1000).id)["payment_intent"]
+    pi_b = complete(stripe_sandbox, create_session(client, amount=1000).id)["payment_intent"]
+    first = client.v1.refunds.create(params={"payment_intent": pi_a, "amount": 100})
+    client.v1.refunds.create(params={"payment_intent": pi_b, "amount": 100})
+    second = client.v1.refunds.create(
+        params={"payment_intent": pi_a, "amount": 200, "metadata": {"refund_id": "r2"}}
+    )
+    listed = client.v1.refunds.list(params={"payment_intent": pi_a})
+    assert [r.id for r in listed.data] == [second.id, first.id]
+    assert listed.data[0].to_dict()["metadata"] == {"refund_id": "r2"}
+    page = client.v1.refunds.list(params={"payment_intent": pi_a, "limit": 1})
+    assert ([r.id for r in page.data], page.has_more) == ([second.id], True)
+    assert [r.id for r in page.auto_paging_iter()] == [second.id, first.id]
+
+
 def test_refund_of_unpaid_payment_intent_is_rejected(stripe_sandbox: ServerProcess) -> None:
     client = sdk(stripe_sandbox)
     pending = complete(stripe_sandbox, create_session(client).id, "async_pending")
