@@ -76,6 +76,9 @@ class Container:
             stale_after=timedelta(seconds=s.reconcile_after_seconds),
             batch_size=s.reconcile_batch_size,
             idempotency_retention=timedelta(hours=s.idempotency_retention_hours),
+            in_progress_timeout=in_progress_timeout(
+                s.gateway_timeout_seconds, s.gateway_max_retries
+            ),
         )
 
 

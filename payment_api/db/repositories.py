@@ -189,6 +189,16 @@ class RefundRepository:
             )
         )
 
+    def stale_pending(self, older_than: datetime, limit: int) -> list[str]:
+        """Refunds still pending, untouched since `older_than`, least recently checked first."""
+        query = (
+            select(Refund.id)
+            .where(Refund.status == "pending", Refund.updated_at < older_than)
+            .order_by(Refund.updated_at)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
     def reserved_amount(self, payment_id: str) -> int:
         """Refunded or in flight: what can no longer be refunded."""
         total = self.session.scalar(
@@ -231,6 +241,15 @@ class IdempotencyRepository:
             .values(created_at=now)
         )
         return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    def in_progress_for(self, scope: str, resource_id: str) -> list[IdempotencyKey]:
+        """Keys still in progress whose request was creating `resource_id`."""
+        rows = self.session.scalars(
+            select(IdempotencyKey).where(
+                IdempotencyKey.scope == scope, IdempotencyKey.status_code.is_(None)
+            )
+        )
+        return [r for r in rows if (r.response or {}).get("resource_id") == resource_id]
 
     def remove(self, scope: str, key: str) -> None:
         self.session.execute(

@@ -1,4 +1,5 @@
-"""Reconciliation: fetch the truth for stale open payments and retry failed inbox events.
+"""Reconciliation: fetch the truth for stale open payments and pending refunds, retry failed
+inbox events.
 
 Safe to run concurrently with webhooks and with itself: every change goes through the same
 locked transaction + state machine, so repeating it changes nothing.
@@ -12,7 +13,8 @@ from datetime import timedelta
 
 from payment_api.db.models import utcnow
 from payment_api.db.unit_of_work import UnitOfWork
-from payment_api.domain.payments import apply_event
+from payment_api.domain.payments import apply_event, get_payment
+from payment_api.domain.refunds import refund_record, settle_gateway_refund
 from payment_api.domain.states import OPEN, PaymentEvent
 from payment_api.domain.webhooks import WebhookInbox
 from payment_api.gateways.payment_gateway import GatewayError, PaymentGateway, SessionInfo
@@ -24,6 +26,8 @@ MAX_EVENT_ATTEMPTS = 10
 class ReconcileReport:
     payments_checked: int = 0
     payments_changed: int = 0
+    refunds_checked: int = 0
+    refunds_settled: int = 0
     events_retried: int = 0
     events_processed: int = 0
     keys_purged: int = 0
@@ -51,16 +55,21 @@ class Reconciler:
         stale_after: timedelta,
         batch_size: int,
         idempotency_retention: timedelta,
+        in_progress_timeout: timedelta,
     ) -> None:
         self.uow = uow
         self.gateway = gateway
         self.stale_after = stale_after
         self.batch_size = batch_size
         self.retention = idempotency_retention
+        # A refund still pending this long after its last change has no request left talking
+        # to the gateway about it (the same bound as an abandoned Idempotency-Key).
+        self.refund_quiet = max(stale_after, in_progress_timeout)
 
     def run(self) -> ReconcileReport:
         report = ReconcileReport()
         self._payments(report)
+        self._refunds(report)
         self._events(report)
         with self.uow() as uow:
             report.keys_purged = uow.idempotency.purge_older_than(utcnow() - self.retention)
@@ -98,6 +107,57 @@ class Reconciler:
                     payment.updated_at = utcnow()  # checked: next run looks at others first
                 uow.commit()
                 report.payments_changed += int(moved)
+
+    def _refunds(self, report: ReconcileReport) -> None:
+        """Settle refunds left pending: Stripe still pending (no webhook came), or our call's
+        answer lost (gateway timeout, process killed) and no client retried. The gateway's
+        record decides; a refund it never made is failed, its amount freed and its
+        Idempotency-Key released, so nothing stays reserved forever and nothing is doubled."""
+        with self.uow() as uow:
+            ids = uow.refunds.stale_pending(utcnow() - self.refund_quiet, self.batch_size)
+        for refund_id in ids:
+            report.refunds_checked += 1
+            with self.uow() as uow:
+                refund = uow.refunds.get(refund_id)
+                payment = uow.payments.get(refund.payment_id) if refund else None
+                if refund is None or payment is None or not payment.payment_intent_id:
+                    continue
+                payment_id, gateway_id = payment.id, refund.gateway_refund_id
+                intent_id = payment.payment_intent_id
+            try:
+                info = (
+                    self.gateway.get_refund(gateway_id)
+                    if gateway_id
+                    else self.gateway.find_refund(payment_intent_id=intent_id, refund_id=refund_id)
+                )
+            except GatewayError as exc:
+                report.errors.append(f"refund {refund_id}: {exc.detail}")
+                continue
+            with self.uow() as uow:
+                payment = get_payment(uow, payment_id, for_update=True)
+                refund = uow.refunds.get(refund_id)
+                if refund is None or refund.status != "pending":
+                    continue  # settled meanwhile (webhook, a retried request)
+                keys = uow.idempotency.in_progress_for(f"refund:{payment_id}", refund_id)
+                if info is None:
+                    refund.status = "failed"
+                    for key in keys:
+                        uow.idempotency.remove(key.scope, key.key)
+                else:
+                    settle_gateway_refund(
+                        uow,
+                        payment,
+                        gateway_refund_id=info.id,
+                        status=info.status,
+                        amount=info.amount,
+                        local_refund_id=refund_id,
+                        event_id="reconcile",
+                    )
+                    for key in keys:
+                        uow.idempotency.complete(key.scope, key.key, 201, refund_record(refund))
+                refund.updated_at = utcnow()  # checked: next run looks at others first
+                uow.commit()
+                report.refunds_settled += int(refund.status != "pending")
 
     def _events(self, report: ReconcileReport) -> None:
         inbox = WebhookInbox(self.uow)

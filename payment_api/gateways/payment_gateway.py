@@ -9,6 +9,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 import stripe
 from stripe import RequestOptions
+from stripe.params import RefundListParams
 from stripe.params.checkout import SessionCreateParams
 
 from payment_api.logging_setup import current_request_id, get_logger
@@ -83,6 +84,10 @@ class PaymentGateway(Protocol):
     def create_refund(
         self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
     ) -> RefundInfo: ...
+
+    def get_refund(self, gateway_refund_id: str) -> RefundInfo: ...
+
+    def find_refund(self, *, payment_intent_id: str, refund_id: str) -> RefundInfo | None: ...
 
     def get_event(self, event_id: str) -> GatewayEvent: ...
 
@@ -168,7 +173,30 @@ class StripeGateway:
                 options=_options(idempotency_key),
             ),
         )
-        return RefundInfo(id=refund.id, status=str(refund.status), amount=int(refund.amount))
+        return _refund_info(refund)
+
+    def get_refund(self, gateway_refund_id: str) -> RefundInfo:
+        refund = self._call(
+            "refunds.retrieve",
+            lambda: self.client.v1.refunds.retrieve(gateway_refund_id, options=_options()),
+        )
+        return _refund_info(refund)
+
+    def find_refund(self, *, payment_intent_id: str, refund_id: str) -> RefundInfo | None:
+        """The gateway's refund made for our refund `refund_id` (its metadata says so), or
+        None: how to learn whether a call whose answer was lost made the refund."""
+        params: RefundListParams = {"payment_intent": payment_intent_id, "limit": 100}
+        while True:
+            page = self._call(
+                "refunds.list",
+                lambda: self.client.v1.refunds.list(params=params, options=_options()),
+            )
+            for refund in page.data:
+                if (refund.to_dict().get("metadata") or {}).get("refund_id") == refund_id:
+                    return _refund_info(refund)
+            if not page.has_more or not page.data:
+                return None
+            params["starting_after"] = page.data[-1].id
 
     def get_event(self, event_id: str) -> GatewayEvent:
         event = self._call(
@@ -236,6 +264,10 @@ class StripeGateway:
         if isinstance(exc, stripe.RateLimitError):
             return GatewayError("unavailable", "payment gateway rate limit")
         return GatewayError("bad_gateway", f"payment gateway error: {exc.user_message or exc}")
+
+
+def _refund_info(refund: stripe.Refund) -> RefundInfo:
+    return RefundInfo(id=refund.id, status=str(refund.status), amount=int(refund.amount))
 
 
 def _options(idempotency_key: str | None = None) -> RequestOptions:

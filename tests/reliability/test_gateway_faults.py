@@ -192,3 +192,75 @@ def test_gateway_faults_answer_clear_problems_and_never_double_a_session_or_refu
             f"(asked and answered 201: {asked}); local refunded_amount equal"
         )
         print("\nRELIABILITY gateway faults: " + "; ".join(figures))
+
+
+def test_a_refund_whose_answer_was_lost_is_settled_by_reconcile_when_no_webhook_comes(
+    db_url: str, users_url: str, auth_headers: dict[str, str], logs_dir: Path
+) -> None:
+    """Both attempts at POST /v1/refunds time out (504) but the gateway makes the refund;
+    its webhooks never arrive and the client never retries. Reconcile, once no live request
+    can still be at work, finds the refund by our id, counts it once and completes the key."""
+    with (
+        running_stack(
+            name="refund-lost", database_url=db_url, users_url=users_url,
+            headers=auth_headers, logs_dir=logs_dir,
+        ) as stack,
+        httpx.Client(base_url=stack.url, headers=auth_headers, timeout=30) as api,
+    ):  # fmt: skip
+        paid = api.post("/checkout-sessions", json=custom_body(5_000)).json()
+        pay_url = f"/payments/{paid['payment_id']}"
+        stack.sandbox_call(
+            "POST",
+            f"/_sandbox/checkout/sessions/{paid['session_id']}/complete",
+            json={"outcome": "paid"},
+        )
+        wait_until(lambda: api.get(pay_url).json()["status"] == "succeeded")
+        intent = api.get(pay_url).json()["gateway"]["payment_intent_id"]
+        stack.webhooks_to(["http://127.0.0.1:9/webhooks/stripe"])  # nothing arrives any more
+
+        fault(stack, "/v1/refunds", "hang", 2)
+        key = f"lost-{uuid.uuid4().hex[:8]}"
+        lost = api.post(
+            f"{pay_url}/refunds", json={"amount": 1200}, headers={"Idempotency-Key": key}
+        )
+        assert lost.status_code == 504, lost.text
+        asked_at = time.monotonic()
+        stack.sandbox_call("DELETE", "/_sandbox/faults")
+
+        def at_gateway() -> list[dict[str, Any]]:
+            listed: list[dict[str, Any]] = gateway_get(stack, "/v1/refunds", payment_intent=intent)[
+                "data"
+            ]
+            return listed
+
+        wait_until(lambda: len(at_gateway()) == 1)  # the hung attempts went through, once
+        assert api.get(f"{pay_url}/refunds").json()["data"][0]["status"] == "pending"
+        assert stack.reconcile()["refunds_checked"] == 0  # a live request might still be at it
+
+        # GATEWAY_TIMEOUT_SECONDS=2, GATEWAY_MAX_RETRIES=1: no request outlives 2 x 2 + 2 + 5 s.
+        time.sleep(max(0.0, 11.5 - (time.monotonic() - asked_at)))
+        report = stack.reconcile()
+        assert (report["refunds_checked"], report["refunds_settled"], report["errors"]) == (
+            1,
+            1,
+            [],
+        )
+        refund = api.get(f"{pay_url}/refunds").json()["data"][0]
+        assert (refund["status"], refund["gateway_refund_id"]) == (
+            "succeeded",
+            at_gateway()[0]["id"],
+        )
+        payment = api.get(pay_url).json()
+        assert (payment["status"], payment["refunded_amount"]["amount"]) == (
+            "partially_refunded",
+            1200,
+        )
+
+        late = api.post(
+            f"{pay_url}/refunds", json={"amount": 1200}, headers={"Idempotency-Key": key}
+        )
+        assert (late.status_code, late.json()["id"]) == (201, refund["id"])  # replayed
+        assert len(at_gateway()) == 1
+        assert stack.reconcile()["refunds_checked"] == 0
+        print(f"\nRELIABILITY lost refund answer: 504, gateway refund {at_gateway()[0]['id']}, "
+              "settled by reconcile, late retry replayed")  # fmt: skip
