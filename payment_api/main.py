@@ -50,7 +50,7 @@ DESCRIPTION = (
     "(`/.well-known/jwks.json`). Customers see and create only their own payments; "
     "admins see all, manage products, refund and replay webhook events."
 )
-VERSION = "2.0.0"
+VERSION = "2.1.0"
 
 STRIPE_EVENT_SCHEMA: dict[str, Any] = {
     "description": (

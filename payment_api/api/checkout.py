@@ -104,19 +104,16 @@ def createCheckoutSession(  # noqa: N802 - operationId
         success_url=body.success_url,
         cancel_url=body.cancel_url,
     )
-    # The caller is part of "the same request": another user's key never replays this answer.
+    # Keys are scoped to the caller (`caller`): another user's equal key is another request.
     digest = idempotency.request_hash(
-        {
-            **body.model_dump(mode="json", exclude_unset=True),
-            "user_id": request.user_id,
-            "caller": principal.subject,
-        }
+        {**body.model_dump(mode="json", exclude_unset=True), "user_id": request.user_id}
     )
     result = checkout.start(
         request,
         idempotency_key=idempotency_key,
         body_hash=digest,
         bearer_token=principal.bearer_token,
+        caller=principal.subject,
     )
     return _session(result)
 

@@ -118,8 +118,10 @@ class CheckoutService:
         idempotency_key: str | None = None,
         body_hash: str | None = None,
         bearer_token: str | None = None,
+        caller: str | None = None,
     ) -> CheckoutResult:
-        scope = "checkout"
+        # Keys are the caller's own: another caller's equal key is another request.
+        scope = f"checkout:{caller or 'anonymous'}"
         retention = self.policy.idempotency_retention
         if idempotency_key:
             digest = body_hash or idempotency.request_hash(asdict(request))
@@ -133,7 +135,7 @@ class CheckoutService:
                     in_progress_timeout=self.policy.in_progress_timeout,
                 )
             if earlier.resume is not None:
-                return self._resume(earlier.resume, idempotency_key)
+                return self._resume(earlier.resume, scope, idempotency_key)
             if earlier.replay is not None:
                 return CheckoutResult(**earlier.replay)
 
@@ -182,11 +184,13 @@ class CheckoutService:
             cancel_url=cancel_url,
             expires_at=now + self.policy.expiry,
             customer_email=email,
-            idempotency_key=idempotency_key or f"checkout-{payment_id}",
+            idempotency_key=idempotency.gateway_key(scope, idempotency_key)
+            if idempotency_key
+            else f"checkout-{payment_id}",
         )
-        return self._open_session(session_request, idempotency_key)
+        return self._open_session(session_request, scope, idempotency_key)
 
-    def _resume(self, payment_id: str, idempotency_key: str) -> CheckoutResult:
+    def _resume(self, payment_id: str, scope: str, idempotency_key: str) -> CheckoutResult:
         """Finish the checkout of a request that died after committing its payment.
 
         The gateway call is repeated with the same parameters and idempotency key, so a session
@@ -198,7 +202,7 @@ class CheckoutService:
                 payment.checkout_session_id is None
                 and payment.status != PaymentStatus.PENDING.value
             ):
-                uow.idempotency.remove("checkout", idempotency_key)
+                uow.idempotency.remove(scope, idempotency_key)
                 uow.commit()
                 raise ConflictError(
                     "the earlier request with this Idempotency-Key failed; use a new key"
@@ -213,20 +217,22 @@ class CheckoutService:
                 cancel_url=payment.cancel_url,
                 expires_at=payment.created_at + self.policy.expiry,
                 customer_email=payment.customer_email,
-                idempotency_key=idempotency_key,
+                idempotency_key=idempotency.gateway_key(scope, idempotency_key),
             )
             known = payment.checkout_session_id
-        return self._open_session(session_request, idempotency_key, resumed=True, known=known)
+        return self._open_session(
+            session_request, scope, idempotency_key, resumed=True, known=known
+        )
 
     def _open_session(
         self,
         session_request: SessionRequest,
+        scope: str,
         idempotency_key: str | None,
         *,
         resumed: bool = False,
         known: str | None = None,
     ) -> CheckoutResult:
-        scope = "checkout"
         payment_id = session_request.payment_id
         try:
             if known is None:

@@ -201,7 +201,9 @@ class RefundService:
                 payment_intent_id=intent_id,
                 amount=amount,
                 refund_id=refund_id,
-                idempotency_key=idempotency_key or f"refund-{refund_id}",
+                idempotency_key=idempotency.gateway_key(scope, idempotency_key)
+                if idempotency_key
+                else f"refund-{refund_id}",
             )
         except GatewayError as exc:
             if resumed and exc.kind == "conflict":

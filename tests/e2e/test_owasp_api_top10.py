@@ -127,6 +127,23 @@ def test_api1_another_users_payment_refunds_and_user_record_are_404(
     assert mine.status_code == 200
 
 
+def test_api1_equal_idempotency_keys_of_two_customers_are_two_requests_never_a_replay(
+    payment_stack: PaymentStack, alice: Customer, bob: Customer
+) -> None:
+    """Keys are per caller here and at the gateway (one key namespace per Stripe account): bob
+    reusing alice's key neither sees her checkout nor is refused; each gets their own."""
+    key = {"Idempotency-Key": f"order-1-{uuid.uuid4().hex[:6]}"}
+    body = {"custom_amount": {"amount": 2500, "currency": "USD"}}
+    url = f"{payment_stack.url}/checkout-sessions"
+    hers = httpx.post(url, json=body, headers={**alice.headers, **key}, timeout=15)
+    his = httpx.post(url, json=body, headers={**bob.headers, **key}, timeout=15)
+    again = httpx.post(url, json=body, headers={**alice.headers, **key}, timeout=15)
+    assert (hers.status_code, his.status_code, again.status_code) == (201, 201, 201), his.text
+    assert his.json()["payment_id"] != hers.json()["payment_id"]
+    assert his.json()["session_id"] != hers.json()["session_id"]
+    assert again.json() == hers.json()
+
+
 # -- API2 Broken Authentication ----------------------------------------------------------
 
 

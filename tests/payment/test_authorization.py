@@ -313,7 +313,8 @@ def test_an_idempotency_key_never_replays_another_users_answer(api: Api) -> None
     again = api.http.post("/checkout-sessions", json=CUSTOM, headers={**api.as_(alice), **key})
     assert first.json() == again.json()
     other = api.http.post("/checkout-sessions", json=CUSTOM, headers={**api.as_(bob), **key})
-    assert_problem(other, 409)  # never alice's payment
+    assert other.status_code == 201  # keys are per caller: bob's own new checkout
+    assert other.json()["payment_id"] != first.json()["payment_id"]
 
 
 # -- GET /checkout/ shortcut ---------------------------------------------------------------

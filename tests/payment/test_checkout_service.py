@@ -10,6 +10,7 @@ from payment_api.container import build_container
 from payment_api.db.models import Base
 from payment_api.domain.checkout import CheckoutRequest, CheckoutService
 from payment_api.domain.errors import DependencyError, InvalidFieldError
+from payment_api.domain.idempotency import gateway_key
 from payment_api.domain.money import Money
 from payment_api.domain.reconcile import event_for_session
 from payment_api.domain.states import PaymentEvent
@@ -152,17 +153,25 @@ def test_gateway_failures_map_to_5xx_and_leave_the_payment_failed(
             limit=10, after=None, status="failed", user_id=None, created_gte=None, created_lt=None
         )
         assert len(failed) == 1
-        assert uow.idempotency.get("checkout", "k") is None  # released for a retry
+        assert uow.idempotency.get("checkout:anonymous", "k") is None  # released for a retry
     gateway.failure = None
     assert checkout.start(REQUEST, idempotency_key="k").session_id == "cs_2"
 
 
-def test_the_same_idempotency_key_goes_to_the_gateway(tmp_path: Path) -> None:
+def test_a_callers_key_reaches_the_gateway_derived_from_the_caller_never_shared(
+    tmp_path: Path,
+) -> None:
     gateway = FakeGateway()
     checkout, _ = service(tmp_path, FakeUsers(ACTIVE), gateway)
-    first = checkout.start(REQUEST, idempotency_key="abc")
-    assert checkout.start(REQUEST, idempotency_key="abc") == first
-    assert [r.idempotency_key for r in gateway.requests] == ["abc"]
+    first = checkout.start(REQUEST, idempotency_key="abc", caller="user-a")
+    assert checkout.start(REQUEST, idempotency_key="abc", caller="user-a") == first  # replay
+    other = checkout.start(REQUEST, idempotency_key="abc", caller="user-b")  # not a replay
+    assert other.payment_id != first.payment_id
+    keys = [r.idempotency_key for r in gateway.requests]
+    assert keys == [gateway_key("checkout:user-a", "abc"), gateway_key("checkout:user-b", "abc")]
+    assert "abc" not in keys
+    # A refund's equal key lives elsewhere at the gateway too.
+    assert gateway_key("refund:p1", "abc") not in keys
 
 
 def test_webhook_secrets_rotate_any_configured_secret_verifies() -> None:

@@ -1,13 +1,15 @@
-"""Refund Idempotency-Key takeover after the process died between its two commits.
+"""Refunds left behind by a request that died or lost the gateway's answer.
 
-Fake gateway that behaves like Stripe's idempotency (same key + same parameters replays the
-first refund), real SQLite database. "Dying" is an exception that is not a GatewayError raised
-by the gateway fake: the first commit (refund pending + key in progress) stays, the second
-never happens, exactly what a SIGKILL mid-request leaves behind.
+Either the client retries with its Idempotency-Key (takeover after the timeout) or nobody does
+and `reconcile` asks the gateway. Fake gateway that behaves like Stripe's idempotency (same
+key + same parameters replays the first refund), real SQLite database. "Dying" is an exception
+that is not a GatewayError raised by the gateway fake: the first commit (refund pending + key
+in progress) stays, the second never happens, exactly what a SIGKILL mid-request leaves behind.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +18,8 @@ import pytest
 from payment_api.container import Container, build_container
 from payment_api.db.models import Base, Payment, utcnow
 from payment_api.domain.errors import ConflictError, DependencyError
+from payment_api.domain.idempotency import gateway_key
+from payment_api.domain.reconcile import Reconciler
 from payment_api.domain.refunds import RefundRequest, RefundService, settle_gateway_refund
 from payment_api.gateways.payment_gateway import (
     GatewayError,
@@ -43,6 +47,7 @@ class IdempotentGateway:
         self.die_before: int = 0  # the next N calls die before reaching the gateway
         self.die_after: int = 0  # the next N calls die after the gateway made the refund
         self.time_out_after: int = 0  # the next N calls time out after it made the refund
+        self.new_status = "succeeded"  # what the gateway says of a refund it just made
 
     def create_refund(
         self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
@@ -55,7 +60,7 @@ class IdempotentGateway:
         assert first[1:] == (payment_intent_id, amount, refund_id), "same key, other parameters"
         if idempotency_key not in self.refunds:
             self.refunds[idempotency_key] = RefundInfo(
-                id=f"re_{len(self.refunds) + 1}", status="succeeded", amount=amount
+                id=f"re_{len(self.refunds) + 1}", status=self.new_status, amount=amount
             )
         if self.die_after:
             self.die_after -= 1
@@ -64,6 +69,16 @@ class IdempotentGateway:
             self.time_out_after -= 1
             raise GatewayError("timeout", "payment gateway timed out")
         return self.refunds[idempotency_key]
+
+    def get_refund(self, gateway_refund_id: str) -> RefundInfo:
+        return next(r for r in self.refunds.values() if r.id == gateway_refund_id)
+
+    def find_refund(self, *, payment_intent_id: str, refund_id: str) -> RefundInfo | None:
+        for key, info in self.refunds.items():
+            first = next(c for c in self.calls if c[0] == key)
+            if (first[1], first[3]) == (payment_intent_id, refund_id):
+                return info
+        return None
 
     def create_session(self, request: SessionRequest) -> SessionInfo:
         raise NotImplementedError
@@ -154,7 +169,7 @@ def test_retry_after_a_death_past_the_gateway_replays_the_same_gateway_refund_on
     # Same local refund, same gateway key and parameters, one gateway refund counted once.
     first_key, _, _, first_local_id = gateway.calls[0]
     assert gateway.calls == [gateway.calls[0], gateway.calls[0]]
-    assert (first_key, first_local_id) == ("k1", resumed.id)
+    assert (first_key, first_local_id) == (gateway_key(f"refund:{payment_id}", "k1"), resumed.id)
     assert len(gateway.refunds) == 1
     assert resumed.gateway_refund_id == "re_1"
     assert resumed.status == "succeeded"
@@ -199,7 +214,7 @@ def test_a_takeover_that_dies_too_is_in_progress_again_until_its_own_timeout(
     age_key(container, scope, "k3", TIMEOUT * 2)
 
     done = refunds.create(payment_id, RefundRequest(amount=100), idempotency_key="k3")
-    assert {c[0] for c in gateway.calls} == {"k3"}
+    assert {c[0] for c in gateway.calls} == {gateway_key(scope, "k3")}
     assert len(gateway.calls) == 3
     assert len(gateway.refunds) == 1
     assert state(container, payment_id) == (
@@ -281,3 +296,96 @@ def test_a_gateway_timeout_keeps_the_refund_pending_and_the_retry_replays_the_ga
         "partially_refunded",
         [("succeeded", "re_1", True)],
     )
+
+
+# --- nobody retries: reconcile asks the gateway -------------------------------------------
+
+
+def reconciler(container: Container, gateway: IdempotentGateway) -> Reconciler:
+    return Reconciler(
+        container.uow,
+        gateway,
+        stale_after=timedelta(0),
+        batch_size=100,
+        idempotency_retention=timedelta(hours=48),
+        in_progress_timeout=TIMEOUT,
+    )
+
+
+def age_refunds(container: Container, payment_id: str, by: timedelta) -> None:
+    """Pretend the payment's refunds were last touched `by` ago."""
+    with container.uow() as uow:
+        for refund in uow.refunds.for_payment(payment_id):
+            refund.updated_at = utcnow() - by
+        uow.commit()
+
+
+def test_reconcile_counts_once_a_refund_the_gateway_made_when_nobody_retried(
+    container: Container, refunds: RefundService, gateway: IdempotentGateway, payment_id: str
+) -> None:
+    gateway.time_out_after = 1  # made at the gateway, answer lost: pending, key in progress
+    with pytest.raises(DependencyError):
+        refunds.create(payment_id, RefundRequest(amount=400), idempotency_key="r1")
+    assert state(container, payment_id) == (0, "succeeded", [("pending", "", False)])
+
+    fresh = reconciler(container, gateway).run()  # a live request may still be at work
+    assert (fresh.refunds_checked, fresh.refunds_settled) == (0, 0)
+
+    age_refunds(container, payment_id, TIMEOUT + timedelta(seconds=1))
+    report = reconciler(container, gateway).run()
+    assert (report.refunds_checked, report.refunds_settled, report.errors) == (1, 1, [])
+    assert state(container, payment_id) == (
+        400,
+        "partially_refunded",
+        [("succeeded", "re_1", True)],
+    )
+    # The key now holds the answer: the client's late retry replays it, the gateway untouched.
+    replay = refunds.create(payment_id, RefundRequest(amount=400), idempotency_key="r1")
+    assert replay.gateway_refund_id == "re_1"
+    assert len(gateway.calls) == 1
+    again = reconciler(container, gateway).run()
+    assert again.refunds_checked == 0
+    assert state(container, payment_id)[0] == 400
+
+
+def test_reconcile_fails_a_refund_the_gateway_never_made_and_frees_its_amount_and_key(
+    container: Container, refunds: RefundService, gateway: IdempotentGateway, payment_id: str
+) -> None:
+    gateway.die_before = 1  # killed before the gateway heard of it
+    with pytest.raises(DiedError):
+        refunds.create(payment_id, RefundRequest(), idempotency_key="r2")
+    with pytest.raises(ConflictError, match="already fully refunded"):  # 1000 reserved
+        refunds.create(payment_id, RefundRequest(amount=1))
+    age_refunds(container, payment_id, TIMEOUT * 2)
+
+    report = reconciler(container, gateway).run()
+    assert (report.refunds_checked, report.refunds_settled) == (1, 1)
+    assert state(container, payment_id) == (0, "succeeded", [("failed", "", False)])
+    with container.uow() as uow:
+        assert uow.idempotency.get(f"refund:{payment_id}", "r2") is None
+
+    # The amount is free again and the key is new again: the retry makes the one refund.
+    retried = refunds.create(payment_id, RefundRequest(), idempotency_key="r2")
+    assert retried.status == "succeeded"
+    assert len(gateway.refunds) == 1
+    assert state(container, payment_id)[:2] == (1000, "refunded")
+
+
+def test_reconcile_settles_a_refund_the_gateway_reported_pending_once_it_succeeds(
+    container: Container, refunds: RefundService, gateway: IdempotentGateway, payment_id: str
+) -> None:
+    gateway.new_status = "pending"  # Stripe answers pending; its webhook never comes
+    made = refunds.create(payment_id, RefundRequest(amount=300), idempotency_key="r3")
+    assert (made.status, made.gateway_refund_id) == ("pending", "re_1")
+    r3 = gateway_key(f"refund:{payment_id}", "r3")
+    age_refunds(container, payment_id, TIMEOUT * 2)
+    still = reconciler(container, gateway).run()
+    assert (still.refunds_checked, still.refunds_settled) == (1, 0)
+    assert state(container, payment_id)[2] == [("pending", "re_1", False)]
+
+    gateway.refunds[r3] = replace(gateway.refunds[r3], status="succeeded")
+    age_refunds(container, payment_id, TIMEOUT * 2)
+    done = reconciler(container, gateway).run()
+    assert (done.refunds_checked, done.refunds_settled) == (1, 1)
+    assert state(container, payment_id)[0] == 300
+    assert state(container, payment_id)[2] == [("succeeded", "re_1", True)]

@@ -129,11 +129,12 @@ def sync_detailed(
 
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
-    least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
-    payment `failed`. Authorization: a customer's checkout is always their own; `user_id` omitted means
-    the token's subject, another user's id is 403 whether or not that user exists (no lookup is made).
-    An admin may name any user, or none. The caller's token is forwarded to the user service for the
-    lookup. Idempotency keys are per caller: another caller's key never replays this answer (409).
+    least 24 h; Stripe gets a key derived from it and the caller, so equal keys of different callers
+    never meet there. A gateway failure is 502/503/504 and leaves the payment `failed`. Authorization: a
+    customer's checkout is always their own; `user_id` omitted means the token's subject, another user's
+    id is 403 whether or not that user exists (no lookup is made). An admin may name any user, or none.
+    The caller's token is forwarded to the user service for the lookup. Idempotency keys are per caller:
+    the same key sent by another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -177,11 +178,12 @@ def sync(
 
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
-    least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
-    payment `failed`. Authorization: a customer's checkout is always their own; `user_id` omitted means
-    the token's subject, another user's id is 403 whether or not that user exists (no lookup is made).
-    An admin may name any user, or none. The caller's token is forwarded to the user service for the
-    lookup. Idempotency keys are per caller: another caller's key never replays this answer (409).
+    least 24 h; Stripe gets a key derived from it and the caller, so equal keys of different callers
+    never meet there. A gateway failure is 502/503/504 and leaves the payment `failed`. Authorization: a
+    customer's checkout is always their own; `user_id` omitted means the token's subject, another user's
+    id is 403 whether or not that user exists (no lookup is made). An admin may name any user, or none.
+    The caller's token is forwarded to the user service for the lookup. Idempotency keys are per caller:
+    the same key sent by another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -220,11 +222,12 @@ async def asyncio_detailed(
 
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
-    least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
-    payment `failed`. Authorization: a customer's checkout is always their own; `user_id` omitted means
-    the token's subject, another user's id is 403 whether or not that user exists (no lookup is made).
-    An admin may name any user, or none. The caller's token is forwarded to the user service for the
-    lookup. Idempotency keys are per caller: another caller's key never replays this answer (409).
+    least 24 h; Stripe gets a key derived from it and the caller, so equal keys of different callers
+    never meet there. A gateway failure is 502/503/504 and leaves the payment `failed`. Authorization: a
+    customer's checkout is always their own; `user_id` omitted means the token's subject, another user's
+    id is 403 whether or not that user exists (no lookup is made). An admin may name any user, or none.
+    The caller's token is forwarded to the user service for the lookup. Idempotency keys are per caller:
+    the same key sent by another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -266,11 +269,12 @@ async def asyncio(
 
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
-    least 24 h and the key is passed on to Stripe. A gateway failure is 502/503/504 and leaves the
-    payment `failed`. Authorization: a customer's checkout is always their own; `user_id` omitted means
-    the token's subject, another user's id is 403 whether or not that user exists (no lookup is made).
-    An admin may name any user, or none. The caller's token is forwarded to the user service for the
-    lookup. Idempotency keys are per caller: another caller's key never replays this answer (409).
+    least 24 h; Stripe gets a key derived from it and the caller, so equal keys of different callers
+    never meet there. A gateway failure is 502/503/504 and leaves the payment `failed`. Authorization: a
+    customer's checkout is always their own; `user_id` omitted means the token's subject, another user's
+    id is 403 whether or not that user exists (no lookup is made). An admin may name any user, or none.
+    The caller's token is forwarded to the user service for the lookup. Idempotency keys are per caller:
+    the same key sent by another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,

@@ -120,8 +120,8 @@ def sync_detailed(
      Refunds `amount` (minor units) or, without it, everything not yet refunded. The total never exceeds
     what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
     becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
-    once per refund. `Idempotency-Key` works as for checkout sessions. Admin only: a customer's token is
-    403.
+    once per refund. `Idempotency-Key` works as for checkout sessions, its keys scoped to the payment.
+    Admin only: a customer's token is 403.
 
     Args:
         payment_id (str):
@@ -162,8 +162,8 @@ def sync(
      Refunds `amount` (minor units) or, without it, everything not yet refunded. The total never exceeds
     what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
     becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
-    once per refund. `Idempotency-Key` works as for checkout sessions. Admin only: a customer's token is
-    403.
+    once per refund. `Idempotency-Key` works as for checkout sessions, its keys scoped to the payment.
+    Admin only: a customer's token is 403.
 
     Args:
         payment_id (str):
@@ -199,8 +199,8 @@ async def asyncio_detailed(
      Refunds `amount` (minor units) or, without it, everything not yet refunded. The total never exceeds
     what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
     becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
-    once per refund. `Idempotency-Key` works as for checkout sessions. Admin only: a customer's token is
-    403.
+    once per refund. `Idempotency-Key` works as for checkout sessions, its keys scoped to the payment.
+    Admin only: a customer's token is 403.
 
     Args:
         payment_id (str):
@@ -239,8 +239,8 @@ async def asyncio(
      Refunds `amount` (minor units) or, without it, everything not yet refunded. The total never exceeds
     what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
     becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
-    once per refund. `Idempotency-Key` works as for checkout sessions. Admin only: a customer's token is
-    403.
+    once per refund. `Idempotency-Key` works as for checkout sessions, its keys scoped to the payment.
+    Admin only: a customer's token is 403.
 
     Args:
         payment_id (str):
