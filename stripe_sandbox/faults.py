@@ -8,7 +8,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MODES = ("error_500", "hang", "drop")
 
@@ -50,6 +50,31 @@ class FaultInjector:
         return None
 
 
+async def _read_body(receive: Receive) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return body
+        body += bytes(message.get("body", b""))
+        if not message.get("more_body", False):
+            return body
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body read already, once; then whatever the connection says (a disconnect)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
 class FaultMiddleware:
     """Outermost ASGI layer, so `drop` can close uvicorn's transport itself."""
 
@@ -65,8 +90,12 @@ class FaultMiddleware:
         if fault is None:
             await self.app(scope, receive, send)
         elif fault.mode == "hang":
+            # A slow gateway, not a dead one: the request is taken in full at once and done
+            # after the delay even when the client stopped waiting (its answer is then lost),
+            # as Stripe finishes a call whose client timed out.
+            body = await _read_body(receive)
             await asyncio.sleep(fault.seconds)
-            await self.app(scope, receive, send)
+            await self.app(scope, _replay(body, receive), send)
         elif fault.mode == "drop":
             transport = getattr(getattr(send, "__self__", None), "transport", None)
             if transport is not None:

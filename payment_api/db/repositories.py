@@ -153,6 +153,20 @@ class PaymentRepository:
         )
         return list(self.session.scalars(query))
 
+    def without_session(self, older_than: datetime, limit: int) -> list[str]:
+        """Pending payments that never got a gateway session (its call died or timed out)."""
+        query = (
+            select(Payment.id)
+            .where(
+                Payment.status == "pending",
+                Payment.checkout_session_id.is_(None),
+                Payment.created_at < older_than,
+            )
+            .order_by(Payment.created_at)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
     def has_payments_for_product(self, product_id: str) -> bool:
         from payment_api.db.models import PaymentLineItem
 
@@ -242,11 +256,13 @@ class IdempotencyRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0) == 1
 
-    def in_progress_for(self, scope: str, resource_id: str) -> list[IdempotencyKey]:
-        """Keys still in progress whose request was creating `resource_id`."""
+    def in_progress_for(self, scope_prefix: str, resource_id: str) -> list[IdempotencyKey]:
+        """Keys still in progress, in a scope starting with `scope_prefix`, whose request was
+        creating `resource_id`."""
         rows = self.session.scalars(
             select(IdempotencyKey).where(
-                IdempotencyKey.scope == scope, IdempotencyKey.status_code.is_(None)
+                IdempotencyKey.scope.startswith(scope_prefix, autoescape=True),
+                IdempotencyKey.status_code.is_(None),
             )
         )
         return [r for r in rows if (r.response or {}).get("resource_id") == resource_id]

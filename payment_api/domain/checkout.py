@@ -98,6 +98,15 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
+def gateway_key(payment_id: str) -> str:
+    """The gateway's idempotency key: one per payment, never the client's key. A resumed
+    request sends it again (the gateway replays its session); a new payment, even under a
+    released client key, gets a new one (the gateway never answers it with another payment's
+    session or a cached error); two callers' equal keys never meet in the gateway's single
+    namespace per account."""
+    return f"checkout-{payment_id}"
+
+
 class CheckoutService:
     def __init__(
         self,
@@ -184,9 +193,7 @@ class CheckoutService:
             cancel_url=cancel_url,
             expires_at=now + self.policy.expiry,
             customer_email=email,
-            idempotency_key=idempotency.gateway_key(scope, idempotency_key)
-            if idempotency_key
-            else f"checkout-{payment_id}",
+            idempotency_key=gateway_key(payment_id),
         )
         return self._open_session(session_request, scope, idempotency_key)
 
@@ -217,7 +224,7 @@ class CheckoutService:
                 cancel_url=payment.cancel_url,
                 expires_at=payment.created_at + self.policy.expiry,
                 customer_email=payment.customer_email,
-                idempotency_key=idempotency.gateway_key(scope, idempotency_key),
+                idempotency_key=gateway_key(payment.id),
             )
             known = payment.checkout_session_id
         return self._open_session(
@@ -243,6 +250,13 @@ class CheckoutService:
                 raise ConflictError(
                     "a request with this Idempotency-Key is still in progress; retry later"
                 ) from exc
+            if exc.kind == "timeout" and idempotency_key:
+                # The gateway may have made the session and only its answer was lost. Keep the
+                # payment pending and the key in progress: the client's retry after
+                # in_progress_timeout resumes it with the same gateway key, which replays that
+                # session instead of making a second one (reconcile fails the payment if
+                # nobody retries).
+                raise gateway_failure(exc) from exc
             with self.uow() as uow:
                 failed = uow.payments.get(payment_id, for_update=True)
                 if failed is not None:

@@ -19,18 +19,6 @@ def request_hash(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def gateway_key(scope: str, key: str) -> str:
-    """The idempotency key sent to the gateway for a client's key in our `scope`.
-
-    The gateway has one key namespace per account: the client's raw key would make two
-    customers' equal keys (or a checkout's and a refund's) collide there (Stripe answers 409 or
-    even replays the other request). Derived, never random: a resumed request sends the same
-    key again, so the gateway replays what the dead request had done.
-    """
-    digest = hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
-    return f"{scope.split(':', 1)[0]}-{digest[:48]}"
-
-
 def find_replay(
     uow: UnitOfWork, scope: str, key: str, digest: str, retention: timedelta
 ) -> dict[str, Any] | None:

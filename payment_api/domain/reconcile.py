@@ -26,6 +26,7 @@ MAX_EVENT_ATTEMPTS = 10
 class ReconcileReport:
     payments_checked: int = 0
     payments_changed: int = 0
+    checkouts_abandoned: int = 0
     refunds_checked: int = 0
     refunds_settled: int = 0
     events_retried: int = 0
@@ -62,13 +63,14 @@ class Reconciler:
         self.stale_after = stale_after
         self.batch_size = batch_size
         self.retention = idempotency_retention
-        # A refund still pending this long after its last change has no request left talking
-        # to the gateway about it (the same bound as an abandoned Idempotency-Key).
-        self.refund_quiet = max(stale_after, in_progress_timeout)
+        # A payment or refund left pending this long has no request left talking to the
+        # gateway about it (the same bound as an abandoned Idempotency-Key).
+        self.quiet = max(stale_after, in_progress_timeout)
 
     def run(self) -> ReconcileReport:
         report = ReconcileReport()
         self._payments(report)
+        self._abandoned_checkouts(report)
         self._refunds(report)
         self._events(report)
         with self.uow() as uow:
@@ -108,13 +110,32 @@ class Reconciler:
                 uow.commit()
                 report.payments_changed += int(moved)
 
+    def _abandoned_checkouts(self, report: ReconcileReport) -> None:
+        """Fail payments whose session call died or timed out and that nobody retried. A session
+        the gateway may still have made belongs to nobody (its URL never reached anyone) and
+        expires unpaid; the client's key is released, so a late retry is a new checkout (with
+        a new gateway key: no conflict at the gateway)."""
+        with self.uow() as uow:
+            ids = uow.payments.without_session(utcnow() - self.quiet, self.batch_size)
+        for payment_id in ids:
+            with self.uow() as uow:
+                payment = uow.payments.get(payment_id, for_update=True)
+                if payment is None or payment.checkout_session_id is not None:
+                    continue
+                payment.failure_reason = "the payment gateway never answered; not retried"
+                if apply_event(uow, payment, PaymentEvent.GATEWAY_REJECTED, event_id="reconcile"):
+                    for key in uow.idempotency.in_progress_for("checkout:", payment_id):
+                        uow.idempotency.remove(key.scope, key.key)
+                    report.checkouts_abandoned += 1
+                uow.commit()
+
     def _refunds(self, report: ReconcileReport) -> None:
         """Settle refunds left pending: Stripe still pending (no webhook came), or our call's
         answer lost (gateway timeout, process killed) and no client retried. The gateway's
         record decides; a refund it never made is failed, its amount freed and its
         Idempotency-Key released, so nothing stays reserved forever and nothing is doubled."""
         with self.uow() as uow:
-            ids = uow.refunds.stale_pending(utcnow() - self.refund_quiet, self.batch_size)
+            ids = uow.refunds.stale_pending(utcnow() - self.quiet, self.batch_size)
         for refund_id in ids:
             report.refunds_checked += 1
             with self.uow() as uow:

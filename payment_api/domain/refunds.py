@@ -201,9 +201,7 @@ class RefundService:
                 payment_intent_id=intent_id,
                 amount=amount,
                 refund_id=refund_id,
-                idempotency_key=idempotency.gateway_key(scope, idempotency_key)
-                if idempotency_key
-                else f"refund-{refund_id}",
+                idempotency_key=f"refund-{refund_id}",  # per refund, as checkout.gateway_key
             )
         except GatewayError as exc:
             if resumed and exc.kind == "conflict":

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from payment_api.container import build_container
-from payment_api.db.models import Base
-from payment_api.domain.checkout import CheckoutRequest, CheckoutService
-from payment_api.domain.errors import DependencyError, InvalidFieldError
-from payment_api.domain.idempotency import gateway_key
+from payment_api.db.models import Base, utcnow
+from payment_api.domain.checkout import CheckoutRequest, CheckoutService, gateway_key
+from payment_api.domain.errors import ConflictError, DependencyError, InvalidFieldError
 from payment_api.domain.money import Money
 from payment_api.domain.reconcile import event_for_session
 from payment_api.domain.states import PaymentEvent
@@ -138,7 +138,7 @@ def test_user_service_down_is_503_and_nothing_is_stored(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "status"),
-    [("bad_gateway", 502), ("rejected", 502), ("unavailable", 503), ("timeout", 504)],
+    [("bad_gateway", 502), ("rejected", 502), ("unavailable", 503)],
 )
 def test_gateway_failures_map_to_5xx_and_leave_the_payment_failed(
     tmp_path: Path, kind: str, status: int
@@ -158,7 +158,63 @@ def test_gateway_failures_map_to_5xx_and_leave_the_payment_failed(
     assert checkout.start(REQUEST, idempotency_key="k").session_id == "cs_2"
 
 
-def test_a_callers_key_reaches_the_gateway_derived_from_the_caller_never_shared(
+def _only(container: object, status: str) -> str:
+    with container.uow() as uow:  # type: ignore[attr-defined]
+        rows = uow.payments.page(
+            limit=10, after=None, status=status, user_id=None, created_gte=None, created_lt=None
+        )
+        assert len(rows) == 1
+        return str(rows[0].id)
+
+
+def test_a_timed_out_checkout_stays_pending_and_the_keyed_retry_resumes_that_payment(
+    tmp_path: Path,
+) -> None:
+    """A timeout is ambiguous (the gateway may have made the session): no failed payment, no
+    released key, so the retry cannot make a second payment; it finishes this one with the
+    same gateway key, which the gateway answers with the session it made."""
+    gateway = FakeGateway(GatewayError("timeout", "payment gateway timed out"))
+    checkout, container = service(tmp_path, FakeUsers(ACTIVE), gateway)
+    with pytest.raises(DependencyError) as info:
+        checkout.start(REQUEST, idempotency_key="t1")
+    assert info.value.status == 504
+    pending = _only(container, "pending")
+    gateway.failure = None
+    with pytest.raises(ConflictError, match="still in progress"):  # it may still be in flight
+        checkout.start(REQUEST, idempotency_key="t1")
+    with container.uow() as uow:  # type: ignore[attr-defined]
+        key = uow.idempotency.get("checkout:anonymous", "t1")
+        key.created_at = utcnow() - checkout.policy.in_progress_timeout - timedelta(seconds=1)
+        uow.commit()
+    resumed = checkout.start(REQUEST, idempotency_key="t1")
+    assert resumed.payment_id == pending
+    assert [r.idempotency_key for r in gateway.requests] == [f"checkout-{pending}"] * 2
+    assert payments_in(container) == 1
+
+
+def test_reconcile_fails_a_timed_out_checkout_nobody_retried_and_frees_its_key(
+    tmp_path: Path,
+) -> None:
+    gateway = FakeGateway(GatewayError("timeout", "payment gateway timed out"))
+    checkout, container = service(tmp_path, FakeUsers(ACTIVE), gateway)
+    with pytest.raises(DependencyError):
+        checkout.start(REQUEST, idempotency_key="t2")
+    pending = _only(container, "pending")
+    reconciler = container.reconciler()  # type: ignore[attr-defined]
+    assert reconciler.run().checkouts_abandoned == 0  # too recent: a request may still be at it
+    with container.uow() as uow:  # type: ignore[attr-defined]
+        uow.payments.get(pending).created_at = utcnow() - timedelta(hours=1)
+        uow.commit()
+    assert reconciler.run().checkouts_abandoned == 1
+    assert _only(container, "failed") == pending
+    gateway.failure = None
+    again = checkout.start(REQUEST, idempotency_key="t2")  # the key is free: a new checkout
+    assert again.payment_id != pending
+    assert gateway.requests[-1].idempotency_key == f"checkout-{again.payment_id}"
+    assert reconciler.run().checkouts_abandoned == 0
+
+
+def test_equal_keys_of_two_callers_are_two_checkouts_with_a_gateway_key_per_payment(
     tmp_path: Path,
 ) -> None:
     gateway = FakeGateway()
@@ -168,10 +224,8 @@ def test_a_callers_key_reaches_the_gateway_derived_from_the_caller_never_shared(
     other = checkout.start(REQUEST, idempotency_key="abc", caller="user-b")  # not a replay
     assert other.payment_id != first.payment_id
     keys = [r.idempotency_key for r in gateway.requests]
-    assert keys == [gateway_key("checkout:user-a", "abc"), gateway_key("checkout:user-b", "abc")]
-    assert "abc" not in keys
-    # A refund's equal key lives elsewhere at the gateway too.
-    assert gateway_key("refund:p1", "abc") not in keys
+    assert keys == [gateway_key(first.payment_id), gateway_key(other.payment_id)]
+    assert keys == [f"checkout-{first.payment_id}", f"checkout-{other.payment_id}"]
 
 
 def test_webhook_secrets_rotate_any_configured_secret_verifies() -> None:

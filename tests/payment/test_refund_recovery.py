@@ -18,7 +18,6 @@ import pytest
 from payment_api.container import Container, build_container
 from payment_api.db.models import Base, Payment, utcnow
 from payment_api.domain.errors import ConflictError, DependencyError
-from payment_api.domain.idempotency import gateway_key
 from payment_api.domain.reconcile import Reconciler
 from payment_api.domain.refunds import RefundRequest, RefundService, settle_gateway_refund
 from payment_api.gateways.payment_gateway import (
@@ -169,7 +168,7 @@ def test_retry_after_a_death_past_the_gateway_replays_the_same_gateway_refund_on
     # Same local refund, same gateway key and parameters, one gateway refund counted once.
     first_key, _, _, first_local_id = gateway.calls[0]
     assert gateway.calls == [gateway.calls[0], gateway.calls[0]]
-    assert (first_key, first_local_id) == (gateway_key(f"refund:{payment_id}", "k1"), resumed.id)
+    assert (first_key, first_local_id) == (f"refund-{resumed.id}", resumed.id)
     assert len(gateway.refunds) == 1
     assert resumed.gateway_refund_id == "re_1"
     assert resumed.status == "succeeded"
@@ -214,7 +213,7 @@ def test_a_takeover_that_dies_too_is_in_progress_again_until_its_own_timeout(
     age_key(container, scope, "k3", TIMEOUT * 2)
 
     done = refunds.create(payment_id, RefundRequest(amount=100), idempotency_key="k3")
-    assert {c[0] for c in gateway.calls} == {gateway_key(scope, "k3")}
+    assert {c[0] for c in gateway.calls} == {f"refund-{done.id}"}
     assert len(gateway.calls) == 3
     assert len(gateway.refunds) == 1
     assert state(container, payment_id) == (
@@ -377,7 +376,7 @@ def test_reconcile_settles_a_refund_the_gateway_reported_pending_once_it_succeed
     gateway.new_status = "pending"  # Stripe answers pending; its webhook never comes
     made = refunds.create(payment_id, RefundRequest(amount=300), idempotency_key="r3")
     assert (made.status, made.gateway_refund_id) == ("pending", "re_1")
-    r3 = gateway_key(f"refund:{payment_id}", "r3")
+    r3 = f"refund-{made.id}"
     age_refunds(container, payment_id, TIMEOUT * 2)
     still = reconciler(container, gateway).run()
     assert (still.refunds_checked, still.refunds_settled) == (1, 0)

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.reliability
 
 HANG_SECONDS = 3.0  # longer than GATEWAY_TIMEOUT_SECONDS=2
 ANSWER_BOUND_SECONDS = 8.0  # 2 attempts x 2 s + SDK back-off + margin
+IN_PROGRESS_SECONDS = 11.0  # idempotency.in_progress_timeout(2, 1): no attempt outlives it
 
 CHECKOUT_FAULTS = [
     # (mode, count, expected status): count 1 is absorbed by the SDK's retry
@@ -82,7 +83,7 @@ def test_gateway_faults_answer_clear_problems_and_never_double_a_session_or_refu
         httpx.Client(base_url=stack.url, headers=auth_headers, timeout=30) as api,
     ):
         figures: list[str] = []
-        failed_keys: list[tuple[str, int]] = []
+        failed_keys: list[tuple[str, int, int, float]] = []  # key, amount, status, sent at
 
         # --- session creation -------------------------------------------------------------
         for n, (mode, count, expected) in enumerate(CHECKOUT_FAULTS):
@@ -100,14 +101,24 @@ def test_gateway_faults_answer_clear_problems_and_never_double_a_session_or_refu
                 assert is_problem(response)
                 assert "gateway" in response.json()["detail"]
                 assert response.json()["status"] == expected
-                failed_keys.append((key, 5000 + n))
+                failed_keys.append((key, 5000 + n, expected, started))
         stack.sandbox_call("DELETE", "/_sandbox/faults")
         time.sleep(HANG_SECONDS + 0.5)  # let hung sandbox requests finish
-        # The caller retries a failed checkout with the same key once the gateway is back.
-        for key, amount in failed_keys:
-            again = api.post(
-                "/checkout-sessions", json=custom_body(amount), headers={"Idempotency-Key": key}
-            )
+        # The caller retries a failed checkout with the same key once the gateway is back: after
+        # a 502/503 the payment failed and the key is free (a new checkout); after a 504 the
+        # gateway may have made the session, so the key stays in progress (409) until no
+        # attempt can still be in flight, and then the same key finishes that very payment.
+        for key, amount, status, sent_at in failed_keys:
+
+            def retry(key: str = key, amount: int = amount) -> httpx.Response:
+                body, headers = custom_body(amount), {"Idempotency-Key": key}
+                return api.post("/checkout-sessions", json=body, headers=headers)
+
+            again = retry()
+            if status == 504:
+                assert again.status_code == 409, again.text
+                time.sleep(max(0.0, IN_PROGRESS_SECONDS + 0.5 - (time.monotonic() - sent_at)))
+                again = retry()
             assert again.status_code == 201, again.text
 
         # No payment has two sessions; every session the service knows exists at the gateway.
@@ -237,8 +248,7 @@ def test_a_refund_whose_answer_was_lost_is_settled_by_reconcile_when_no_webhook_
         assert api.get(f"{pay_url}/refunds").json()["data"][0]["status"] == "pending"
         assert stack.reconcile()["refunds_checked"] == 0  # a live request might still be at it
 
-        # GATEWAY_TIMEOUT_SECONDS=2, GATEWAY_MAX_RETRIES=1: no request outlives 2 x 2 + 2 + 5 s.
-        time.sleep(max(0.0, 11.5 - (time.monotonic() - asked_at)))
+        time.sleep(max(0.0, IN_PROGRESS_SECONDS + 0.5 - (time.monotonic() - asked_at)))
         report = stack.reconcile()
         assert (report["refunds_checked"], report["refunds_settled"], report["errors"]) == (
             1,

@@ -61,6 +61,30 @@ def test_hang_delays_then_answers_normally(stripe_sandbox: ServerProcess) -> Non
     assert listing.object == "list"
 
 
+def test_a_hung_request_is_still_done_after_the_client_gave_up_waiting(
+    stripe_sandbox: ServerProcess,
+) -> None:
+    """A timeout at the client is a lost answer, not a lost request: the session exists."""
+    control(stripe_sandbox, "POST", "/_sandbox/faults",
+            {"path_prefix": "/v1/checkout/sessions", "method": "POST", "mode": "hang",
+             "seconds": 1.0, "count": 1})  # fmt: skip
+    before = count(stripe_sandbox)
+    impatient = stripe.StripeClient(
+        "sk_test_x",
+        base_addresses={"api": stripe_sandbox.url},
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=0.3),
+    )
+    with pytest.raises(stripe.APIConnectionError):
+        impatient.v1.checkout.sessions.create(params=session_params())  # type: ignore[arg-type]
+    assert count(stripe_sandbox) == before
+    deadline = time.monotonic() + 5
+    while count(stripe_sandbox) == before:
+        assert time.monotonic() < deadline, "the hung request was dropped, not done"
+        time.sleep(0.05)
+    assert count(stripe_sandbox) == before + 1
+
+
 def test_dropped_connections_raise_api_connection_error(stripe_sandbox: ServerProcess) -> None:
     control(stripe_sandbox, "POST", "/_sandbox/faults",
             {"path_prefix": "/v1/events", "mode": "drop", "count": 2})  # fmt: skip

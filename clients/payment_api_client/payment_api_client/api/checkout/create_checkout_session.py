@@ -129,12 +129,15 @@ def sync_detailed(
 
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
-    least 24 h; Stripe gets a key derived from it and the caller, so equal keys of different callers
-    never meet there. A gateway failure is 502/503/504 and leaves the payment `failed`. Authorization: a
-    customer's checkout is always their own; `user_id` omitted means the token's subject, another user's
-    id is 403 whether or not that user exists (no lookup is made). An admin may name any user, or none.
-    The caller's token is forwarded to the user service for the lookup. Idempotency keys are per caller:
-    the same key sent by another caller is a new request of theirs (it never replays this answer).
+    least 24 h. Stripe gets a key of the payment's own, never this one, so equal keys of different
+    callers never meet there. A gateway failure (502/503) leaves the payment `failed` and frees the key.
+    A gateway timeout (504) is ambiguous: the payment stays `pending` and the key in progress (409)
+    until no attempt can still be in flight; the same key then finishes that payment, and Stripe answers
+    with the session it may already have made (never a second one). Authorization: a customer's checkout
+    is always their own; `user_id` omitted means the token's subject, another user's id is 403 whether
+    or not that user exists (no lookup is made). An admin may name any user, or none. The caller's token
+    is forwarded to the user service for the lookup. Idempotency keys are per caller: the same key sent
+    by another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -178,12 +181,15 @@ def sync(
 
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
-    least 24 h; Stripe gets a key derived from it and the caller, so equal keys of different callers
-    never meet there. A gateway failure is 502/503/504 and leaves the payment `failed`. Authorization: a
-    customer's checkout is always their own; `user_id` omitted means the token's subject, another user's
-    id is 403 whether or not that user exists (no lookup is made). An admin may name any user, or none.
-    The caller's token is forwarded to the user service for the lookup. Idempotency keys are per caller:
-    the same key sent by another caller is a new request of theirs (it never replays this answer).
+    least 24 h. Stripe gets a key of the payment's own, never this one, so equal keys of different
+    callers never meet there. A gateway failure (502/503) leaves the payment `failed` and frees the key.
+    A gateway timeout (504) is ambiguous: the payment stays `pending` and the key in progress (409)
+    until no attempt can still be in flight; the same key then finishes that payment, and Stripe answers
+    with the session it may already have made (never a second one). Authorization: a customer's checkout
+    is always their own; `user_id` omitted means the token's subject, another user's id is 403 whether
+    or not that user exists (no lookup is made). An admin may name any user, or none. The caller's token
+    is forwarded to the user service for the lookup. Idempotency keys are per caller: the same key sent
+    by another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -222,12 +228,15 @@ async def asyncio_detailed(
 
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
-    least 24 h; Stripe gets a key derived from it and the caller, so equal keys of different callers
-    never meet there. A gateway failure is 502/503/504 and leaves the payment `failed`. Authorization: a
-    customer's checkout is always their own; `user_id` omitted means the token's subject, another user's
-    id is 403 whether or not that user exists (no lookup is made). An admin may name any user, or none.
-    The caller's token is forwarded to the user service for the lookup. Idempotency keys are per caller:
-    the same key sent by another caller is a new request of theirs (it never replays this answer).
+    least 24 h. Stripe gets a key of the payment's own, never this one, so equal keys of different
+    callers never meet there. A gateway failure (502/503) leaves the payment `failed` and frees the key.
+    A gateway timeout (504) is ambiguous: the payment stays `pending` and the key in progress (409)
+    until no attempt can still be in flight; the same key then finishes that payment, and Stripe answers
+    with the session it may already have made (never a second one). Authorization: a customer's checkout
+    is always their own; `user_id` omitted means the token's subject, another user's id is 403 whether
+    or not that user exists (no lookup is made). An admin may name any user, or none. The caller's token
+    is forwarded to the user service for the lookup. Idempotency keys are per caller: the same key sent
+    by another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -269,12 +278,15 @@ async def asyncio(
 
     `Idempotency-Key`: the same key with the same body returns the stored answer (no second session);
     with another body it is 409; a concurrent twin is 409 until the first finishes. Keys are kept at
-    least 24 h; Stripe gets a key derived from it and the caller, so equal keys of different callers
-    never meet there. A gateway failure is 502/503/504 and leaves the payment `failed`. Authorization: a
-    customer's checkout is always their own; `user_id` omitted means the token's subject, another user's
-    id is 403 whether or not that user exists (no lookup is made). An admin may name any user, or none.
-    The caller's token is forwarded to the user service for the lookup. Idempotency keys are per caller:
-    the same key sent by another caller is a new request of theirs (it never replays this answer).
+    least 24 h. Stripe gets a key of the payment's own, never this one, so equal keys of different
+    callers never meet there. A gateway failure (502/503) leaves the payment `failed` and frees the key.
+    A gateway timeout (504) is ambiguous: the payment stays `pending` and the key in progress (409)
+    until no attempt can still be in flight; the same key then finishes that payment, and Stripe answers
+    with the session it may already have made (never a second one). Authorization: a customer's checkout
+    is always their own; `user_id` omitted means the token's subject, another user's id is 403 whether
+    or not that user exists (no lookup is made). An admin may name any user, or none. The caller's token
+    is forwarded to the user service for the lookup. Idempotency keys are per caller: the same key sent
+    by another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
