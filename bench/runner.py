@@ -254,7 +254,8 @@ def main() -> int:
                 log(
                     f"  {s.name:18} {res.rps:8.1f} req/s  p50 {res.latency_ms['p50']:7.2f} ms"
                     f"  p99 {res.latency_ms['p99']:7.2f} ms"
-                    f"  cpu {res.cpu_ms_per_request:6.3f} ms/req{errs}"
+                    f"  cpu {res.cpu_ms_per_request:6.3f} ms/req"
+                    f" split {'/'.join(f'{x:.2f}' for x in res.cpu_shares)}{errs}"
                 )
 
         profiles: dict[str, Any] = {}

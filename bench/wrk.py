@@ -37,6 +37,9 @@ class WrkResult:
     wraps: int
     rss_peak_kib: dict[int, int] = field(default_factory=dict)
     cpu_seconds: float = 0.0  # CPU used by the server's workers during the run
+    # Each worker's share of that CPU: how evenly the kernel spread wrk's connections over
+    # the workers (a lopsided split halves a run's throughput on 2 cores).
+    cpu_shares: list[float] = field(default_factory=list)
 
     @property
     def cpu_ms_per_request(self) -> float:
@@ -63,6 +66,7 @@ class WrkResult:
             "rss_peak_kib": {str(k): v for k, v in self.rss_peak_kib.items()},
             "cpu_seconds": round(self.cpu_seconds, 3),
             "cpu_ms_per_request": round(self.cpu_ms_per_request, 4),
+            "cpu_shares": [round(x, 2) for x in self.cpu_shares],
         }
 
 
@@ -110,13 +114,16 @@ def run_wrk(
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    cpu_before = cpu_seconds(sample_pids)
+    cpu_before = [cpu_seconds([pid]) for pid in sample_pids]
     try:
         proc = subprocess.run(
             argv, env=full_env, capture_output=True, text=True, timeout=duration + 60, check=False
         )
     finally:
-        cpu_used = cpu_seconds(sample_pids) - cpu_before
+        per_worker = [
+            cpu_seconds([pid]) - before for pid, before in zip(sample_pids, cpu_before, strict=True)
+        ]
+        cpu_used = sum(per_worker)
         stop.set()
         sampler.join()
     try:
@@ -134,4 +141,5 @@ def run_wrk(
         wraps=int(data["wraps"]),
         rss_peak_kib=peaks,
         cpu_seconds=cpu_used,
+        cpu_shares=[w / cpu_used for w in per_worker] if cpu_used > 0 else [],
     )
