@@ -39,13 +39,15 @@ class Container:
     # p99 (bench/RESULTS.md). Endpoints that wait on the gateway or the user service keep the
     # default 40, so slow dependencies never starve these reads or the other way round.
     read_limiter: CapacityLimiter = field(init=False)
+    # An Idempotency-Key still "in progress" after this long died with its process; a retry
+    # with the same key then resumes the checkout or refund (same gateway key), and reconcile
+    # closes what nobody resumed.
+    abandoned_after: timedelta = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
         retention = timedelta(hours=s.idempotency_retention_hours)
-        # An Idempotency-Key still "in progress" after this long died with its process; a
-        # retry with the same key then resumes the checkout or refund (same gateway key).
-        abandoned_after = in_progress_timeout(s.gateway_timeout_seconds, s.gateway_max_retries)
+        self.abandoned_after = in_progress_timeout(s.gateway_timeout_seconds, s.gateway_max_retries)
         self.checkout = CheckoutService(
             self.uow,
             self.gateway,
@@ -56,11 +58,11 @@ class Container:
                 redirect_origins=s.redirect_origins,
                 expiry=timedelta(minutes=s.checkout_expiry_minutes),
                 idempotency_retention=retention,
-                in_progress_timeout=abandoned_after,
+                in_progress_timeout=self.abandoned_after,
             ),
         )
         self.refunds = RefundService(
-            self.uow, self.gateway, retention, in_progress_timeout=abandoned_after
+            self.uow, self.gateway, retention, in_progress_timeout=self.abandoned_after
         )
         self.inbox = WebhookInbox(self.uow)
         self.read_limiter = CapacityLimiter(s.read_threads)
@@ -76,9 +78,7 @@ class Container:
             stale_after=timedelta(seconds=s.reconcile_after_seconds),
             batch_size=s.reconcile_batch_size,
             idempotency_retention=timedelta(hours=s.idempotency_retention_hours),
-            in_progress_timeout=in_progress_timeout(
-                s.gateway_timeout_seconds, s.gateway_max_retries
-            ),
+            in_progress_timeout=self.abandoned_after,
         )
 
 

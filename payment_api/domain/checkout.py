@@ -270,6 +270,15 @@ class CheckoutService:
         with self.uow() as uow:
             stored = uow.payments.get(payment_id, for_update=True)
             assert stored is not None
+            if known is None and stored.status != PaymentStatus.PENDING.value:
+                # Reconcile gave the payment up while this call ran (a timed-out checkout it
+                # thought abandoned): its session goes to nobody and expires unpaid.
+                if idempotency_key:
+                    uow.idempotency.remove(scope, idempotency_key)
+                uow.commit()
+                raise ConflictError(
+                    f"payment {payment_id} was closed meanwhile; start a new checkout"
+                )
             if known is None:
                 stored.checkout_session_id = session.id
                 stored.checkout_url = session.url

@@ -115,16 +115,20 @@ class Reconciler:
         the gateway may still have made belongs to nobody (its URL never reached anyone) and
         expires unpaid; the client's key is released, so a late retry is a new checkout (with
         a new gateway key: no conflict at the gateway)."""
+        cutoff = utcnow() - self.quiet
         with self.uow() as uow:
-            ids = uow.payments.without_session(utcnow() - self.quiet, self.batch_size)
+            ids = uow.payments.without_session(cutoff, self.batch_size)
         for payment_id in ids:
             with self.uow() as uow:
                 payment = uow.payments.get(payment_id, for_update=True)
                 if payment is None or payment.checkout_session_id is not None:
                     continue
+                keys = uow.idempotency.in_progress_for("checkout:", payment_id)
+                if any(key.created_at >= cutoff for key in keys):
+                    continue  # a retry claimed the key lately and may be finishing it now
                 payment.failure_reason = "the payment gateway never answered; not retried"
                 if apply_event(uow, payment, PaymentEvent.GATEWAY_REJECTED, event_id="reconcile"):
-                    for key in uow.idempotency.in_progress_for("checkout:", payment_id):
+                    for key in keys:
                         uow.idempotency.remove(key.scope, key.key)
                     report.checkouts_abandoned += 1
                 uow.commit()

@@ -204,6 +204,7 @@ def test_reconcile_fails_a_timed_out_checkout_nobody_retried_and_frees_its_key(
     assert reconciler.run().checkouts_abandoned == 0  # too recent: a request may still be at it
     with container.uow() as uow:  # type: ignore[attr-defined]
         uow.payments.get(pending).created_at = utcnow() - timedelta(hours=1)
+        uow.idempotency.get("checkout:anonymous", "t2").created_at = utcnow() - timedelta(hours=1)
         uow.commit()
     assert reconciler.run().checkouts_abandoned == 1
     assert _only(container, "failed") == pending
@@ -212,6 +213,44 @@ def test_reconcile_fails_a_timed_out_checkout_nobody_retried_and_frees_its_key(
     assert again.payment_id != pending
     assert gateway.requests[-1].idempotency_key == f"checkout-{again.payment_id}"
     assert reconciler.run().checkouts_abandoned == 0
+
+
+def test_reconcile_leaves_a_timed_out_checkout_alone_while_a_retry_has_just_claimed_it(
+    tmp_path: Path,
+) -> None:
+    gateway = FakeGateway(GatewayError("timeout", "payment gateway timed out"))
+    checkout, container = service(tmp_path, FakeUsers(ACTIVE), gateway)
+    with pytest.raises(DependencyError):
+        checkout.start(REQUEST, idempotency_key="t3")
+    pending = _only(container, "pending")
+    with container.uow() as uow:  # type: ignore[attr-defined]
+        uow.payments.get(pending).created_at = utcnow() - timedelta(hours=1)
+        uow.commit()  # old payment, but its key was claimed just now (created_at = now)
+    assert container.reconciler().run().checkouts_abandoned == 0  # type: ignore[attr-defined]
+    assert _only(container, "pending") == pending
+
+
+def test_a_session_made_for_a_payment_closed_meanwhile_is_never_handed_out(
+    tmp_path: Path,
+) -> None:
+    """Reconcile failed the payment while the (resumed) gateway call ran: no URL to pay a
+    payment that is already `failed`; the key is freed for a new checkout."""
+    gateway = FakeGateway()
+    checkout, container = service(tmp_path, FakeUsers(ACTIVE), gateway)
+    original = gateway.create_session
+
+    def close_then_answer(request: SessionRequest) -> SessionInfo:
+        with container.uow() as uow:  # type: ignore[attr-defined]
+            uow.payments.get(request.payment_id).status = "failed"
+            uow.commit()
+        return original(request)
+
+    gateway.create_session = close_then_answer  # type: ignore[method-assign]
+    with pytest.raises(ConflictError, match="closed meanwhile"):
+        checkout.start(REQUEST, idempotency_key="t4")
+    with container.uow() as uow:  # type: ignore[attr-defined]
+        assert uow.idempotency.get("checkout:anonymous", "t4") is None
+    assert _only(container, "failed")
 
 
 def test_equal_keys_of_two_callers_are_two_checkouts_with_a_gateway_key_per_payment(
