@@ -49,6 +49,25 @@ def gateway_failure(exc: GatewayError) -> DependencyError:
     return DependencyError(status, title, exc.detail)
 
 
+def raise_if_unsettled(exc: GatewayError, *, resumed: bool, keyed: bool) -> None:
+    """Raise for the gateway failures after which the local payment or refund and its
+    Idempotency-Key must stay as they are; return for a failure the caller records.
+
+    A resumed call meeting a conflict: another attempt with the same gateway key is talking to
+    the gateway right now (409). A timeout on a keyed request: the gateway may have done the
+    work and only its answer was lost; recording a failure and freeing the key would let the
+    retry create a second session or refund under a new gateway key. Kept in progress, the
+    retry after in_progress_timeout resumes it with the same gateway key, which replays it
+    (reconcile settles what nobody retries).
+    """
+    if resumed and exc.kind == "conflict":
+        raise ConflictError(
+            "a request with this Idempotency-Key is still in progress; retry later"
+        ) from exc
+    if exc.kind == "timeout" and keyed:
+        raise gateway_failure(exc) from exc
+
+
 @dataclass(frozen=True)
 class LineRequest:
     product_id: str
@@ -245,18 +264,7 @@ class CheckoutService:
             if known is None:
                 session = self.gateway.create_session(session_request)
         except GatewayError as exc:
-            if resumed and exc.kind == "conflict":
-                # Another attempt with this key is talking to the gateway right now.
-                raise ConflictError(
-                    "a request with this Idempotency-Key is still in progress; retry later"
-                ) from exc
-            if exc.kind == "timeout" and idempotency_key:
-                # The gateway may have made the session and only its answer was lost. Keep the
-                # payment pending and the key in progress: the client's retry after
-                # in_progress_timeout resumes it with the same gateway key, which replays that
-                # session instead of making a second one (reconcile fails the payment if
-                # nobody retries).
-                raise gateway_failure(exc) from exc
+            raise_if_unsettled(exc, resumed=resumed, keyed=bool(idempotency_key))
             with self.uow() as uow:
                 failed = uow.payments.get(payment_id, for_update=True)
                 if failed is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from payment_api.db.models import Payment, Refund, new_id, utcnow
 from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain import idempotency
-from payment_api.domain.checkout import gateway_failure
+from payment_api.domain.checkout import gateway_failure, raise_if_unsettled
 from payment_api.domain.errors import ConflictError, InvalidFieldError, NotFoundError
 from payment_api.domain.payments import apply_event, get_payment
 from payment_api.domain.states import REFUNDABLE, PaymentEvent, PaymentStatus
@@ -204,18 +204,7 @@ class RefundService:
                 idempotency_key=f"refund-{refund_id}",  # per refund, as checkout.gateway_key
             )
         except GatewayError as exc:
-            if resumed and exc.kind == "conflict":
-                # Another attempt with this key is talking to the gateway right now.
-                raise ConflictError(
-                    "a request with this Idempotency-Key is still in progress; retry later"
-                ) from exc
-            if exc.kind == "timeout" and idempotency_key:
-                # The gateway may have made the refund and only its answer was lost. Releasing
-                # the key would make the retry a new local refund whose parameters (refund_id)
-                # Stripe refuses under the same key, forever. Keep the refund pending (amount
-                # reserved) and the key in progress: a retry after in_progress_timeout resumes
-                # it with the same gateway key and parameters, so it is replayed, not doubled.
-                raise gateway_failure(exc) from exc
+            raise_if_unsettled(exc, resumed=resumed, keyed=bool(idempotency_key))
             with self.uow() as uow:
                 failed = uow.refunds.get(refund_id)
                 if failed is not None and not failed.counted:
