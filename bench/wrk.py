@@ -114,14 +114,14 @@ def run_wrk(
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    cpu_before = [cpu_seconds([pid]) for pid in sample_pids]
+    cpu_before = [cpu_seconds(pid) for pid in sample_pids]
     try:
         proc = subprocess.run(
             argv, env=full_env, capture_output=True, text=True, timeout=duration + 60, check=False
         )
     finally:
         per_worker = [
-            cpu_seconds([pid]) - before for pid, before in zip(sample_pids, cpu_before, strict=True)
+            cpu_seconds(pid) - before for pid, before in zip(sample_pids, cpu_before, strict=True)
         ]
         cpu_used = sum(per_worker)
         stop.set()
