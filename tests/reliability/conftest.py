@@ -13,6 +13,8 @@ empty before that, so the suite works on both sides of the change.
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -271,3 +273,46 @@ def event_payload(event_type: str, obj: dict[str, Any], event_id: str | None = N
 
 def is_problem(response: httpx.Response) -> bool:
     return str(response.headers.get("content-type", "")).startswith("application/problem+json")
+
+
+def retry_stats() -> dict[str, int]:
+    return {"unanswered": 0, "retries": 0, "in_progress_409": 0, "status_5xx": 0}
+
+
+def post_until_created(
+    client: httpx.Client,
+    path: str,
+    body: dict[str, Any],
+    key: str,
+    *,
+    deadline: float,
+    stats: dict[str, int],
+    lock: threading.Lock,
+) -> httpx.Response | None:
+    """POST with the same Idempotency-Key until a 201, as a client retrying through a crash
+    does; None past `deadline` (monotonic). Backs off, and counts in `stats` (see
+    retry_stats) the retries, unanswered requests, 409s (still in progress) and 5xx; any
+    other answer fails the test."""
+    attempt = 0
+    while time.monotonic() < deadline:
+        if attempt:
+            with lock:
+                stats["retries"] += 1
+            time.sleep(min(0.1 * attempt, 1.0))
+        attempt += 1
+        try:
+            response = client.post(path, json=body, headers={"Idempotency-Key": key})
+        except httpx.HTTPError:
+            with lock:
+                stats["unanswered"] += 1
+            continue
+        if response.status_code == 201:
+            return response
+        with lock:
+            if response.status_code == 409:
+                stats["in_progress_409"] += 1
+            elif response.status_code >= 500:
+                stats["status_5xx"] += 1
+            else:
+                raise AssertionError(f"{key}: {response.status_code} {response.text}")
+    return None

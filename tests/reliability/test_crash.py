@@ -10,7 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.conftest import custom_body, running_stack
+from tests.reliability.conftest import (
+    custom_body,
+    post_until_created,
+    retry_stats,
+    running_stack,
+)
 
 pytestmark = pytest.mark.reliability
 
@@ -40,44 +45,24 @@ def test_sigkill_mid_burst_then_retries_with_the_same_keys_make_one_payment_per_
         sessions: dict[str, str] = {}  # key -> session id
         lock = threading.Lock()
         answered = threading.Event()
-        stats = {"unanswered": 0, "retries": 0, "in_progress_409": 0, "status_5xx": 0}
+        stats = retry_stats()
         deadline = time.monotonic() + RETRY_DEADLINE_SECONDS
 
         def create(index: int) -> None:
             key = keys[index]
             with httpx.Client(base_url=stack.url, timeout=10, headers=auth_headers) as client:
-                attempt = 0
-                while time.monotonic() < deadline:
-                    if attempt:
-                        with lock:
-                            stats["retries"] += 1
-                        time.sleep(min(0.1 * attempt, 1.0))
-                    attempt += 1
-                    try:
-                        response = client.post(
-                            "/checkout-sessions",
-                            json=custom_body(100 + index),
-                            headers={"Idempotency-Key": key},
-                        )
-                    except httpx.HTTPError:
-                        with lock:
-                            stats["unanswered"] += 1
-                        continue
-                    if response.status_code == 201:
-                        body = response.json()
-                        with lock:
-                            answers[key] = body["payment_id"]
-                            sessions[key] = body["session_id"]
-                            if len(answers) >= KILL_AFTER:
-                                answered.set()
-                        return
-                    with lock:
-                        if response.status_code == 409:
-                            stats["in_progress_409"] += 1
-                        elif response.status_code >= 500:
-                            stats["status_5xx"] += 1
-                        else:
-                            raise AssertionError(f"{key}: {response.status_code} {response.text}")
+                response = post_until_created(
+                    client, "/checkout-sessions", custom_body(100 + index), key,
+                    deadline=deadline, stats=stats, lock=lock,
+                )  # fmt: skip
+            if response is None:
+                return
+            body = response.json()
+            with lock:
+                answers[key] = body["payment_id"]
+                sessions[key] = body["session_id"]
+                if len(answers) >= KILL_AFTER:
+                    answered.set()
 
         started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:

@@ -15,7 +15,14 @@ import httpx
 import pytest
 
 from devstack.services import SANDBOX_API_KEY
-from tests.reliability.conftest import DEAD_URL, Stack, custom_body, running_stack
+from tests.reliability.conftest import (
+    DEAD_URL,
+    Stack,
+    custom_body,
+    post_until_created,
+    retry_stats,
+    running_stack,
+)
 
 pytestmark = pytest.mark.reliability
 
@@ -163,41 +170,21 @@ def test_sigkill_mid_refund_burst_then_retries_with_the_same_keys_make_one_refun
         answers: dict[str, dict[str, Any]] = {}  # key -> refund
         lock = threading.Lock()
         answered = threading.Event()
-        stats = {"unanswered": 0, "retries": 0, "in_progress_409": 0, "status_5xx": 0}
+        stats = retry_stats()
         deadline = time.monotonic() + RETRY_DEADLINE_SECONDS
 
         def refund(key: str, payment_id: str, amount: int) -> None:
             with httpx.Client(base_url=stack.url, timeout=10, headers=auth_headers) as client:
-                attempt = 0
-                while time.monotonic() < deadline:
-                    if attempt:
-                        with lock:
-                            stats["retries"] += 1
-                        time.sleep(min(0.1 * attempt, 1.0))
-                    attempt += 1
-                    try:
-                        response = client.post(
-                            f"/payments/{payment_id}/refunds",
-                            json={"amount": amount},
-                            headers={"Idempotency-Key": key},
-                        )
-                    except httpx.HTTPError:
-                        with lock:
-                            stats["unanswered"] += 1
-                        continue
-                    if response.status_code == 201:
-                        with lock:
-                            answers[key] = response.json()
-                            if len(answers) >= KILL_AFTER:
-                                answered.set()
-                        return
-                    with lock:
-                        if response.status_code == 409:
-                            stats["in_progress_409"] += 1
-                        elif response.status_code >= 500:
-                            stats["status_5xx"] += 1
-                        else:
-                            raise AssertionError(f"{key}: {response.status_code} {response.text}")
+                response = post_until_created(
+                    client, f"/payments/{payment_id}/refunds", {"amount": amount}, key,
+                    deadline=deadline, stats=stats, lock=lock,
+                )  # fmt: skip
+            if response is None:
+                return
+            with lock:
+                answers[key] = response.json()
+                if len(answers) >= KILL_AFTER:
+                    answered.set()
 
         started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
