@@ -243,34 +243,6 @@ def custom_body(amount: int, currency: str = "USD") -> dict[str, Any]:
     return {"custom_amount": {"amount": amount, "currency": currency}}
 
 
-def sign(
-    payload: bytes, secret: str = services.SANDBOX_WEBHOOK_SECRET, at: int | None = None
-) -> str:
-    """A Stripe-Signature header value for `payload` (t=<unix>,v1=<HMAC-SHA256>)."""
-    import hashlib
-    import hmac
-    import time
-
-    timestamp = int(time.time()) if at is None else at
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
-def event_payload(event_type: str, obj: dict[str, Any], event_id: str | None = None) -> bytes:
-    import json
-    import time
-
-    return json.dumps(
-        {
-            "id": event_id or f"evt_rel_{uuid.uuid4().hex}",
-            "object": "event",
-            "type": event_type,
-            "created": int(time.time()),
-            "data": {"object": obj},
-        }
-    ).encode()
-
-
 def is_problem(response: httpx.Response) -> bool:
     return str(response.headers.get("content-type", "")).startswith("application/problem+json")
 

@@ -21,7 +21,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from devstack.databases import fresh_database
-from tests.reliability.conftest import custom_body, event_payload, is_problem, running_stack, sign
+from tests.payment.helpers import event_payload, sign
+from tests.reliability.conftest import custom_body, is_problem, running_stack
 
 pytestmark = pytest.mark.reliability
 

@@ -26,7 +26,8 @@ import pytest
 from devstack.databases import fresh_database
 from devstack.processes import python_argv
 from devstack.services import SANDBOX_API_KEY
-from tests.reliability.conftest import Stack, custom_body, running_stack, sign
+from tests.payment.helpers import sign
+from tests.reliability.conftest import Stack, custom_body, running_stack
 
 pytestmark = pytest.mark.reliability
 

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devstack.services import SANDBOX_API_KEY
-from tests.reliability.conftest import Stack, custom_body, is_problem, running_stack, sign
+from tests.payment.helpers import sign
+from tests.reliability.conftest import Stack, custom_body, is_problem, running_stack
 
 pytestmark = pytest.mark.reliability
 
