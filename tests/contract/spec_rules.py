@@ -1,22 +1,23 @@
-"""The documented lint rule set for specs/*.yaml (README, section Contracts).
+"""The hand-written spec rules: only what no Spectral rule covers (README, section Contracts).
 
+Spectral (tools/speclint/.spectral.yaml, tests/contract/test_spec_lint.py) checks operationIds,
+summaries, descriptions, tags, examples, bounds and security declarations. These rules need
+knowledge of this platform: the shared Problem schema on every error, closed request bodies,
+security stated on every operation, and problem examples that use the platform's types.
 Each rule returns a list of human-readable violations; the gate tests assert it is empty.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+import yaml
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-CAMEL_CASE = re.compile(r"^[a-z][a-zA-Z0-9]+$")
 PROBLEM_REF = "#/components/schemas/Problem"
-SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+PROBLEM_TYPES = Path(__file__).resolve().parents[2] / "specs" / "common" / "problem-types.yaml"
 
 
 def operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -24,10 +25,6 @@ def operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]
         for method in METHODS:
             if method in item:
                 yield path, method, item[method]
-
-
-def _pointer(*parts: str) -> str:
-    return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def _deref(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -38,37 +35,6 @@ def _deref(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
             target = target[part.replace("~1", "/").replace("~0", "~")]
         return _deref(spec, target)
     return node
-
-
-def operation_ids(spec: dict[str, Any]) -> list[str]:
-    """Every operation has a unique camelCase operationId."""
-    errors, seen = [], set()
-    for path, method, op in operations(spec):
-        op_id = op.get("operationId")
-        if not op_id or not CAMEL_CASE.match(op_id):
-            errors.append(f"{method.upper()} {path}: operationId missing or not camelCase")
-        elif op_id in seen:
-            errors.append(f"{method.upper()} {path}: duplicate operationId {op_id}")
-        seen.add(op_id)
-    return errors
-
-
-def descriptions_and_tags(spec: dict[str, Any]) -> list[str]:
-    """Every operation has a summary, a description and a tag declared at the top level."""
-    declared = {t["name"] for t in spec.get("tags", [])}
-    errors = []
-    for path, method, op in operations(spec):
-        where = f"{method.upper()} {path}"
-        if not op.get("summary") or not op.get("description"):
-            errors.append(f"{where}: summary and description required")
-        if not op.get("tags") or not set(op["tags"]) <= declared:
-            errors.append(f"{where}: tags missing or not declared at the top level")
-        for code, response in op.get("responses", {}).items():
-            if not _deref(spec, response).get("description"):
-                errors.append(f"{where} {code}: response description missing")
-    if not SEMVER.match(str(spec.get("info", {}).get("version", ""))):
-        errors.append("info.version must be MAJOR.MINOR.PATCH")
-    return errors
 
 
 def problem_responses(spec: dict[str, Any]) -> list[str]:
@@ -104,46 +70,45 @@ def closed_request_bodies(spec: dict[str, Any]) -> list[str]:
     return errors
 
 
-def _example_sites(spec: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
-    """(where, JSON pointer of the schema, example value) for every example in the spec."""
-    for name, schema in spec.get("components", {}).get("schemas", {}).items():
-        for i, value in enumerate(schema.get("examples", [])):
-            yield f"schema {name} example {i}", _pointer("components", "schemas", name), value
-        for prop, sub in schema.get("properties", {}).items():
-            for i, value in enumerate(sub.get("examples", [])):
-                where = f"schema {name}.{prop} example {i}"
-                yield where, _pointer("components", "schemas", name, "properties", prop), value
+def explicit_security(spec: dict[str, Any]) -> list[str]:
+    """Every operation states its security, `[]` when it is public (specs/STYLE.md): a reader
+    never has to find a global default to know whether a token is needed."""
+    return [
+        f"{method.upper()} {path}: security not stated"
+        for path, method, op in operations(spec)
+        if "security" not in op
+    ]
+
+
+def _problem_examples(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    responses = dict(spec.get("components", {}).get("responses", {}))
     for path, method, op in operations(spec):
-        media_sites = [("requestBody", op.get("requestBody", {}))] + [
-            (f"responses/{code}", r) for code, r in op.get("responses", {}).items()
-        ]
-        for site, holder in media_sites:
-            if "$ref" in holder:
-                continue
-            for ctype, media in holder.get("content", {}).items():
-                base = ("paths", path, method, *site.split("/"), "content", ctype)
-                values = [media["example"]] if "example" in media else []
-                values += [e["value"] for e in media.get("examples", {}).values() if "value" in e]
-                for value in values:
-                    yield f"{method.upper()} {path} {site}", _pointer(*base, "schema"), value
+        for code, response in op.get("responses", {}).items():
+            responses[f"{method.upper()} {path} {code}"] = response
+    for where, response in responses.items():
+        media = _deref(spec, response).get("content", {}).get("application/problem+json", {})
+        values = [media["example"]] if "example" in media else []
+        values += [e.get("value") for e in media.get("examples", {}).values()]
+        yield from ((where, v) for v in values if isinstance(v, dict))
 
 
-def examples_validate(spec: dict[str, Any]) -> list[str]:
-    """Every example validates against the schema it illustrates."""
-    registry: Registry[Any] = Registry().with_resource(
-        "urn:spec", Resource.from_contents(spec, default_specification=DRAFT202012)
-    )
+def problem_examples_use_platform_types(spec: dict[str, Any]) -> list[str]:
+    """A problem example shows a type of specs/common/problem-types.yaml, its title and status."""
+    types = yaml.safe_load(PROBLEM_TYPES.read_text())
     errors = []
-    for where, pointer, value in _example_sites(spec):
-        validator = Draft202012Validator({"$ref": "urn:spec" + pointer}, registry=registry)
-        errors += [f"{where}: {e.message}" for e in validator.iter_errors(value)]
+    for where, example in _problem_examples(spec):
+        slug = str(example.get("type", "")).removeprefix("/problems/")
+        known = types.get(slug)
+        if known is None:
+            errors.append(f"{where}: unknown problem type {example.get('type')!r}")
+        elif (example.get("title"), example.get("status")) != (known["title"], known["status"]):
+            errors.append(f"{where}: {slug} has title {known['title']!r}, status {known['status']}")
     return errors
 
 
 RULES = [
-    operation_ids,
-    descriptions_and_tags,
     problem_responses,
     closed_request_bodies,
-    examples_validate,
+    explicit_security,
+    problem_examples_use_platform_types,
 ]
