@@ -80,7 +80,7 @@ def _session(result: CheckoutResult) -> CheckoutSession:
                 }
             },
         },
-        **problem_responses(400, 401, 403, 404, 409, 415, 422, *GATEWAY_ERRORS),
+        **problem_responses(400, 401, 403, 404, 409, 413, 415, 422, *GATEWAY_ERRORS),
     },
 )
 def createCheckoutSession(  # noqa: N802 - operationId
@@ -142,6 +142,7 @@ def createCheckoutRedirect(  # noqa: N802
     price: Annotated[
         str,
         Query(
+            max_length=16,
             pattern=PRICE_PATTERN,
             description="Amount in MAJOR units (e.g. 50 or 12.34).",
         ),

@@ -84,7 +84,6 @@ async def authenticate(
     except JwksUnavailableError as exc:
         raise DependencyError(
             503,
-            "Service Unavailable",
             f"cannot verify the token: the user service's keys are unavailable ({exc})",
         ) from None
 

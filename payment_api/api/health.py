@@ -14,13 +14,23 @@ from payment_api.gateways.payment_gateway import GatewayError
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=Health, responses=problem_responses(503))
+@router.get(
+    "/healthz",
+    response_model=Health,
+    responses=problem_responses(503),
+    openapi_extra={"security": []},
+)
 async def getHealth() -> Health:  # noqa: N802 - operationId
     """Liveness: the process answers."""
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses=problem_responses(503),
+    openapi_extra={"security": []},
+)
 def getReadiness(container: ContainerDep) -> Readiness:  # noqa: N802
     """Readiness: the database answers and the payment gateway is reachable."""
     problems: list[str] = []
@@ -34,5 +44,5 @@ def getReadiness(container: ContainerDep) -> Readiness:  # noqa: N802
     except GatewayError as exc:
         problems.append(f"gateway: {exc.detail}")
     if problems:
-        raise DependencyError(503, "Service Unavailable", "not ready: " + "; ".join(problems))
+        raise DependencyError(503, "not ready: " + "; ".join(problems))
     return Readiness(status="ready", checks={"database": "ok", "gateway": "ok"})

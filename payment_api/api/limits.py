@@ -10,6 +10,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from payment_api.api.problems import type_and_title
+
 # Stripe events and every API body are far smaller; the user service uses 64 KiB.
 MAX_BODY_BYTES = 256 * 1024
 
@@ -57,11 +59,12 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
+        type_uri, title = type_and_title(413)
         problem = {
-            "type": "about:blank",
-            "title": "Content Too Large",
+            "type": type_uri,
+            "title": title,
             "status": 413,
-            "detail": f"the request body exceeds {self.max_bytes} bytes",
+            "detail": f"The request body is larger than the limit of {self.max_bytes} bytes.",
             "instance": scope.get("path", ""),
         }
         request_id = scope.get("state", {}).get("request_id")

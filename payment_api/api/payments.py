@@ -20,6 +20,7 @@ from payment_api.api.deps import (
     UowDep,
     run_read,
 )
+from payment_api.api.params import Cursor, Limit
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
     NO_NUL,
@@ -32,12 +33,12 @@ from payment_api.api.schemas import (
 )
 from payment_api.auth import Principal
 from payment_api.domain.errors import InvalidFieldError, NotFoundError
-from payment_api.domain.pagination import CURSOR_PATTERN
 from payment_api.domain.refunds import RefundRequest
 
 router = APIRouter(tags=["payments"])
 Timestamp = Annotated[
-    str | None, Query(json_schema_extra={"format": "date-time"}, description="RFC 3339")
+    str | None,
+    Query(max_length=64, json_schema_extra={"format": "date-time"}, description="RFC 3339"),
 ]
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -69,8 +70,8 @@ async def listPayments(  # noqa: N802 - operationId
     uow: UowDep,
     principal: PrincipalDep,
     container: ContainerDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
     status: PaymentStatus | None = None,
     user_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=NO_NUL)] = None,
     created_gte: Timestamp = None,
@@ -135,7 +136,7 @@ async def getPayment(  # noqa: N802
     response_model=Refund,
     responses={
         201: {"description": "Refund created at the gateway."},
-        **problem_responses(400, 401, 403, 404, 409, 415, 422, *GATEWAY_ERRORS),
+        **problem_responses(400, 401, 403, 404, 409, 413, 415, 422, *GATEWAY_ERRORS),
     },
 )
 def createRefund(  # noqa: N802
@@ -159,8 +160,14 @@ def createRefund(  # noqa: N802
     responses=problem_responses(401, 404, 422, 503),
 )
 def listRefunds(  # noqa: N802
-    payment_id: PaymentId, refunds: RefundsDep, principal: PrincipalDep
+    payment_id: PaymentId,
+    refunds: RefundsDep,
+    principal: PrincipalDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> RefundList:
-    """Refunds of one payment, oldest first."""
-    rows = refunds.list(payment_id, owner=owner_of(principal))
-    return RefundList(data=[presenters.refund(r) for r in rows])
+    """Refunds of one payment, oldest first (cursor pagination)."""
+    rows, next_cursor = refunds.list(
+        payment_id, owner=owner_of(principal), limit=limit, cursor=cursor
+    )
+    return RefundList(data=[presenters.refund(r) for r in rows], next_cursor=next_cursor)

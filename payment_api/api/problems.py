@@ -5,9 +5,12 @@ from __future__ import annotations
 import email.message
 import logging
 import re
+from functools import lru_cache
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
+import yaml
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -21,6 +24,25 @@ from payment_api.gateways.user_directory import ForwardedTokenRejectedError
 
 log = logging.getLogger("payment_api")
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPES_PATH = Path(__file__).resolve().parents[2] / "specs" / "common" / "problem-types.yaml"
+
+
+@lru_cache(maxsize=1)
+def problem_types() -> dict[str, dict[str, Any]]:
+    """The platform's problem types (slug -> status, title, description), shared by both
+    services through specs/common/problem-types.yaml."""
+    types: dict[str, dict[str, Any]] = yaml.safe_load(PROBLEM_TYPES_PATH.read_text("utf-8"))
+    return types
+
+
+def type_and_title(status: int, kind: str | None = None) -> tuple[str, str]:
+    """`type` URI and `title` of a problem: the named kind, else the first kind of its status,
+    else about:blank with the HTTP phrase (RFC 9457 section 4.2.1)."""
+    types = problem_types()
+    slug = kind or next((s for s, t in types.items() if t["status"] == status), None)
+    if slug is None:
+        return "about:blank", HTTPStatus(status).phrase
+    return f"/problems/{slug}", str(types[slug]["title"])
 
 
 class FieldError(BaseModel):
@@ -29,7 +51,7 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    type: str = "about:blank"
+    type: str
     title: str
     status: int = Field(ge=100, le=599)
     detail: str | None = None
@@ -38,69 +60,10 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-# The shared RFC 9457 schemas, equal to specs/common/problem.yaml (the drift test checks).
-PROBLEM_SCHEMAS: dict[str, Any] = {
-    "Problem": {
-        "type": "object",
-        "description": "An RFC 9457 problem details object, served as "
-        "application/problem+json for every 4xx and 5xx answer.",
-        "required": ["type", "title", "status"],
-        "properties": {
-            "type": {
-                "type": "string",
-                "description": "URI reference that identifies the problem type.",
-                "examples": ["about:blank"],
-            },
-            "title": {
-                "type": "string",
-                "description": "Short, human-readable summary of the problem type.",
-                "examples": ["Unprocessable Content"],
-            },
-            "status": {
-                "type": "integer",
-                "minimum": 100,
-                "maximum": 599,
-                "description": "The HTTP status code of this answer.",
-                "examples": [422],
-            },
-            "detail": {
-                "type": "string",
-                "description": "Human-readable explanation specific to this occurrence.",
-                "examples": ["email: Not a valid email address."],
-            },
-            "instance": {
-                "type": "string",
-                "description": "URI reference of this occurrence (the request path).",
-                "examples": ["/users"],
-            },
-            "request_id": {
-                "type": "string",
-                "description": "The request id of this answer, "
-                "also sent in the X-Request-ID "
-                "header.",
-            },
-            "errors": {
-                "type": "array",
-                "description": "For validation problems, one entry per offending field.",
-                "items": {"$ref": "#/components/schemas/FieldError"},
-            },
-        },
-    },
-    "FieldError": {
-        "type": "object",
-        "required": ["field", "message"],
-        "properties": {
-            "field": {
-                "type": "string",
-                "description": "Dotted path of the offending field, "
-                "prefixed by where it was sent (body, "
-                "query, path, header).",
-                "examples": ["body.email"],
-            },
-            "message": {"type": "string", "examples": ["Not a valid email address."]},
-        },
-    },
-}
+# The shared RFC 9457 schemas, read from the one file both specs carry verbatim.
+PROBLEM_SCHEMAS: dict[str, Any] = yaml.safe_load(
+    (PROBLEM_TYPES_PATH.parent / "problem.yaml").read_text("utf-8")
+)
 
 
 DESCRIPTIONS = {
@@ -109,7 +72,8 @@ DESCRIPTIONS = {
     403: "The token is valid but its role may not do this (admin only).",
     404: "No such resource (the path's, or one the body refers to).",
     405: "Method not allowed.",
-    409: "ConflictError with the current state or a reused Idempotency-Key.",
+    409: "Conflict with the current state, or an Idempotency-Key reused or still in progress.",
+    413: "The request body is larger than 262144 bytes (the problem states the limit).",
     415: "The request body is not application/json.",
     422: "Validation failed; `errors` names each offending field.",
     502: "The payment gateway answered with an error.",
@@ -145,12 +109,14 @@ def problem(
     status: int,
     detail: str | None,
     *,
-    title: str | None = None,
+    kind: str | None = None,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    type_uri, title = type_and_title(status, kind)
     body = Problem(
-        title=title or HTTPStatus(status).phrase,
+        type=type_uri,
+        title=title,
         status=status,
         detail=detail,
         instance=request.url.path,
@@ -273,7 +239,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(request, exc.status, exc.detail, title=exc.title, headers=exc.headers)
+        return problem(request, exc.status, exc.detail, kind=exc.kind, headers=exc.headers)
 
     @app.exception_handler(ForwardedTokenRejectedError)
     async def _token_rejected(request: Request, exc: ForwardedTokenRejectedError) -> JSONResponse:
@@ -284,7 +250,7 @@ def install(app: FastAPI) -> None:
             realm="payment-api",
             error="invalid_token",
         )
-        return problem(request, 401, refused.detail, title=refused.title, headers=refused.headers)
+        return problem(request, 401, refused.detail, headers=refused.headers)
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> JSONResponse:

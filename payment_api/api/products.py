@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
 from payment_api.api import presenters
 from payment_api.api.deps import AdminDep, PrincipalDep, UowDep
+from payment_api.api.params import Cursor, Limit
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import NO_NUL, Product, ProductCreate, ProductList, ProductUpdate
 from payment_api.domain import products
 from payment_api.domain.money import Money
-from payment_api.domain.pagination import CURSOR_PATTERN
 
 router = APIRouter(tags=["products"])
 ProductId = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_NUL)]
@@ -30,8 +30,8 @@ PRODUCT_LINKS = {
 def listProducts(  # noqa: N802 - operationId
     uow: UowDep,
     _caller: PrincipalDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
     active: bool | None = None,
 ) -> ProductList:
     """List products, newest first (cursor pagination)."""
@@ -46,7 +46,7 @@ def listProducts(  # noqa: N802 - operationId
     response_model=Product,
     responses={
         201: {"description": "The product was created.", "links": PRODUCT_LINKS},
-        **problem_responses(400, 401, 403, 415, 422, 503),
+        **problem_responses(400, 401, 403, 413, 415, 422, 503),
     },
 )
 def createProduct(body: ProductCreate, uow: UowDep, _admin: AdminDep) -> Product:  # noqa: N802
@@ -75,7 +75,7 @@ def getProduct(product_id: ProductId, uow: UowDep, _caller: PrincipalDep) -> Pro
 @router.patch(
     "/products/{product_id}",
     response_model=Product,
-    responses=problem_responses(400, 401, 403, 404, 415, 422, 503),
+    responses=problem_responses(400, 401, 403, 404, 413, 415, 422, 503),
 )
 def updateProduct(  # noqa: N802
     product_id: ProductId, body: ProductUpdate, uow: UowDep, _admin: AdminDep

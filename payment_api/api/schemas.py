@@ -190,6 +190,7 @@ class Refund(BaseModel):
 
 class RefundList(BaseModel):
     data: list[Refund]
+    next_cursor: str | None
 
 
 class WebhookAck(BaseModel):

@@ -29,14 +29,13 @@ STRIPE_EVENT_BODY = {
 
 class BadSignatureProblemError(DomainError):
     status = 400
-    title = "Bad Request"
 
 
 @router.post(
     "/webhooks/stripe",
     response_model=WebhookAck,
-    openapi_extra={"requestBody": STRIPE_EVENT_BODY},
-    responses=problem_responses(400, 422),
+    responses=problem_responses(400, 413, 422),
+    openapi_extra={"requestBody": STRIPE_EVENT_BODY, "security": []},
 )
 async def receiveStripeWebhook(  # noqa: N802 - operationId
     request: Request,
@@ -44,7 +43,11 @@ async def receiveStripeWebhook(  # noqa: N802 - operationId
     inbox: InboxDep,
     stripe_signature: Annotated[
         str | None,
-        Header(alias="Stripe-Signature", description="t=<unix>,v1=<hex HMAC>; required."),
+        Header(
+            alias="Stripe-Signature",
+            max_length=4096,
+            description="t=<unix>,v1=<hex HMAC>; required.",
+        ),
     ] = None,
 ) -> WebhookAck:
     """Verify, store once (unique event id), then process; 2xx only once safely stored."""

@@ -194,6 +194,18 @@ class RefundRepository:
             select(Refund).where(Refund.gateway_refund_id == gateway_refund_id)
         ).first()
 
+    def page_for_payment(
+        self, payment_id: str, *, limit: int, after: tuple[datetime, str] | None
+    ) -> list[Refund]:
+        """Oldest first, `limit` rows after the keyset position `after`."""
+        query = select(Refund).where(Refund.payment_id == payment_id)
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                or_(Refund.created_at > at, and_(Refund.created_at == at, Refund.id > last_id))
+            )
+        return list(self.session.scalars(query.order_by(Refund.created_at, Refund.id).limit(limit)))
+
     def for_payment(self, payment_id: str) -> list[Refund]:
         return list(
             self.session.scalars(

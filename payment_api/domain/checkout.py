@@ -21,6 +21,7 @@ from payment_api.domain import idempotency
 from payment_api.domain.errors import (
     ConflictError,
     DependencyError,
+    IdempotencyConflictError,
     InvalidFieldError,
     NotFoundError,
 )
@@ -36,17 +37,16 @@ from payment_api.gateways.payment_gateway import (
 from payment_api.gateways.user_directory import UserDirectory, UserDirectoryUnavailableError
 
 GATEWAY_STATUS = {
-    "bad_gateway": (502, "Bad Gateway"),
-    "rejected": (502, "Bad Gateway"),
-    "unavailable": (503, "Service Unavailable"),
-    "timeout": (504, "Gateway Timeout"),
-    "conflict": (409, "Conflict"),
+    "bad_gateway": 502,
+    "rejected": 502,
+    "unavailable": 503,
+    "timeout": 504,
+    "conflict": 409,
 }
 
 
 def gateway_failure(exc: GatewayError) -> DependencyError:
-    status, title = GATEWAY_STATUS[exc.kind]
-    return DependencyError(status, title, exc.detail)
+    return DependencyError(GATEWAY_STATUS[exc.kind], exc.detail)
 
 
 def raise_if_unsettled(exc: GatewayError, *, resumed: bool, keyed: bool) -> None:
@@ -61,7 +61,7 @@ def raise_if_unsettled(exc: GatewayError, *, resumed: bool, keyed: bool) -> None
     (reconcile settles what nobody retries).
     """
     if resumed and exc.kind == "conflict":
-        raise ConflictError(
+        raise IdempotencyConflictError(
             "a request with this Idempotency-Key is still in progress; retry later"
         ) from exc
     if exc.kind == "timeout" and keyed:
@@ -230,7 +230,7 @@ class CheckoutService:
             ):
                 uow.idempotency.remove(scope, idempotency_key)
                 uow.commit()
-                raise ConflictError(
+                raise IdempotencyConflictError(
                     "the earlier request with this Idempotency-Key failed; use a new key"
                 )
             session_request = SessionRequest(
@@ -326,7 +326,7 @@ class CheckoutService:
             found = self.users.lookup(user_id, bearer_token=bearer_token)
         except UserDirectoryUnavailableError as exc:
             raise DependencyError(
-                503, "Service Unavailable", f"user service unavailable, try again later ({exc})"
+                503, f"user service unavailable, try again later ({exc})"
             ) from exc
         if found == "not_found":
             raise InvalidFieldError("body.user_id", f"user {user_id} does not exist")
@@ -353,7 +353,10 @@ class CheckoutService:
             if product is None:
                 raise NotFoundError(f"{field}: product {item.product_id} does not exist")
             if not product.active:
-                raise ConflictError(f"{field}: product {item.product_id} is archived")
+                raise ConflictError(
+                    f"{field}: product {item.product_id} is inactive (active: false); "
+                    "it cannot be bought"
+                )
             line_total = Money(product.unit_amount, product.currency).times(item.quantity)
             if total is not None and total.currency != line_total.currency:
                 raise InvalidFieldError(field, "all line items must share one currency")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
+    """`status` picks the problem type (specs/common/problem-types.yaml); `kind` names a
+    finer one where clients branch on it."""
+
     status = 400
-    title = "Bad Request"
+    kind: str | None = None
     headers: dict[str, str] | None = None
 
     def __init__(self, detail: str) -> None:
@@ -15,19 +18,22 @@ class DomainError(Exception):
 
 class NotFoundError(DomainError):
     status = 404
-    title = "Not Found"
 
 
 class ConflictError(DomainError):
     status = 409
-    title = "Conflict"
+
+
+class IdempotencyConflictError(ConflictError):
+    """The Idempotency-Key was used for another request, or its request is still at work."""
+
+    kind = "idempotency-conflict"
 
 
 class InvalidFieldError(DomainError):
     """Input that is well formed but not acceptable; `field` is e.g. `body.user_id`."""
 
     status = 422
-    title = "Unprocessable Content"
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
@@ -38,17 +44,15 @@ class InvalidFieldError(DomainError):
 class DependencyError(DomainError):
     """A dependency (gateway, user service) failed: 502, 503 or 504, never a 500."""
 
-    def __init__(self, status: int, title: str, detail: str) -> None:
+    def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
         self.status = status
-        self.title = title
 
 
 class NotAuthenticatedError(DomainError):
     """No usable bearer token: 401 with a `WWW-Authenticate: Bearer` challenge (RFC 6750)."""
 
     status = 401
-    title = "Unauthorized"
 
     def __init__(self, detail: str, *, realm: str, error: str | None = None) -> None:
         super().__init__(detail)
@@ -65,7 +69,6 @@ class ForbiddenError(DomainError):
     """A valid token whose role may not do this: 403 (`error="insufficient_scope"`)."""
 
     status = 403
-    title = "Forbidden"
 
     def __init__(self, detail: str, *, realm: str) -> None:
         super().__init__(detail)

@@ -10,7 +10,7 @@ from typing import Any
 
 from payment_api.db.models import IdempotencyKey, utcnow
 from payment_api.db.unit_of_work import UnitOfWork
-from payment_api.domain.errors import ConflictError
+from payment_api.domain.errors import IdempotencyConflictError
 
 
 def request_hash(body: Any) -> str:
@@ -31,12 +31,14 @@ def find_replay(
         uow.commit()
         return None
     if row.request_hash != digest:
-        raise ConflictError(
+        raise IdempotencyConflictError(
             "Idempotency-Key was already used with a different request body; "
             "use a new key for a new request"
         )
     if row.status_code is None or row.response is None:
-        raise ConflictError("a request with this Idempotency-Key is still in progress; retry later")
+        raise IdempotencyConflictError(
+            "a request with this Idempotency-Key is still in progress; retry later"
+        )
     return row.response
 
 

@@ -1,4 +1,5 @@
-"""The catalogue: one price per product; products are archived (`active=false`), never deleted."""
+"""The catalogue: one price per product; inactive products (`active=false`) are kept, never
+deleted."""
 
 from __future__ import annotations
 

@@ -13,7 +13,13 @@ from payment_api.db.models import Payment, Refund, new_id, utcnow
 from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain import idempotency
 from payment_api.domain.checkout import gateway_failure, raise_if_unsettled
-from payment_api.domain.errors import ConflictError, InvalidFieldError, NotFoundError
+from payment_api.domain.errors import (
+    ConflictError,
+    IdempotencyConflictError,
+    InvalidFieldError,
+    NotFoundError,
+)
+from payment_api.domain.pagination import decode_cursor, encode_cursor
 from payment_api.domain.payments import apply_event, get_payment
 from payment_api.domain.states import REFUNDABLE, PaymentEvent, PaymentStatus
 from payment_api.gateways.payment_gateway import GatewayError, PaymentGateway
@@ -172,7 +178,7 @@ class RefundService:
             if refund is None or refund.payment_id != payment_id or not payment.payment_intent_id:
                 uow.idempotency.remove(scope, idempotency_key)
                 uow.commit()
-                raise ConflictError(
+                raise IdempotencyConflictError(
                     "the earlier request with this Idempotency-Key failed; use a new key"
                 )
             if refund.gateway_refund_id is not None:
@@ -230,10 +236,18 @@ class RefundService:
             uow.commit()
             return refund
 
-    def list(self, payment_id: str, *, owner: str | None = None) -> list[Refund]:
+    def list(
+        self, payment_id: str, *, owner: str | None = None, limit: int, cursor: str | None
+    ) -> tuple[list[Refund], str | None]:
+        """One page of a payment's refunds, oldest first, and the cursor of the next."""
         with self.uow() as uow:
             get_payment(uow, payment_id, owner=owner)
-            return uow.refunds.for_payment(payment_id)
+            rows = uow.refunds.page_for_payment(
+                payment_id, limit=limit + 1, after=decode_cursor(cursor)
+            )
+            more = len(rows) > limit
+            rows = rows[:limit]
+            return rows, encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
 
     @staticmethod
     def get(uow: UnitOfWork, refund_id: str) -> Refund:

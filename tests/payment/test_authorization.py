@@ -284,7 +284,8 @@ def test_another_users_payment_is_404_exactly_like_an_unknown_one(api: Api) -> N
     refunds = api.http.get(f"/payments/{payment_id}/refunds", headers=api.as_(bob))
     assert_problem(refunds, 404)
     assert api.http.get(f"/payments/{payment_id}/refunds", headers=api.as_(alice)).json() == {
-        "data": []
+        "data": [],
+        "next_cursor": None,
     }
 
 

@@ -80,7 +80,7 @@ def test_full_crud_flow_through_the_generated_client(admin_client: Authenticated
 
     page = list_users.sync(client=admin_client, email=email)
     assert isinstance(page, UserPage)
-    assert [u.id for u in page.items] == [user.id]
+    assert [u.id for u in page.data] == [user.id]
 
     deleted = delete_user.sync_detailed(str(user.id), client=admin_client)
     assert deleted.status_code == 204
@@ -91,7 +91,7 @@ def test_full_crud_flow_through_the_generated_client(admin_client: Authenticated
 
     audit = list_users.sync(client=admin_client, email=email, status="deactivated")
     assert isinstance(audit, UserPage)
-    [kept] = audit.items
+    [kept] = audit.data
     assert kept.status == "deactivated"
     assert kept.deactivated_at is not None
     assert kept.full_name == "Ada King"
@@ -119,7 +119,7 @@ def test_email_is_free_again_after_delete(admin_client: AuthenticatedClient) -> 
     assert second.id != first.id
     both = list_users.sync(client=admin_client, email=email)
     assert isinstance(both, UserPage)
-    assert [(u.id, u.status) for u in both.items] == [
+    assert [(u.id, u.status) for u in both.data] == [
         (first.id, "deactivated"),
         (second.id, "active"),
     ]
@@ -156,8 +156,8 @@ def test_pagination_walks_every_user_exactly_once(admin_client: AuthenticatedCli
             client=admin_client, limit=7, **({"cursor": cursor} if cursor else {})
         )
         assert isinstance(page, UserPage)
-        assert len(page.items) <= 7
-        seen += [u.id for u in page.items]
+        assert len(page.data) <= 7
+        seen += [u.id for u in page.data]
         pages += 1
         if not isinstance(page.next_cursor, str):
             break

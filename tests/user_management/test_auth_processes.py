@@ -151,7 +151,7 @@ def test_racing_workers_make_one_key_and_one_bootstrap_admin(
     listed = httpx.get(
         server.url + "/users", params={"email": services.DEV_ADMIN_EMAIL}, headers=admin.headers
     ).json()
-    assert [u["role"] for u in listed["items"]] == ["admin"]
+    assert [u["role"] for u in listed["data"]] == ["admin"]
 
 
 def test_rotated_key_signs_new_tokens_and_the_old_key_still_verifies(

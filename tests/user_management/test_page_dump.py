@@ -43,7 +43,7 @@ def test_the_direct_page_dump_equals_the_schema_dump_field_for_field() -> None:
     direct = schemas.UserPage().dump(page)
     generic = Schema.dump(schemas.UserPage(), page)
     assert direct == generic
-    assert list(direct["items"][0]) == list(generic["items"][0])  # same key order
-    assert "password_hash" not in direct["items"][0]
+    assert list(direct["data"][0]) == list(generic["data"][0])  # same key order
+    assert "password_hash" not in direct["data"][0]
     last = Page(items=[], next_cursor=None)
     assert schemas.UserPage().dump(last) == Schema.dump(schemas.UserPage(), last)

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
 from user_management_service.api.context import passwords, session
-from user_management_service.api.security import access_tokens, key_store
+from user_management_service.api.security import PUBLIC, access_tokens, key_store
 from user_management_service.db.repository import (
     SqlRefreshTokenRepository,
     SqlThrottleRepository,
@@ -70,7 +70,7 @@ def throttle() -> LoginThrottle:
 
 
 @blp.route("/auth/token", methods=["POST"])
-@blp.doc(operationId="createToken")
+@blp.doc(operationId="createToken", security=PUBLIC)
 @blp.arguments(schemas.TokenRequest, location="form")
 @blp.response(200, schemas.TokenResponse, description="Tokens issued.", headers=NO_STORE_DOC)
 @blp.alt_response(401, response="UNAUTHORIZED")
@@ -109,7 +109,7 @@ def createToken(form: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, st
 
 
 @blp.route("/auth/refresh", methods=["POST"])
-@blp.doc(operationId="refreshToken")
+@blp.doc(operationId="refreshToken", security=PUBLIC)
 @blp.arguments(schemas.RefreshRequest)
 @blp.response(200, schemas.TokenResponse, description="New tokens.", headers=NO_STORE_DOC)
 @blp.alt_response(400, response="BAD_REQUEST")
@@ -138,7 +138,7 @@ def refreshToken(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, s
 
 
 @blp.route("/auth/logout", methods=["POST"])
-@blp.doc(operationId="revokeToken")
+@blp.doc(operationId="revokeToken", security=PUBLIC)
 @blp.arguments(schemas.RefreshRequest)
 @blp.response(204, description="The refresh token and its family are revoked.")
 @blp.alt_response(400, response="BAD_REQUEST")
@@ -157,7 +157,7 @@ def revokeToken(body: dict[str, Any]) -> None:  # noqa: N802 (named after the op
 
 
 @blp.route("/.well-known/jwks.json", methods=["GET"])
-@blp.doc(operationId="getJwks")
+@blp.doc(operationId="getJwks", security=PUBLIC)
 @blp.response(200, schemas.Jwks, description="The public signing keys.", headers=JWKS_CACHE_DOC)
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def getJwks() -> tuple[dict[str, Any], int, dict[str, str]]:  # noqa: N802 (named after the operationId)

@@ -1,4 +1,5 @@
-"""Swagger UI 5 at /docs (local assets, no CDN) and the hand-written contract at /openapi.json."""
+"""Swagger UI 5 at /docs (local assets, no CDN), the hand-written contract at /openapi.json and
+/openapi.yaml, and a page per problem type at /problems/<slug>."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ from typing import Any
 
 import flask_swagger_ui
 import yaml
-from flask import Blueprint, Response, jsonify, request, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    render_template_string,
+    request,
+    send_from_directory,
+)
+
+from user_management_service.api.problems import problem_types
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "specs" / "user_management.yaml"
 ASSETS = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
@@ -40,11 +51,53 @@ def contract() -> dict[str, Any]:
     return document
 
 
+PROBLEM_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{{ heading }}</title></head>
+<body>
+<main>
+{% for slug, kind in kinds %}
+  <section id="{{ slug }}">
+    <h1>{{ kind.title }}</h1>
+    <p><code>type: /problems/{{ slug }}</code> &middot; HTTP {{ kind.status }}</p>
+    <p>{{ kind.description }}</p>
+  </section>
+{% endfor %}
+</main>
+</body>
+</html>
+"""
+
+
+def served_contract() -> dict[str, Any]:
+    """The contract as written; only `servers` names this very server."""
+    return {**contract(), "servers": [{"url": request.host_url.rstrip("/")}]}
+
+
 @blp.get("/openapi.json")
 def openapi_json() -> Response:
-    """The contract as written, with `servers` pointing at this very server."""
-    document = {**contract(), "servers": [{"url": request.host_url.rstrip("/")}]}
-    return jsonify(document)
+    return jsonify(served_contract())
+
+
+@blp.get("/openapi.yaml")
+def openapi_yaml() -> Response:
+    text = yaml.safe_dump(served_contract(), sort_keys=False, allow_unicode=True)
+    return Response(text, mimetype="application/yaml")
+
+
+@blp.get("/problems")
+def problem_index() -> str:
+    return render_template_string(
+        PROBLEM_PAGE, heading="Problem types", kinds=problem_types().items()
+    )
+
+
+@blp.get("/problems/<slug>")
+def problem_page(slug: str) -> str:
+    kind = problem_types().get(slug)
+    if kind is None:
+        abort(404)
+    return render_template_string(PROBLEM_PAGE, heading=kind["title"], kinds=[(slug, kind)])
 
 
 @blp.get("/docs")

@@ -10,12 +10,13 @@ from sqlalchemy import text
 
 from user_management_service.api import schemas
 from user_management_service.api.context import session
+from user_management_service.api.security import PUBLIC
 
 blp = Blueprint("health", __name__, description="Liveness and readiness.")
 
 
 @blp.route("/healthz", methods=["GET"])
-@blp.doc(operationId="getHealth")
+@blp.doc(operationId="getHealth", security=PUBLIC)
 @blp.response(200, schemas.Health, description="The process is up.")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def getHealth() -> dict[str, str]:  # noqa: N802 (named after the operationId)
@@ -27,7 +28,7 @@ def getHealth() -> dict[str, str]:  # noqa: N802 (named after the operationId)
 
 
 @blp.route("/readyz", methods=["GET"])
-@blp.doc(operationId="getReadiness")
+@blp.doc(operationId="getReadiness", security=PUBLIC)
 @blp.response(200, schemas.Health, description="The database answers.")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def getReadiness() -> dict[str, str]:  # noqa: N802 (named after the operationId)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import http
 import logging
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, json, request
+import yaml
+from flask import Flask, Response, current_app, g, json, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -32,6 +35,25 @@ LOCATIONS = {
     "view_args": "path",
 }
 log = logging.getLogger(__name__)
+PROBLEM_TYPES_PATH = Path(__file__).resolve().parents[2] / "specs" / "common" / "problem-types.yaml"
+
+
+@lru_cache(maxsize=1)
+def problem_types() -> dict[str, dict[str, Any]]:
+    """The platform's problem types (slug -> status, title, description), shared by both
+    services through specs/common/problem-types.yaml."""
+    types: dict[str, dict[str, Any]] = yaml.safe_load(PROBLEM_TYPES_PATH.read_text("utf-8"))
+    return types
+
+
+def type_and_title(status: int, kind: str | None = None) -> tuple[str, str]:
+    """`type` URI and `title` of a problem: the named kind, else the first kind of its status,
+    else about:blank with the HTTP phrase (RFC 9457 section 4.2.1)."""
+    types = problem_types()
+    slug = kind or next((s for s, t in types.items() if t["status"] == status), None)
+    if slug is None:
+        return "about:blank", http.HTTPStatus(status).phrase
+    return f"/problems/{slug}", str(types[slug]["title"])
 
 
 def problem(
@@ -40,10 +62,12 @@ def problem(
     *,
     errors: list[dict[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
+    kind: str | None = None,
 ) -> Response:
+    type_uri, title = type_and_title(status, kind)
     body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": http.HTTPStatus(status).phrase,
+        "type": type_uri,
+        "title": title,
         "status": status,
         "instance": request.path,
         "request_id": g.get("request_id", ""),
@@ -94,6 +118,9 @@ def handle_http_exception(exc: HTTPException) -> Response:
     detail = exc.description
     if status == 400:  # the only 400 here: webargs could not decode the JSON body
         detail = "The request body is not valid JSON."
+    if status == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        detail = f"The request body is larger than the limit of {limit} bytes."
     return problem(status, detail, headers=headers)
 
 

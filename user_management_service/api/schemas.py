@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
@@ -81,7 +82,7 @@ class Problem(Schema):
             " 4xx and 5xx answer."
         )
 
-    type = fields.String(required=True)
+    type = fields.String(required=True, metadata={"format": "uri-reference"})
     title = fields.String(required=True)
     status = fields.Integer(required=True, validate=validate.Range(min=100, max=599))
     detail = fields.String()
@@ -118,15 +119,25 @@ class UserUpdate(Schema):
     role = role_field()
 
 
+def rfc3339(moment: datetime) -> str:
+    """The platform's timestamp format: RFC 3339 in UTC with `Z` (specs/STYLE.md)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class UtcDateTime(fields.AwareDateTime):
+    def _serialize(self, value: datetime | None, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else rfc3339(value)
+
+
 class User(Schema):
     id = fields.UUID(required=True, dump_only=True)
     email = fields.String(required=True, dump_only=True, metadata={"format": "email"})
     full_name = fields.String(required=True, dump_only=True)
     role = fields.Enum(Role, by_value=fields.String, required=True, dump_only=True)
     status = fields.Enum(Status, by_value=fields.String, required=True, dump_only=True)
-    created_at = fields.AwareDateTime(required=True, dump_only=True)
-    updated_at = fields.AwareDateTime(required=True, dump_only=True)
-    deactivated_at = fields.AwareDateTime(required=True, dump_only=True, allow_none=True)
+    created_at = UtcDateTime(required=True, dump_only=True)
+    updated_at = UtcDateTime(required=True, dump_only=True)
+    deactivated_at = UtcDateTime(required=True, dump_only=True, allow_none=True)
 
 
 def dump_user(user: DomainUser) -> dict[str, Any]:
@@ -138,14 +149,14 @@ def dump_user(user: DomainUser) -> dict[str, Any]:
         "full_name": user.full_name,
         "role": user.role.value,
         "status": user.status.value,
-        "created_at": user.created_at.isoformat(),
-        "updated_at": user.updated_at.isoformat(),
-        "deactivated_at": None if deactivated is None else deactivated.isoformat(),
+        "created_at": rfc3339(user.created_at),
+        "updated_at": rfc3339(user.updated_at),
+        "deactivated_at": None if deactivated is None else rfc3339(deactivated),
     }
 
 
 class UserPage(Schema):
-    items = fields.List(fields.Nested(User), required=True, dump_only=True)
+    data = fields.List(fields.Nested(User), required=True, dump_only=True, attribute="items")
     next_cursor = fields.String(required=True, dump_only=True, allow_none=True)
 
     def dump(self, obj: Any, *, many: bool | None = None) -> Any:
@@ -154,12 +165,12 @@ class UserPage(Schema):
         dispatch, ~22% of a 50-user listing in the bench profile."""
         if many or not isinstance(obj, Page):
             return super().dump(obj, many=many)
-        return {"items": [dump_user(u) for u in obj.items], "next_cursor": obj.next_cursor}
+        return {"data": [dump_user(u) for u in obj.items], "next_cursor": obj.next_cursor}
 
 
 class ListUsersQuery(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(validate=validate.Regexp(CURSOR))
+    cursor = fields.String(validate=[validate.Length(max=18), validate.Regexp(CURSOR)])
     email = fields.String(validate=[validate.Length(min=1, max=254), validate.Regexp(NO_NUL)])
     status = fields.Enum(Status, by_value=fields.String)
 

@@ -17,6 +17,7 @@ REALM = "user-management"
 # The OpenAPI security requirements of the operations (also in specs/user_management.yaml).
 AUTHENTICATED: list[dict[str, list[str]]] = [{"OAuth2Password": []}, {"BearerAuth": []}]
 OPTIONAL: list[dict[str, list[str]]] = [{}, *AUTHENTICATED]
+PUBLIC: list[dict[str, list[str]]] = []  # stated explicitly: no token is needed
 
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     "OAuth2Password": {

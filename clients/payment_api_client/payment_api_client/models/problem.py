@@ -20,8 +20,9 @@ class Problem:
     """An RFC 9457 problem details object, served as application/problem+json for every 4xx and 5xx answer.
 
     Attributes:
-        type_ (str): URI reference that identifies the problem type.
-        title (str): Short, human-readable summary of the problem type.
+        type_ (str): The problem type, `/problems/<slug>` for one of the platform's problem types (specs/common/problem-
+            types.yaml); the service explains each at that path. Stable: clients may branch on it.
+        title (str): Short, human-readable summary of the problem type (the same for every occurrence).
         status (int): The HTTP status code of this answer.
         detail (str | Unset): Human-readable explanation specific to this occurrence.
         instance (str | Unset): URI reference of this occurrence (the request path).

@@ -17,18 +17,18 @@ class UserPage:
     """One page of a listing.
 
     Attributes:
-        items (list[User]):
+        data (list[User]):
         next_cursor (None | str): Pass it as `cursor` for the next page; null on the last page.
     """
 
-    items: list[User]
+    data: list[User]
     next_cursor: None | str
 
     def to_dict(self) -> dict[str, Any]:
-        items = []
-        for items_item_data in self.items:
-            items_item = items_item_data.to_dict()
-            items.append(items_item)
+        data = []
+        for data_item_data in self.data:
+            data_item = data_item_data.to_dict()
+            data.append(data_item)
 
         next_cursor: None | str
         next_cursor = self.next_cursor
@@ -37,7 +37,7 @@ class UserPage:
 
         field_dict.update(
             {
-                "items": items,
+                "data": data,
                 "next_cursor": next_cursor,
             }
         )
@@ -49,12 +49,12 @@ class UserPage:
         from ..models.user import User  # noqa: PLC0415
 
         d = dict(src_dict)
-        items = []
-        _items = d.pop("items")
-        for items_item_data in _items:
-            items_item = User.from_dict(items_item_data)
+        data = []
+        _data = d.pop("data")
+        for data_item_data in _data:
+            data_item = User.from_dict(data_item_data)
 
-            items.append(items_item)
+            data.append(data_item)
 
         def _parse_next_cursor(data: object) -> None | str:
             if data is None:
@@ -64,7 +64,7 @@ class UserPage:
         next_cursor = _parse_next_cursor(d.pop("next_cursor"))
 
         user_page = cls(
-            items=items,
+            data=data,
             next_cursor=next_cursor,
         )
 

@@ -8,18 +8,35 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
 from ...models.refund_list import RefundList
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     payment_id: str,
+    *,
+    limit: int | Unset = 20,
+    cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    json_cursor: None | str | Unset
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/payments/{payment_id}/refunds".format(
             payment_id=quote(str(payment_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -72,14 +89,18 @@ def sync_detailed(
     payment_id: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = 20,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Problem | RefundList]:
     """List a payment's refunds
 
      Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
-    payment is 404). Admins: any.
+    payment is 404). Admins: any. Cursor pagination: pass `next_cursor` as `cursor` for the next page.
 
     Args:
         payment_id (str):
+        limit (int | Unset):  Default: 20.
+        cursor (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -91,6 +112,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         payment_id=payment_id,
+        limit=limit,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -104,14 +127,18 @@ def sync(
     payment_id: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = 20,
+    cursor: None | str | Unset = UNSET,
 ) -> Problem | RefundList | None:
     """List a payment's refunds
 
      Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
-    payment is 404). Admins: any.
+    payment is 404). Admins: any. Cursor pagination: pass `next_cursor` as `cursor` for the next page.
 
     Args:
         payment_id (str):
+        limit (int | Unset):  Default: 20.
+        cursor (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,6 +151,8 @@ def sync(
     return sync_detailed(
         payment_id=payment_id,
         client=client,
+        limit=limit,
+        cursor=cursor,
     ).parsed
 
 
@@ -131,14 +160,18 @@ async def asyncio_detailed(
     payment_id: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = 20,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Problem | RefundList]:
     """List a payment's refunds
 
      Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
-    payment is 404). Admins: any.
+    payment is 404). Admins: any. Cursor pagination: pass `next_cursor` as `cursor` for the next page.
 
     Args:
         payment_id (str):
+        limit (int | Unset):  Default: 20.
+        cursor (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -150,6 +183,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         payment_id=payment_id,
+        limit=limit,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -161,14 +196,18 @@ async def asyncio(
     payment_id: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = 20,
+    cursor: None | str | Unset = UNSET,
 ) -> Problem | RefundList | None:
     """List a payment's refunds
 
      Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
-    payment is 404). Admins: any.
+    payment is 404). Admins: any. Cursor pagination: pass `next_cursor` as `cursor` for the next page.
 
     Args:
         payment_id (str):
+        limit (int | Unset):  Default: 20.
+        cursor (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -182,5 +221,7 @@ async def asyncio(
         await asyncio_detailed(
             payment_id=payment_id,
             client=client,
+            limit=limit,
+            cursor=cursor,
         )
     ).parsed
