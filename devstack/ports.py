@@ -57,13 +57,30 @@ def holders(port: int) -> list[Holder]:
             if c.pid is not None and c.status == psutil.CONN_LISTEN and _port_of(c.laddr) == port
         }
     )
-    found = []
+    found: dict[int, Holder] = {}
     for pid in pids:
         try:
-            found.append(Holder(pid, " ".join(psutil.Process(pid).cmdline())))
+            proc = _topmost_sharer(psutil.Process(pid), port)
+            found[proc.pid] = Holder(proc.pid, " ".join(proc.cmdline()))
         except psutil.Error:
             continue
-    return found
+    return list(found.values())
+
+
+def _topmost_sharer(proc: psutil.Process, port: int) -> psutil.Process:
+    """psutil names one arbitrary process per socket, often a worker that inherited it from
+    its master: climb to the highest ancestor that still listens on `port`."""
+    while (parent := proc.parent()) is not None and _listens(parent, port):
+        proc = parent
+    return proc
+
+
+def _listens(proc: psutil.Process, port: int) -> bool:
+    try:
+        conns = proc.net_connections(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and _port_of(c.laddr) == port for c in conns)
 
 
 def _port_of(laddr: tuple[object, ...]) -> object:
@@ -87,11 +104,4 @@ def listens_in_tree(root_pid: int, port: int) -> bool:
         tree = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return False
-    for proc in tree:
-        try:
-            conns = proc.net_connections(kind="tcp")
-        except psutil.Error:
-            continue
-        if any(c.status == psutil.CONN_LISTEN and _port_of(c.laddr) == port for c in conns):
-            return True
-    return False
+    return any(_listens(proc, port) for proc in tree)
