@@ -107,7 +107,8 @@ class ServerProcess:
         if self.proc.poll() is not None:
             return False
         self.stop()
-        raise PortInUseError(self.port, f"{self.name}: {self.health_path} answered by another")
+        answered = f"{self.name}: {self.health_path} was answered by another process"
+        raise PortInUseError(self.port, answered)
 
     def _log_tail(self) -> str:
         if self.log_path and self.log_path.exists():

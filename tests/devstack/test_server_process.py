@@ -73,7 +73,7 @@ def test_server_process_refuses_a_health_answer_from_a_foreign_process() -> None
         server.start()
     message = str(raised.value)
     assert f"port {server.port}" in message
-    assert "/healthz answered by another" in message
+    assert "(sleeper: /healthz was answered by another process)" in message
     assert f"pid {os.getpid()}" in message
     assert server.proc is not None
     assert server.proc.poll() is not None  # the child it started was stopped
