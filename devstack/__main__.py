@@ -2,44 +2,94 @@
 
 User service on 127.0.0.1:5000 (gunicorn), payment service on 127.0.0.1:8000 (uvicorn) and,
 when STRIPE_API_KEY is not set, the Stripe sandbox on 127.0.0.1:12111. Data lives in SQLite
-files under data/ unless DATABASE_URL / PAYMENT_DATABASE_URL say otherwise. Ctrl-C stops all.
+files under data/ (DEVSTACK_DATA_DIR moves it) unless DATABASE_URL / PAYMENT_DATABASE_URL say
+otherwise. It refuses to start when one of its ports is taken; SIGINT (Ctrl-C), SIGTERM and
+SIGHUP (terminal closed) stop every server, and the servers also die if it is killed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import time
 from pathlib import Path
+from types import FrameType
+from typing import TextIO
 
-from devstack import services
+from devstack import ports, services
 from devstack.processes import ROOT, ServerProcess
 
-DATA = ROOT / "data"
+DATA = Path(os.environ.get("DEVSTACK_DATA_DIR") or ROOT / "data")
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stop(Exception):  # noqa: N818 (a request, not an error)
+    """Raised by the handler of STOP_SIGNALS so that main() unwinds into its cleanup."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+
+
+def on_stop_signal(signum: int, _frame: FrameType | None) -> None:
+    ignore_stop_signals()
+    raise Stop(signum)
+
+
+def ignore_stop_signals() -> None:
+    """While the servers stop, a second signal (Ctrl-C again, SIGHUP then SIGTERM) must not
+    cut the cleanup short; stop() itself escalates to SIGKILL."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def say(message: str, stream: TextIO = sys.stdout) -> None:
+    """print, but a closed terminal (SIGHUP) must not stop the cleanup."""
+    with contextlib.suppress(OSError):
+        print(message, file=stream, flush=True)
 
 
 def sqlite_url(name: str) -> str:
     return f"sqlite:///{DATA / (name + '.sqlite3')}"
 
 
+def taken_ports(wanted: list[tuple[str, int]]) -> list[str]:
+    """One line per port (named by its variable) that another process already listens on."""
+    lines = []
+    for variable, port in wanted:
+        if not ports.is_free(port):
+            line = ports.describe(port, ports.holders(port), variable)
+            lines.append(f"make run: {line}; stop it or set {variable}")
+    return lines
+
+
 def main() -> int:
-    DATA.mkdir(exist_ok=True)
-    logs = DATA / "logs"
-    logs.mkdir(exist_ok=True)
     user_port = int(os.environ.get("USER_SERVICE_PORT", "5000"))
     payment_port = int(os.environ.get("PAYMENT_SERVICE_PORT", "8000"))
     sandbox_port = int(os.environ.get("SANDBOX_PORT", "12111"))
     use_sandbox = not os.environ.get("STRIPE_API_KEY")
 
+    wanted = [("USER_SERVICE_PORT", user_port), ("PAYMENT_SERVICE_PORT", payment_port)]
+    if use_sandbox:
+        wanted.append(("SANDBOX_PORT", sandbox_port))
+    if taken := taken_ports(wanted):
+        say("\n".join(taken), sys.stderr)
+        return 1
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    logs = DATA / "logs"
+    logs.mkdir(exist_ok=True)
     started: list[ServerProcess] = []
 
-    def stop_all(*_: object) -> None:
-        for proc in reversed(started):
-            proc.stop()
+    def launch(server: ServerProcess) -> ServerProcess:
+        server.die_with_parent = True
+        started.append(server)  # before start(): a signal during startup stops it too
+        return server.start()
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, on_stop_signal)
         sandbox_url: str | None = None
         if use_sandbox:
             sandbox = services.stripe_sandbox(
@@ -48,8 +98,7 @@ def main() -> int:
                 env={"SANDBOX_DB": str(DATA / "stripe_sandbox.sqlite3")},
                 log_path=logs / "stripe-sandbox.log",
             )
-            started.append(sandbox.start())
-            sandbox_url = sandbox.url
+            sandbox_url = launch(sandbox).url
         admin_email = os.environ.get("BOOTSTRAP_ADMIN_EMAIL") or services.DEV_ADMIN_EMAIL
         admin_password = os.environ.get("BOOTSTRAP_ADMIN_PASSWORD") or services.DEV_ADMIN_PASSWORD
         users = services.user_service(
@@ -62,7 +111,7 @@ def main() -> int:
                 "BOOTSTRAP_ADMIN_PASSWORD": admin_password,
             },
         )
-        started.append(users.start())
+        launch(users)
         payments = services.payment_service(
             payment_port,
             os.environ.get(
@@ -73,18 +122,23 @@ def main() -> int:
             env={"ALLOW_ANONYMOUS_CHECKOUT": os.environ.get("ALLOW_ANONYMOUS_CHECKOUT", "true")},
             log_path=logs / "payment-service.log",
         )
-        started.append(payments.start())
+        launch(payments)
         print_banner(users.url, payments.url, sandbox_url, logs, (admin_email, admin_password))
         while all(p.proc is not None and p.proc.poll() is None for p in started):
             time.sleep(0.5)
         dead = [p.name for p in started if p.proc is None or p.proc.poll() is not None]
-        print(f"stopped: {', '.join(dead)} exited; see {logs}", file=sys.stderr)
+        say(f"stopped: {', '.join(dead)} exited; see {logs}", sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("\nstopping ...")
+    except Stop as stop:
+        say(f"\n{stop}: stopping ...")
         return 0
+    except ports.PortInUseError as exc:  # taken between the check and the start
+        say(f"make run: {exc}", sys.stderr)
+        return 1
     finally:
-        stop_all()
+        ignore_stop_signals()
+        for proc in reversed(started):
+            proc.stop()
 
 
 ACCESS_TOKEN_OF_JSON = "python3 -c \"import json,sys;print(json.load(sys.stdin)['access_token'])\""  # noqa: S105 (a shell command)
