@@ -245,14 +245,16 @@ show status amount refunded_amount
 # ---------------------------------------------------------------- operations (admin)
 # The stored event's id comes from the payment's status_history above (the sandbox also
 # lists its events, as Stripe does: curl -u sk_test_sandbox: "$S/v1/events?limit=3").
-step "replay the stored webhook event $EVENT_ID (idempotent: nothing moves twice)"
+step "replay the stored webhook event (idempotent: nothing moves twice)"
 call 200 -X POST -H "Authorization: Bearer $ADMIN" "$P/webhooks/events/$EVENT_ID/replay"
 show id type state outcome attempts
 
 step "reconcile open payments and pending refunds with Stripe"
 echo "   \$ $RECONCILE"
-REPORT=$(cd "$ROOT" && eval "$RECONCILE" 2>"$TMP/reconcile.log") ||
-  die "reconcile failed: $REPORT $(tail -5 "$TMP/reconcile.log")"
+REPORT=$(cd "$ROOT" && eval "$RECONCILE" 2>"$TMP/reconcile.log") || {
+  tail -n 5 "$TMP/reconcile.log" >&2
+  die "reconcile failed: ${REPORT:-no report}"
+}
 echo "   $REPORT"
 
 # ---------------------------------------------------------------- the end: archive, deactivate
