@@ -149,6 +149,9 @@ def print_banner(
 ) -> None:
     gateway = f"Stripe sandbox  {sandbox}" if sandbox else "Stripe          real (STRIPE_API_KEY)"
     email, password = admin
+    # The CLI reads only its environment: it must be pointed at the same gateway.
+    reconcile = f"STRIPE_API_BASE={sandbox} " if sandbox else ""
+    reconcile += ".venv/bin/python -m payment_api reconcile"
     print(
         f"""
   User service     {users}      docs {users}/docs
@@ -161,6 +164,8 @@ def print_banner(
                 {users}/auth/token | {ACCESS_TOKEN_OF_JSON})
         curl -H "Authorization: Bearer $TOKEN" {users}/users/me
         curl -H "Authorization: Bearer $TOKEN" {payments}/payments
+        bash docs/walkthrough.sh      (every operation, in order, ids carried along)
+  Reconcile:  {reconcile}
   Logs: {logs}        Ctrl-C stops everything.
 """,
         flush=True,

@@ -23,10 +23,8 @@ ADMIN_PASSWORD=${ADMIN_PASSWORD:-correct-horse-battery-staple-42}
 RECONCILE=${RECONCILE:-"STRIPE_API_BASE=$S .venv/bin/python -m payment_api reconcile"}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# The key of a list answer that holds the page's items, per service (user service API 2.x:
-# `items`; payment service: `data`, for products, payments and refunds alike).
-USERS_LIST=items
-PAYMENTS_LIST=data
+# Every list of both APIs answers {"data": [...], "next_cursor": ...} (specs/STYLE.md).
+LIST=data
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -116,17 +114,17 @@ show id email full_name role
 
 step "list active users as admin, one per page"
 call 200 -H "Authorization: Bearer $ADMIN" "$U/users?limit=1&status=active"
-show_list "$USERS_LIST" email role
+show_list "$LIST" email role
 CURSOR=$(get next_cursor)
 [[ $CURSOR != null ]] || die "expected a next_cursor with limit=1 (there are two users at least)"
 
 step "next page of users (cursor=next_cursor)"
 call 200 -H "Authorization: Bearer $ADMIN" "$U/users?limit=1&status=active&cursor=$CURSOR"
-show_list "$USERS_LIST" email role
+show_list "$LIST" email role
 
 step "find the customer by email (admin)"
 call 200 -H "Authorization: Bearer $ADMIN" --get "$U/users" --data-urlencode "email=$ADA_EMAIL"
-show_list "$USERS_LIST" id email
+show_list "$LIST" id email
 
 step "update own profile"
 call 200 -X PATCH -H "Authorization: Bearer $ADA" "${JSON[@]}" -d '{"full_name":"Ada King"}' \
@@ -158,7 +156,7 @@ show id name price active
 
 step "list active products (customer)"
 call 200 -H "Authorization: Bearer $ADA" "$P/products?active=true&limit=3"
-show_list "$PAYMENTS_LIST" name price.amount price.currency
+show_list "$LIST" name price.amount price.currency
 
 step "get the product"
 call 200 -H "Authorization: Bearer $ADA" "$P/products/$PRODUCT_ID"
@@ -226,7 +224,7 @@ EVENT_ID=$(get status_history.-1.event_id)
 
 step "list the customer's succeeded payments"
 call 200 -H "Authorization: Bearer $ADA" "$P/payments?status=succeeded&limit=20"
-show_list "$PAYMENTS_LIST" id status amount.amount amount.currency
+show_list "$LIST" id status amount.amount amount.currency
 
 # ---------------------------------------------------------------- refunds (admin)
 step "refund part of the payment"
@@ -236,7 +234,7 @@ show id amount status gateway_refund_id
 
 step "list the payment's refunds"
 call 200 -H "Authorization: Bearer $ADMIN" "$P/payments/$PAYMENT_ID/refunds"
-show_list "$PAYMENTS_LIST" id amount.amount status
+show_list "$LIST" id amount.amount status
 
 step "the payment is partially refunded"
 call 200 -H "Authorization: Bearer $ADA" "$P/payments/$PAYMENT_ID"
@@ -257,13 +255,13 @@ REPORT=$(cd "$ROOT" && eval "$RECONCILE" 2>"$TMP/reconcile.log") || {
 }
 echo "   $REPORT"
 
-# ---------------------------------------------------------------- the end: archive, deactivate
-step "archive the product (admin)"
+# ---------------------------------------------------------------- the end: deactivate the product, then the customer
+step "make the product inactive: active=false (admin)"
 call 200 -X PATCH -H "Authorization: Bearer $ADMIN" "${JSON[@]}" -d '{"active":false}' \
   "$P/products/$PRODUCT_ID"
 show id active
 
-step "an archived product refuses checkout (409)"
+step "an inactive product refuses checkout (409)"
 call 409 -H "Authorization: Bearer $ADA" "${JSON[@]}" -d "$ORDER" "$P/checkout-sessions"
 show title detail
 
