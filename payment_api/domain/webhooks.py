@@ -70,9 +70,15 @@ class WebhookInbox:
         """Store a VERIFIED event once; a second delivery changes nothing."""
         try:
             event = json.loads(payload)
-            event_id, event_type = str(event["id"]), str(event["type"])
+            event_id, event_type, data = event["id"], event["type"], event["data"]
         except (ValueError, KeyError, TypeError) as exc:
             raise BadSignatureError(f"payload is not a Stripe event: {exc}") from None
+        # The StripeEvent contract: a signed `"type": [null]` or `"data": 5` is no event either
+        # (str() made one of it and it was stored).
+        if not isinstance(event_id, str) or not isinstance(event_type, str):
+            raise BadSignatureError("payload is not a Stripe event: id and type must be strings")
+        if not isinstance(data, dict):
+            raise BadSignatureError("payload is not a Stripe event: data must be an object")
         for name, value, limit in (("id", event_id, 255), ("type", event_type, 100)):
             # Must fit its column; PostgreSQL text cannot hold NUL (a 500 before this check).
             if not value or len(value) > limit or not value.isprintable():

@@ -280,6 +280,26 @@ def test_webhook_secrets_rotate_any_configured_secret_verifies() -> None:
 
 
 @pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"id": "evt_t", "type": [null, null], "data": {}}',
+        b'{"id": 7, "type": "x", "data": {}}',
+        b'{"id": "evt_d", "type": "x", "data": 5}',
+        b'{"id": "evt_m", "type": "x"}',
+    ],
+)
+def test_a_signed_body_that_is_no_stripe_event_is_refused_and_not_stored(
+    tmp_path: Path, payload: bytes
+) -> None:
+    # Found by make contract-test's signed negative cases: str() turned a list into a type.
+    _, container = service(tmp_path, FakeUsers(ACTIVE), FakeGateway())
+    with pytest.raises(BadSignatureError, match="not a Stripe event"):
+        container.inbox.receive(payload)  # type: ignore[attr-defined]
+    with container.uow() as uow:  # type: ignore[attr-defined]
+        assert all(uow.inbox.get(i) is None for i in ("evt_t", "7", "evt_d", "evt_m"))
+
+
+@pytest.mark.parametrize(
     ("status", "payment_status", "intent_status", "event"),
     [
         ("open", "unpaid", None, None),
