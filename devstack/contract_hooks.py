@@ -1,0 +1,281 @@
+"""schemathesis hooks of `make contract-test`: the state a generator cannot know.
+
+Loaded by the schemathesis subprocess through SCHEMATHESIS_HOOKS=devstack.contract_hooks;
+devstack/contract.py passes what they need in CONTRACT_* environment variables (see ENV).
+Without them four operations never reach their success path: a refresh token, a Stripe
+signature, a paid payment and a stored event are all things a generator cannot invent.
+
+Only every other eligible case is changed, so most still go out as generated and keep probing
+the 4xx paths. A refresh token or a path id goes in only where that part was generated valid
+(a negative one stays negative) and not in the stateful phase (it keeps its links' values);
+the webhook signature goes on every other case, valid body or not, so an invalid body must be
+refused on its own merits. schemathesis revalidates a case a hook changed, so its checks judge
+what was really sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import schemathesis
+from schemathesis import Case, HookContext, Response
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation import GenerationMode
+from schemathesis.generation.meta import TestPhase
+
+from devstack.auth import login
+
+# Environment variables devstack/contract.py sets for the schemathesis subprocess.
+ENV = {
+    "user_service": "CONTRACT_USER_SERVICE_URL",
+    "payment_service": "CONTRACT_PAYMENT_SERVICE_URL",
+    "sandbox": "CONTRACT_SANDBOX_URL",
+    "webhook_secret": "CONTRACT_WEBHOOK_SECRET",
+    # The admin's access token (the one schemathesis sends): its password may not last the run,
+    # since updateUser is tested as the admin on the admin too.
+    "admin_token": "CONTRACT_ADMIN_TOKEN",
+    # A customer of the hooks' own for refresh tokens, so the chain does not hang on the admin.
+    "customer_email": "CONTRACT_CUSTOMER_EMAIL",
+    "customer_password": "CONTRACT_CUSTOMER_PASSWORD",
+}
+# Refunds are generated up to 99,999,999 minor units: pay the most one payment may be.
+PAID_AMOUNT, PAID_CURRENCY = 99_999_999, "USD"
+# Each costs a checkout, a sandbox payment and a webhook round trip (~0.1 s here); a full
+# refund uses one up. A budget per phase, so fuzzing still meets money after coverage.
+PAID_PAYMENTS_PER_PHASE = 5
+# Ids that survive a trip through a URL path unchanged (a generated id may hold `/` or `..`).
+SAFE_PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+TIMEOUT = 15.0
+
+
+def env(name: str) -> str:
+    variable = ENV[name]
+    value = os.environ.get(variable)
+    if not value:
+        raise RuntimeError(f"{variable} is not set (devstack/contract.py sets it)")
+    return value
+
+
+def stripe_signature(payload: bytes, secret: str, at: int | None = None) -> str:
+    """`Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.payload">`, as Stripe signs."""
+    timestamp = int(time.time()) if at is None else at
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+@dataclass
+class PaidPayment:
+    id: str
+    phase: str
+    exhausted: bool = False
+
+
+@dataclass
+class State:
+    """What the hooks have set up or learned in this schemathesis process."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    counters: dict[str, Iterator[int]] = field(default_factory=dict)
+    refresh_tokens: list[str] = field(default_factory=list)
+    payments: list[PaidPayment] = field(default_factory=list)
+    event_ids: list[str] = field(default_factory=list)
+    sandbox_events_loaded: bool = False
+    # Case id -> the value a hook put in, so after_call knows the answer is about it.
+    substituted: dict[str, str] = field(default_factory=dict)
+
+    def next_index(self, name: str) -> int:
+        return next(self.counters.setdefault(name, itertools.count()))
+
+    def take_turn(self, operation_id: str) -> bool:
+        """True for every other eligible case of an operation (deterministic for a seed)."""
+        return self.next_index(operation_id) % 2 == 0
+
+
+STATE = State()
+
+
+def operation_id(case: Case[Any]) -> str:
+    value = case.operation.definition.raw.get("operationId")
+    return str(value) if value else case.operation.label
+
+
+def phase(case: Case[Any]) -> str:
+    return case.meta.phase.name.value if case.meta is not None else "unknown"
+
+
+def generated_valid(case: Case[Any], location: ParameterLocation) -> bool:
+    """Whether `location` was generated valid, outside the stateful phase and not in a check's
+    probe of another method."""
+    meta = case.meta
+    if meta is None or meta.phase.name == TestPhase.STATEFUL:
+        return False
+    if case.method.upper() != case.operation.method.upper():
+        return False  # a check's probe of another method (unsupported_method)
+    component = meta.components.get(location)
+    mode = component.mode if component is not None else meta.generation.mode
+    return mode == GenerationMode.POSITIVE
+
+
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {env('admin_token')}"}
+
+
+def pay_one() -> str:
+    """A payment made the way a customer makes one: checkout, pay on the sandbox, webhook."""
+    base = env("payment_service")
+    created = httpx.post(
+        f"{base}/checkout-sessions",
+        json={
+            "custom_amount": {"amount": PAID_AMOUNT, "currency": PAID_CURRENCY},
+            "description": "contract-test refunds",
+        },
+        headers={**admin_headers(), "Idempotency-Key": uuid.uuid4().hex},
+        timeout=TIMEOUT,
+    )
+    created.raise_for_status()
+    session = created.json()
+    httpx.post(
+        f"{env('sandbox')}/_sandbox/checkout/sessions/{session['session_id']}/complete",
+        json={"outcome": "paid"},
+        timeout=TIMEOUT,
+    ).raise_for_status()
+    deadline = time.monotonic() + TIMEOUT
+    while True:  # the sandbox's webhook marks it succeeded
+        payment = httpx.get(
+            f"{base}/payments/{session['payment_id']}", headers=admin_headers(), timeout=TIMEOUT
+        )
+        payment.raise_for_status()
+        status = payment.json()["status"]
+        if status == "succeeded":
+            return str(session["payment_id"])
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"payment {session['payment_id']} stayed {status} after paying")
+        time.sleep(0.05)
+
+
+def refundable_payment(phase: str) -> str:
+    """The newest paid payment with money left, paying a new one once refunds used it up."""
+    live = [p for p in STATE.payments if not p.exhausted]
+    if live:
+        return live[-1].id
+    if sum(p.phase == phase for p in STATE.payments) >= PAID_PAYMENTS_PER_PHASE:
+        return STATE.payments[-1].id  # out of budget: the 409 path is tested instead
+    STATE.payments.append(PaidPayment(pay_one(), phase))
+    return STATE.payments[-1].id
+
+
+def stored_event_ids() -> list[str]:
+    """Events the payment service has stored: the sandbox's deliveries for a paid payment (real
+    checkout events, so a replay walks the payment path), then those our signed cases stored."""
+    if not STATE.sandbox_events_loaded:
+        if not STATE.payments:
+            STATE.payments.append(PaidPayment(pay_one(), "setup"))
+        deliveries = httpx.get(f"{env('sandbox')}/_sandbox/deliveries", timeout=TIMEOUT)
+        deliveries.raise_for_status()
+        delivered = [d["event_id"] for d in deliveries.json()["data"] if d["status"] == "delivered"]
+        if not delivered:
+            raise RuntimeError("the sandbox delivered no event for the paid payment")
+        STATE.event_ids[:0] = [i for i in delivered if i not in STATE.event_ids]
+        STATE.sandbox_events_loaded = True
+    return STATE.event_ids
+
+
+def fresh_refresh_token() -> str:
+    """One nobody else holds: a chain of our own rotations, a new login when it breaks."""
+    if not STATE.refresh_tokens:
+        pair = login(env("user_service"), env("customer_email"), env("customer_password"))
+        STATE.refresh_tokens.append(pair.refresh_token)
+    return STATE.refresh_tokens.pop()
+
+
+def sign_webhook(case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """Sign the generated body (valid or not) with the secret the service trusts: a valid one
+    must then be stored (200), an invalid one still rejected."""
+    if case.method.upper() != "POST" or not STATE.take_turn("receiveStripeWebhook"):
+        return
+    if not isinstance(case.body, dict | list | str | int | float | bool):
+        return  # no JSON spelling to sign (NotSet, bytes)
+    payload = json.dumps(case.body).encode()
+    kwargs["data"] = payload  # sent verbatim: the signature covers these exact bytes
+    case.headers["Stripe-Signature"] = stripe_signature(payload, env("webhook_secret"))
+
+
+def use_refresh_token(case: Case[Any], kwargs: dict[str, Any]) -> None:
+    if not isinstance(case.body, dict) or not generated_valid(case, ParameterLocation.BODY):
+        return
+    if STATE.take_turn("refreshToken"):
+        case.body = {**case.body, "refresh_token": fresh_refresh_token()}
+        STATE.substituted[case.id] = "refresh_token"
+
+
+def use_paid_payment(case: Case[Any], kwargs: dict[str, Any]) -> None:
+    if generated_valid(case, ParameterLocation.PATH) and STATE.take_turn("createRefund"):
+        payment_id = refundable_payment(phase(case))
+        case.path_parameters = {**case.path_parameters, "payment_id": payment_id}
+        STATE.substituted[case.id] = payment_id
+
+
+def use_stored_event(case: Case[Any], kwargs: dict[str, Any]) -> None:
+    if generated_valid(case, ParameterLocation.PATH) and STATE.take_turn("replayWebhookEvent"):
+        ids = stored_event_ids()
+        event_id = ids[STATE.next_index("event_ids") % len(ids)]  # each in turn
+        case.path_parameters = {**case.path_parameters, "event_id": event_id}
+
+
+BEFORE_CALL = {
+    "receiveStripeWebhook": sign_webhook,
+    "refreshToken": use_refresh_token,
+    "createRefund": use_paid_payment,
+    "replayWebhookEvent": use_stored_event,
+}
+
+
+@schemathesis.hook
+def before_call(context: HookContext, case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """Put the state in before the request goes out (see the module docstring for the rule)."""
+    prepare = BEFORE_CALL.get(operation_id(case))
+    if prepare is not None:
+        with STATE.lock:
+            prepare(case, kwargs)
+
+
+@schemathesis.hook
+def after_call(context: HookContext, case: Case[Any], response: Response) -> None:
+    """Learn from the answers: rotated refresh tokens, used-up payments, stored events."""
+    name = operation_id(case)
+    with STATE.lock:
+        substituted = STATE.substituted.pop(case.id, None)
+        if name == "refreshToken" and substituted and response.status_code == 200:
+            STATE.refresh_tokens.append(str(response.json()["refresh_token"]))
+        elif name == "createRefund" and substituted and response.status_code in (409, 422):
+            for payment in STATE.payments:
+                if payment.id == substituted and not payment.exhausted:
+                    payment.exhausted = used_up(payment.id)
+        elif name == "receiveStripeWebhook" and response.status_code == 200:
+            event_id = str(response.json().get("event_id", ""))
+            if SAFE_PATH_ID.match(event_id) and event_id not in STATE.event_ids:
+                STATE.event_ids.append(event_id)
+
+
+def used_up(payment_id: str) -> bool:
+    """Whether refunds have (all but) emptied it. A 409 or 422 alone does not say: it is also a
+    reused Idempotency-Key or an invalid body."""
+    answer = httpx.get(
+        f"{env('payment_service')}/payments/{payment_id}", headers=admin_headers(), timeout=TIMEOUT
+    )
+    answer.raise_for_status()
+    payment = answer.json()
+    left = int(payment["amount"]["amount"]) - int(payment["refunded_amount"]["amount"])
+    return payment["status"] == "refunded" or left < PAID_AMOUNT // 100
