@@ -1,7 +1,7 @@
 """schemathesis hooks of `make contract-test`: the state a generator cannot know.
 
 Loaded by the schemathesis subprocess through SCHEMATHESIS_HOOKS=devstack.contract_hooks;
-devstack/contract.py passes what they need in CONTRACT_* environment variables (see ENV).
+devstack/contract.py passes what they need in CONTRACT_* environment variables (HOOK_ENV).
 Without them four operations never reach their success path: a refresh token, a Stripe
 signature, a paid payment and a stored event are all things a generator cannot invent.
 
@@ -36,32 +36,28 @@ from schemathesis.generation import GenerationMode
 from schemathesis.generation.meta import TestPhase
 
 from devstack.auth import login
+from devstack.contract import HOOK_ENV
 
-# Environment variables devstack/contract.py sets for the schemathesis subprocess.
-ENV = {
-    "user_service": "CONTRACT_USER_SERVICE_URL",
-    "payment_service": "CONTRACT_PAYMENT_SERVICE_URL",
-    "sandbox": "CONTRACT_SANDBOX_URL",
-    "webhook_secret": "CONTRACT_WEBHOOK_SECRET",
-    # The admin's access token (the one schemathesis sends): its password may not last the run,
-    # since updateUser is tested as the admin on the admin too.
-    "admin_token": "CONTRACT_ADMIN_TOKEN",
-    # A customer of the hooks' own for refresh tokens, so the chain does not hang on the admin.
-    "customer_email": "CONTRACT_CUSTOMER_EMAIL",
-    "customer_password": "CONTRACT_CUSTOMER_PASSWORD",
-}
 # Refunds are generated up to 99,999,999 minor units: pay the most one payment may be.
 PAID_AMOUNT, PAID_CURRENCY = 99_999_999, "USD"
 # Each costs a checkout, a sandbox payment and a webhook round trip (~0.1 s here); a full
 # refund uses one up. A budget per phase, so fuzzing still meets money after coverage.
 PAID_PAYMENTS_PER_PHASE = 5
+# Types the payment service acts on (and one it only stores), for signed generated events.
+EVENT_TYPES = (
+    "checkout.session.completed",
+    "checkout.session.expired",
+    "charge.refunded",
+    "refund.updated",
+    "customer.created",
+)
 # Ids that survive a trip through a URL path unchanged (a generated id may hold `/` or `..`).
 SAFE_PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 TIMEOUT = 15.0
 
 
 def env(name: str) -> str:
-    variable = ENV[name]
+    variable = HOOK_ENV[name]
     value = os.environ.get(variable)
     if not value:
         raise RuntimeError(f"{variable} is not set (devstack/contract.py sets it)")
@@ -207,6 +203,20 @@ def sign_webhook(case: Case[Any], kwargs: dict[str, Any]) -> None:
         return
     if not isinstance(case.body, dict | list | str | int | float | bool):
         return  # no JSON spelling to sign (NotSet, bytes)
+    if (
+        isinstance(case.body, dict)
+        and generated_valid(case, ParameterLocation.BODY)
+        and STATE.take_turn("webhook_envelope")
+    ):
+        # StripeEvent lets `id`/`type` be any string ("" too, which the service refuses), so
+        # a signed valid body alone may never be stored: every other one gets a fresh id and
+        # a type the service acts on around its generated `data`, which must not break it.
+        n = STATE.next_index("webhook_ids")
+        case.body = {
+            **case.body,
+            "id": f"evt_contract_{n}",
+            "type": EVENT_TYPES[n % len(EVENT_TYPES)],
+        }
     payload = json.dumps(case.body).encode()
     kwargs["data"] = payload  # sent verbatim: the signature covers these exact bytes
     case.headers["Stripe-Signature"] = stripe_signature(payload, env("webhook_secret"))
