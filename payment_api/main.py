@@ -46,15 +46,19 @@ DESCRIPTION = (
 )
 VERSION = "2.1.0"
 
+NO_CONTROL = "^[^\\x00-\\x1f\\x7f]+$"
 STRIPE_EVENT_SCHEMA: dict[str, Any] = {
     "description": (
         "A Stripe Event object as sent by Stripe (or the sandbox); it is verified against "
-        "Stripe-Signature over the raw bytes before anything is read from it."
+        "Stripe-Signature over the raw bytes before anything is read from it. Open by design: "
+        "Stripe adds fields to its events."
     ),
+    "type": "object",
+    "additionalProperties": True,
     "required": ["id", "type", "data"],
     "properties": {
-        "id": {"type": "string", "maxLength": 255},
-        "type": {"type": "string", "maxLength": 255},
+        "id": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": NO_CONTROL},
+        "type": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": NO_CONTROL},
         "data": {"type": "object"},
     },
 }

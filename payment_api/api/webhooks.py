@@ -34,7 +34,18 @@ class BadSignatureProblemError(DomainError):
 @router.post(
     "/webhooks/stripe",
     response_model=WebhookAck,
-    responses=problem_responses(400, 413, 422),
+    responses={
+        200: {
+            "description": "Stored (or a duplicate of a stored event) and processed.",
+            "links": {
+                "ReplayWebhookEvent": {
+                    "operationId": "replayWebhookEvent",
+                    "parameters": {"event_id": "$response.body#/event_id"},
+                }
+            },
+        },
+        **problem_responses(400, 413, 422),
+    },
     openapi_extra={"requestBody": STRIPE_EVENT_BODY, "security": []},
 )
 async def receiveStripeWebhook(  # noqa: N802 - operationId

@@ -9,6 +9,7 @@ reconciler or a replay. Two deliveries racing on two workers: the loser of the I
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -22,6 +23,8 @@ from payment_api.domain.errors import NotFoundError
 from payment_api.domain.payments import apply_event
 from payment_api.domain.refunds import settle_gateway_refund
 from payment_api.domain.states import PaymentEvent
+
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")  # the spec's pattern, negated
 
 
 class BadSignatureError(Exception):
@@ -81,7 +84,7 @@ class WebhookInbox:
             raise BadSignatureError("payload is not a Stripe event: data must be an object")
         for name, value, limit in (("id", event_id, 255), ("type", event_type, 100)):
             # Must fit its column; PostgreSQL text cannot hold NUL (a 500 before this check).
-            if not value or len(value) > limit or not value.isprintable():
+            if not value or len(value) > limit or CONTROL_CHARACTER.search(value):
                 raise BadSignatureError(f"payload is not a Stripe event: bad {name}")
         with self.uow() as uow:
             existing = uow.inbox.get(event_id)

@@ -16,7 +16,7 @@ T = TypeVar("T", bound="StripeEvent")
 @_attrs_define
 class StripeEvent:
     """A Stripe Event object as sent by Stripe (or the sandbox); it is verified against Stripe-Signature over the raw bytes
-    before anything is read from it.
+    before anything is read from it. Open by design: Stripe adds fields to its events.
 
         Attributes:
             id (str):

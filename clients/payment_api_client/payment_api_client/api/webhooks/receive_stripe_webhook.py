@@ -90,7 +90,8 @@ def sync_detailed(
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.
         body (StripeEvent): A Stripe Event object as sent by Stripe (or the sandbox); it is
-            verified against Stripe-Signature over the raw bytes before anything is read from it.
+            verified against Stripe-Signature over the raw bytes before anything is read from it. Open
+            by design: Stripe adds fields to its events.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -131,7 +132,8 @@ def sync(
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.
         body (StripeEvent): A Stripe Event object as sent by Stripe (or the sandbox); it is
-            verified against Stripe-Signature over the raw bytes before anything is read from it.
+            verified against Stripe-Signature over the raw bytes before anything is read from it. Open
+            by design: Stripe adds fields to its events.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,7 +169,8 @@ async def asyncio_detailed(
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.
         body (StripeEvent): A Stripe Event object as sent by Stripe (or the sandbox); it is
-            verified against Stripe-Signature over the raw bytes before anything is read from it.
+            verified against Stripe-Signature over the raw bytes before anything is read from it. Open
+            by design: Stripe adds fields to its events.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -206,7 +209,8 @@ async def asyncio(
     Args:
         stripe_signature (None | str | Unset): t=<unix>,v1=<hex HMAC>; required.
         body (StripeEvent): A Stripe Event object as sent by Stripe (or the sandbox); it is
-            verified against Stripe-Signature over the raw bytes before anything is read from it.
+            verified against Stripe-Signature over the raw bytes before anything is read from it. Open
+            by design: Stripe adds fields to its events.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
