@@ -77,7 +77,11 @@ def _session(result: CheckoutResult) -> CheckoutSession:
                 "GetPayment": {
                     "operationId": "getPayment",
                     "parameters": {"payment_id": "$response.body#/payment_id"},
-                }
+                },
+                "CancelPayment": {
+                    "operationId": "cancelPayment",
+                    "parameters": {"payment_id": "$response.body#/payment_id"},
+                },
             },
         },
         **problem_responses(400, 401, 403, 404, 409, 413, 415, 422, *GATEWAY_ERRORS),

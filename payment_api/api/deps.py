@@ -118,6 +118,8 @@ async def checkout_caller(
 
 
 CheckoutCallerDep = Annotated[Principal, Depends(checkout_caller)]
+# A valid token or none at all (the public catalogue); a bad token is still 401.
+OptionalPrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
 async def get_checkout(container: ContainerDep) -> CheckoutService:

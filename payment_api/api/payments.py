@@ -14,6 +14,7 @@ from payment_api.api import presenters
 from payment_api.api.checkout import GATEWAY_ERRORS, IdempotencyKey
 from payment_api.api.deps import (
     AdminDep,
+    CheckoutDep,
     ContainerDep,
     PrincipalDep,
     RefundsDep,
@@ -127,6 +128,24 @@ async def getPayment(  # noqa: N802
     owner = owner_of(principal)
     if found is None or (owner is not None and found["user_id"] != owner):
         raise NotFoundError(f"payment {payment_id} does not exist")  # not theirs: the same 404
+    return found
+
+
+@router.post(
+    "/payments/{payment_id}/cancel",
+    response_model=Payment,
+    responses={
+        200: {"description": "The payment, canceled (also when it already was)."},
+        **problem_responses(401, 404, 409, 422, *GATEWAY_ERRORS),
+    },
+)
+def cancelPayment(  # noqa: N802
+    payment_id: PaymentId, checkout: CheckoutDep, principal: PrincipalDep, uow: UowDep
+) -> views.PaymentDict:
+    """Close a pending payment's hosted session and mark it canceled."""
+    checkout.cancel(payment_id, owner=owner_of(principal))
+    found = views.payment(uow, payment_id)
+    assert found is not None  # payments are never deleted
     return found
 
 

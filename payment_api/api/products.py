@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
 from payment_api.api import presenters
-from payment_api.api.deps import AdminDep, PrincipalDep, UowDep
+from payment_api.api.deps import AdminDep, OptionalPrincipalDep, UowDep
 from payment_api.api.params import Cursor, Limit
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import NO_NUL, Product, ProductCreate, ProductList, ProductUpdate
 from payment_api.domain import products
+from payment_api.domain.errors import NotFoundError
 from payment_api.domain.money import Money
 
 router = APIRouter(tags=["products"])
@@ -26,15 +27,26 @@ PRODUCT_LINKS = {
 }
 
 
-@router.get("/products", response_model=ProductList, responses=problem_responses(401, 422, 503))
+# The catalogue is public: anonymous callers are allowed too (appended to the token schemes).
+PUBLIC_READ: dict[str, Any] = {"security": [{}]}
+
+
+@router.get(
+    "/products",
+    response_model=ProductList,
+    responses=problem_responses(401, 422, 503),
+    openapi_extra=PUBLIC_READ,
+)
 def listProducts(  # noqa: N802 - operationId
     uow: UowDep,
-    _caller: PrincipalDep,
+    caller: OptionalPrincipalDep,
     limit: Limit = 20,
     cursor: Cursor = None,
     active: bool | None = None,
 ) -> ProductList:
     """List products, newest first (cursor pagination)."""
+    if not caller.is_authenticated:
+        active = True  # anonymous shoppers see what can be bought, nothing else
     with uow:
         rows, next_cursor = products.list_products(uow, limit=limit, cursor=cursor, active=active)
         return ProductList(data=[presenters.product(r) for r in rows], next_cursor=next_cursor)
@@ -65,11 +77,15 @@ def createProduct(body: ProductCreate, uow: UowDep, _admin: AdminDep) -> Product
     "/products/{product_id}",
     response_model=Product,
     responses=problem_responses(401, 404, 422, 503),
+    openapi_extra=PUBLIC_READ,
 )
-def getProduct(product_id: ProductId, uow: UowDep, _caller: PrincipalDep) -> Product:  # noqa: N802
+def getProduct(product_id: ProductId, uow: UowDep, caller: OptionalPrincipalDep) -> Product:  # noqa: N802
     """One product."""
     with uow:
-        return presenters.product(products.get_product(uow, product_id))
+        product = products.get_product(uow, product_id)
+        if not product.active and not caller.is_authenticated:
+            raise NotFoundError(f"product {product_id} does not exist")  # not for sale
+        return presenters.product(product)
 
 
 @router.patch(

@@ -26,7 +26,7 @@ from payment_api.domain.errors import (
     NotFoundError,
 )
 from payment_api.domain.money import MAX_MINOR_AMOUNT, Money
-from payment_api.domain.payments import apply_event
+from payment_api.domain.payments import apply_event, get_payment
 from payment_api.domain.states import PaymentEvent, PaymentStatus
 from payment_api.gateways.payment_gateway import (
     GatewayError,
@@ -138,6 +138,44 @@ class CheckoutService:
         self.gateway = gateway
         self.users = users
         self.policy = policy
+
+    def cancel(self, payment_id: str, *, owner: str | None = None) -> str:
+        """Close a payment's open session at the gateway and mark the payment `canceled`
+        (a shopper who left from the cancel page). Canceling a canceled payment changes
+        nothing; any other state than pending is a 409. Returns the payment id."""
+        with self.uow() as uow:
+            payment = get_payment(uow, payment_id, owner=owner)
+            status, session_id = PaymentStatus(payment.status), payment.checkout_session_id
+        if status is PaymentStatus.CANCELED:
+            return payment_id
+        if status is not PaymentStatus.PENDING:
+            raise ConflictError(
+                f"payment {payment_id} is {status}; only a pending one can be canceled"
+            )
+        if session_id is None:
+            raise ConflictError(f"payment {payment_id} has no session yet; retry in a moment")
+        try:
+            self.gateway.expire_session(session_id)
+        except GatewayError as exc:
+            if exc.kind != "rejected":
+                raise gateway_failure(exc) from exc
+            # Not open any more: paid, or expired meanwhile. Only an expired one may be
+            # canceled here; a paid one is settled by its webhook.
+            try:
+                state = self.gateway.get_session(session_id).status
+            except GatewayError as lookup:
+                raise gateway_failure(lookup) from lookup
+            if state != "expired":
+                raise ConflictError(
+                    f"payment {payment_id} was completed meanwhile; it cannot be canceled"
+                ) from exc
+        with self.uow() as uow:
+            payment = get_payment(uow, payment_id, for_update=True)
+            if apply_event(uow, payment, PaymentEvent.CANCELED):
+                uow.commit()
+            elif payment.status != PaymentStatus.CANCELED:
+                raise ConflictError(f"payment {payment_id} is {payment.status}; it moved meanwhile")
+        return payment_id
 
     def start(
         self,

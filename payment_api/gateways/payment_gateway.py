@@ -81,6 +81,8 @@ class PaymentGateway(Protocol):
 
     def get_session(self, session_id: str) -> SessionInfo: ...
 
+    def expire_session(self, session_id: str) -> SessionInfo: ...
+
     def create_refund(
         self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
     ) -> RefundInfo: ...
@@ -156,6 +158,14 @@ class StripeGateway:
             lambda: self.client.v1.checkout.sessions.retrieve(
                 session_id, params={"expand": ["payment_intent"]}, options=_options()
             ),
+        )
+        return self._session_info(session)
+
+    def expire_session(self, session_id: str) -> SessionInfo:
+        """Close an open session (Stripe: only `open` ones; anything else is `rejected`)."""
+        session = self._call(
+            "checkout.sessions.expire",
+            lambda: self.client.v1.checkout.sessions.expire(session_id, options=_options()),
         )
         return self._session_info(session)
 

@@ -73,7 +73,8 @@ def sync_detailed(
 ) -> Response[Problem | Product]:
     """Get a product
 
-     One product. Any authenticated caller (customer or admin).
+     One product. Public: without a token an inactive product answers 404, as it cannot be bought;
+    signed-in callers see it. A token that is sent must be valid (401).
 
     Args:
         product_id (str):
@@ -104,7 +105,8 @@ def sync(
 ) -> Problem | Product | None:
     """Get a product
 
-     One product. Any authenticated caller (customer or admin).
+     One product. Public: without a token an inactive product answers 404, as it cannot be bought;
+    signed-in callers see it. A token that is sent must be valid (401).
 
     Args:
         product_id (str):
@@ -130,7 +132,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | Product]:
     """Get a product
 
-     One product. Any authenticated caller (customer or admin).
+     One product. Public: without a token an inactive product answers 404, as it cannot be bought;
+    signed-in callers see it. A token that is sent must be valid (401).
 
     Args:
         product_id (str):
@@ -159,7 +162,8 @@ async def asyncio(
 ) -> Problem | Product | None:
     """Get a product
 
-     One product. Any authenticated caller (customer or admin).
+     One product. Public: without a token an inactive product answers 404, as it cannot be bought;
+    signed-in callers see it. A token that is sent must be valid (401).
 
     Args:
         product_id (str):

@@ -93,7 +93,9 @@ def sync_detailed(
 ) -> Response[Problem | ProductList]:
     """List products
 
-     List products, newest first (cursor pagination). Any authenticated caller (customer or admin).
+     List products, newest first (cursor pagination). Public: without a token only active products are
+    listed (the `active` filter is then ignored); signed-in callers (customers and admins) see inactive
+    ones too and may filter by `active`. A token that is sent must be valid (401).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -130,7 +132,9 @@ def sync(
 ) -> Problem | ProductList | None:
     """List products
 
-     List products, newest first (cursor pagination). Any authenticated caller (customer or admin).
+     List products, newest first (cursor pagination). Public: without a token only active products are
+    listed (the `active` filter is then ignored); signed-in callers (customers and admins) see inactive
+    ones too and may filter by `active`. A token that is sent must be valid (401).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -162,7 +166,9 @@ async def asyncio_detailed(
 ) -> Response[Problem | ProductList]:
     """List products
 
-     List products, newest first (cursor pagination). Any authenticated caller (customer or admin).
+     List products, newest first (cursor pagination). Public: without a token only active products are
+    listed (the `active` filter is then ignored); signed-in callers (customers and admins) see inactive
+    ones too and may filter by `active`. A token that is sent must be valid (401).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -197,7 +203,9 @@ async def asyncio(
 ) -> Problem | ProductList | None:
     """List products
 
-     List products, newest first (cursor pagination). Any authenticated caller (customer or admin).
+     List products, newest first (cursor pagination). Public: without a token only active products are
+    listed (the `active` filter is then ignored); signed-in callers (customers and admins) see inactive
+    ones too and may filter by `active`. A token that is sent must be valid (401).
 
     Args:
         limit (int | Unset):  Default: 20.
