@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query
@@ -11,16 +13,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from payment_api.api.deps import REALM, CheckoutCallerDep, CheckoutDep, PrincipalDep
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
+    QUERY_CURRENCY_DESCRIPTION,
     CheckoutSession,
+    Currency,
     CustomAmountCheckout,
     LineItemsCheckout,
-    LowerCurrency,
+    QueryCurrency,
 )
 from payment_api.auth import Principal
 from payment_api.domain import idempotency
 from payment_api.domain.checkout import CheckoutRequest, CheckoutResult, LineRequest
 from payment_api.domain.errors import ForbiddenError, InvalidFieldError
-from payment_api.domain.money import MAX_MINOR_AMOUNT, Money, MoneyError, to_minor
+from payment_api.domain.money import (
+    MAX_MINOR_AMOUNT,
+    Money,
+    MoneyError,
+    major_unit_rule,
+    to_minor,
+)
 
 router = APIRouter(tags=["checkout"])
 
@@ -34,9 +44,18 @@ IdempotencyKey = Annotated[
     ),
 ]
 GATEWAY_ERRORS = (502, 503, 504)
-# A positive amount in major units: up to 6 integer digits and 2 decimals, zero excluded
-# (three-decimal amounts such as KWD 1.234 go through POST /checkout-sessions in minor units).
-PRICE_PATTERN = r"^(0*[1-9][0-9]{0,5}(\.[0-9]{1,2})?|0*\.(0[1-9]|[1-9][0-9]?))$"
+# A positive amount in major units: up to 6 integer digits and 3 decimals, zero excluded. The
+# currency's own number of decimals is checked by `to_minor` (12.345 is refused for USD).
+PRICE_PATTERN = r"^(0*[1-9][0-9]{0,5}(\.[0-9]{1,3})?|0*\.(00[1-9]|0[1-9][0-9]?|[1-9][0-9]{0,2}))$"
+_PRICE = re.compile(PRICE_PATTERN)
+PRICE_DESCRIPTION = (
+    "The amount in MAJOR units of `currency`, e.g. `50` (50.00 USD, charged as 5000 cents) or "
+    "`12.50`; not minor units like the JSON bodies. It is converted to minor units exactly with "
+    "the currency's number of decimals: at most 2 for most currencies (`12.50` USD), none for "
+    "zero-decimal ones (`500` JPY), 3 for three-decimal ones (`1.234` KWD). More decimals than "
+    "the currency has are refused with 422 (never rounded), as are zero, negative or "
+    "non-numeric values and amounts above 99999999 minor units."
+)
 
 
 def paying_user(principal: Principal, requested: str | None) -> str | None:
@@ -141,12 +160,13 @@ def createCheckoutRedirect(  # noqa: N802
     caller: CheckoutCallerDep,
     price: Annotated[
         str,
-        Query(
-            pattern=PRICE_PATTERN,
-            description="Amount in MAJOR units (e.g. 50 or 12.34).",
-        ),
+        # The pattern is declared for the contract and checked by `price_in_minor_units`,
+        # which explains a refusal to people instead of quoting the regular expression.
+        Query(json_schema_extra={"pattern": PRICE_PATTERN}, description=PRICE_DESCRIPTION),
     ],
-    currency: LowerCurrency = LowerCurrency("usd"),
+    currency: Annotated[QueryCurrency, Query(description=QUERY_CURRENCY_DESCRIPTION)] = Currency(
+        "USD"
+    ),
 ) -> RedirectResponse:
     """Create a checkout for one amount and redirect the browser to the hosted page.
 
@@ -154,23 +174,37 @@ def createCheckoutRedirect(  # noqa: N802
     `make run` demo), in which case a call without a token is also accepted. With a customer's
     token the payment is that customer's; anonymous and admin payments have no user.
     """
-    try:
-        amount = to_minor(price, currency.value)
-    except MoneyError as exc:
-        raise InvalidFieldError("query.price", str(exc)) from None
-    if amount < 1:
-        raise InvalidFieldError("query.price", "must be greater than zero")
-    if amount > MAX_MINOR_AMOUNT:
-        raise InvalidFieldError("query.price", f"at most {MAX_MINOR_AMOUNT} minor units")
+    code = currency.value.upper()
     result = checkout.start(
         CheckoutRequest(
-            custom_amount=Money(amount, currency.value),
+            custom_amount=Money(price_in_minor_units(price, code), code),
             description="Payment",
             user_id=paying_user(caller, None),
         ),
         bearer_token=caller.bearer_token,
     )
     return RedirectResponse(result.url, status_code=303)
+
+
+def price_in_minor_units(price: str, currency: str) -> int:
+    """The `price` query parameter (major units) in minor units, exactly; a refusal names
+    `query.price` and says how to write the amount."""
+    rule = major_unit_rule(currency)
+    if not _PRICE.fullmatch(price):
+        try:
+            zero = Decimal(price) == 0
+        except (InvalidOperation, ValueError):
+            zero = False
+        prefix = "must be greater than zero: " if zero else "must be "
+        raise InvalidFieldError("query.price", f"{prefix}an amount in major units {rule}")
+    try:
+        amount = to_minor(price, currency)
+    except MoneyError:
+        raise InvalidFieldError("query.price", f"must be an amount in major units {rule}") from None
+    if amount > MAX_MINOR_AMOUNT:
+        largest = Money(MAX_MINOR_AMOUNT, currency)
+        raise InvalidFieldError("query.price", f"must be at most {largest}")
+    return amount
 
 
 def _page(title: str, text: str) -> HTMLResponse:
