@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 
 from payment_api.api.deps import REALM, CheckoutCallerDep, CheckoutDep, PrincipalDep
 from payment_api.api.problems import problem_responses
@@ -205,22 +204,3 @@ def price_in_minor_units(price: str, currency: str) -> int:
         largest = Money(MAX_MINOR_AMOUNT, currency)
         raise InvalidFieldError("query.price", f"must be at most {largest}")
     return amount
-
-
-def _page(title: str, text: str) -> HTMLResponse:
-    return HTMLResponse(
-        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
-    )
-
-
-@router.get("/checkout/success", include_in_schema=False)
-def showCheckoutSuccess(session_id: str | None = None) -> HTMLResponse:  # noqa: N802
-    """Default success_url: a plain landing page (not part of the API contract)."""
-    return _page("Payment received", f"Checkout session {session_id or ''} completed.")
-
-
-@router.get("/checkout/cancel", include_in_schema=False)
-def showCheckoutCancel() -> HTMLResponse:  # noqa: N802
-    """Default cancel_url."""
-    return _page("Payment canceled", "You can close this page.")
