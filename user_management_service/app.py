@@ -9,7 +9,16 @@ from flask import Flask
 from flask_smorest import Api
 
 from user_management_service import observability
-from user_management_service.api import auth, context, docs, health, problems, security, users
+from user_management_service.api import (
+    auth,
+    context,
+    cors,
+    docs,
+    health,
+    problems,
+    security,
+    users,
+)
 from user_management_service.api.schemas import Problem
 from user_management_service.db.engine import make_engine, make_session_factory
 from user_management_service.db.repository import SqlRefreshTokenRepository, SqlUserRepository
@@ -105,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     observability.register(app)  # first: its timer starts before the other hooks
     context.register(app)
     problems.register(app)
+    cors.register(app, settings.cors_allowed_origins)
     return app
 
 
