@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from payment_api import views
 from payment_api.api.deps import ContainerDep, run_read
+from payment_api.container import Container
 from payment_api.domain.money import to_major
 from payment_api.domain.states import PaymentStatus
 
@@ -112,7 +113,7 @@ def outcome_page(payment: dict[str, Any], *, left_checkout: bool) -> Page:
     )
 
 
-async def lookup(container: ContainerDep, session_id: str | None) -> dict[str, Any] | None:
+async def lookup(container: Container, session_id: str | None) -> dict[str, Any] | None:
     if not session_id or len(session_id) > 255 or not session_id.isprintable():
         return None  # never a query: NUL or a huge id is no session of ours
     sid = session_id
