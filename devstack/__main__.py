@@ -106,6 +106,8 @@ def main() -> int:
             os.environ.get("DATABASE_URL", sqlite_url("user_management")),
             log_path=logs / "user-service.log",
             keys_dir=Path(os.environ.get("JWT_KEYS_DIR", str(DATA / "keys"))),
+            # the payment service's Swagger UI logs in at our /auth/token from its own origin
+            cors_allowed_origins=services.browser_origins(payment_port),
             env={
                 "BOOTSTRAP_ADMIN_EMAIL": admin_email,
                 "BOOTSTRAP_ADMIN_PASSWORD": admin_password,

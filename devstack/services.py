@@ -50,14 +50,22 @@ def user_service(
     env: Mapping[str, str] | None = None,
     log_path: Path | None = None,
     keys_dir: Path | None = None,
+    cors_allowed_origins: list[str] | None = None,
 ) -> ServerProcess:
-    """gunicorn user service; it bootstraps DEV_ADMIN_EMAIL as admin unless `env` says else."""
+    """gunicorn user service; it bootstraps DEV_ADMIN_EMAIL as admin unless `env` says else.
+
+    `cors_allowed_origins`: browser origins that may log in across origins (the payment
+    service's Swagger UI, whose OAuth2 form posts to our /auth/token): CORS_ALLOWED_ORIGINS.
+    """
     keys_dir = keys_dir or default_keys_dir(database_url)
     full_env = {
         "DATABASE_URL": database_url,
         "BOOTSTRAP_ADMIN_EMAIL": DEV_ADMIN_EMAIL,
         "BOOTSTRAP_ADMIN_PASSWORD": DEV_ADMIN_PASSWORD,
         **({"JWT_KEYS_DIR": str(keys_dir)} if keys_dir else {}),
+        **(
+            {"CORS_ALLOWED_ORIGINS": ",".join(cors_allowed_origins)} if cors_allowed_origins else {}
+        ),
         **metrics_dir("user-service"),
         **(env or {}),
     }
@@ -87,6 +95,11 @@ def stripe_sandbox(
     }
     argv = python_argv("-m", "stripe_sandbox", "--host", "127.0.0.1", "--port", str(port))
     return ServerProcess("stripe-sandbox", argv, port, full_env, log_path=log_path)
+
+
+def browser_origins(port: int) -> list[str]:
+    """The origins a browser may show a service on this loopback port under."""
+    return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
 
 
 def payment_service(

@@ -64,7 +64,7 @@ class Container:
         self.refunds = RefundService(
             self.uow, self.gateway, retention, in_progress_timeout=self.abandoned_after
         )
-        self.inbox = WebhookInbox(self.uow)
+        self.inbox = WebhookInbox(self.uow, self.gateway)
         self.read_limiter = CapacityLimiter(s.read_threads)
 
     def uow(self) -> UnitOfWork:

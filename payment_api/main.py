@@ -15,7 +15,16 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payment_api import observability
-from payment_api.api import checkout, docs, health, payments, problems, products, webhooks
+from payment_api.api import (
+    checkout,
+    checkout_pages,
+    docs,
+    health,
+    payments,
+    problems,
+    products,
+    webhooks,
+)
 from payment_api.api.deps import OAUTH2_SCHEME
 from payment_api.api.limits import BodyLimitMiddleware
 from payment_api.api.problems import PROBLEM_SCHEMAS, type_and_title
@@ -171,7 +180,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         generate_unique_id_function=operation_id,
     )
     app.state.container = container or build_container(settings)
-    for module in (products, checkout, payments, webhooks, health):
+    for module in (products, checkout, checkout_pages, payments, webhooks, health):
         app.include_router(module.router)
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware)

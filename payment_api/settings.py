@@ -59,8 +59,8 @@ class Settings(BaseSettings):
     gateway_timeout_seconds: float = Field(default=10.0, gt=0)
     gateway_max_retries: int = Field(default=2, ge=0, le=10)
 
-    default_success_url: str = ""  # empty = <PUBLIC_BASE_URL>/checkout/success
-    default_cancel_url: str = ""  # empty = <PUBLIC_BASE_URL>/checkout/cancel
+    default_success_url: str = ""  # empty = <PUBLIC_BASE_URL>/checkout/success?session_id=…
+    default_cancel_url: str = ""  # empty = <PUBLIC_BASE_URL>/checkout/cancel?session_id=…
     allowed_redirect_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     checkout_expiry_minutes: int = Field(default=60, ge=30, le=24 * 60)
     idempotency_retention_hours: int = Field(default=48, ge=24)
@@ -149,7 +149,10 @@ class Settings(BaseSettings):
 
     @property
     def cancel_url(self) -> str:
-        return self.default_cancel_url or f"{self.public_base_url}/checkout/cancel"
+        return (
+            self.default_cancel_url
+            or f"{self.public_base_url}/checkout/cancel?session_id={{CHECKOUT_SESSION_ID}}"
+        )
 
     @property
     def redirect_origins(self) -> set[str]:

@@ -51,6 +51,13 @@ _ONE_PAYMENT = (
 )
 
 
+# What the shopper's own landing pages (/checkout/success, /checkout/cancel) may show of a
+# payment to whoever holds its gateway session id: no user, email, items or history.
+_BY_SESSION = select(P.status, P.amount, P.currency, P.description, P.failure_reason).where(
+    P.checkout_session_id == bindparam("session_id")
+)
+
+
 class _PaymentRow(Protocol):
     id: str
     status: str
@@ -162,3 +169,11 @@ def payment_page(
             created_lt=created_lt,
         )
         return [payment_dict(r, r.line_items, r.history) for r in rows], next_cursor
+
+
+def checkout_outcome(uow: UnitOfWork, session_id: str) -> dict[str, Any] | None:
+    """The status, amount, currency, description and failure reason of the payment of a
+    gateway checkout session, or None for a session id we do not know."""
+    with uow:
+        row = uow.session.execute(_BY_SESSION, {"session_id": session_id}).first()
+    return dict(row._mapping) if row is not None else None

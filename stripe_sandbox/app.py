@@ -221,7 +221,8 @@ async def hosted_checkout_submit(request: Request) -> Response:
         if action == "cancel":
             if session["status"] != "open" or not session["cancel_url"]:
                 return await hosted_checkout_page(request)
-            return RedirectResponse(session["cancel_url"], status_code=303)
+            target = session["cancel_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+            return RedirectResponse(target, status_code=303)
         session = sandbox.complete_session(session["id"], action, NO_REQUEST)
     except StripeError as exc:
         return HTMLResponse(hosted_page.message_page(exc.message), exc.status)

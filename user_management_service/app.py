@@ -10,7 +10,16 @@ from flask_smorest import Api
 from werkzeug.routing import UUIDConverter
 
 from user_management_service import observability
-from user_management_service.api import auth, context, docs, health, problems, security, users
+from user_management_service.api import (
+    auth,
+    context,
+    cors,
+    docs,
+    health,
+    problems,
+    security,
+    users,
+)
 from user_management_service.api.schemas import Problem
 from user_management_service.db.engine import make_engine, make_session_factory
 from user_management_service.db.repository import SqlRefreshTokenRepository, SqlUserRepository
@@ -110,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     observability.register(app)  # first: its timer starts before the other hooks
     context.register(app)
     problems.register(app)
+    cors.register(app, settings.cors_allowed_origins)
     return app
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 ROOT = Path(__file__).resolve().parent.parent
+ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
+)
 
 
 def default_database_url() -> str:
@@ -53,6 +57,10 @@ class Settings(BaseSettings):
     # client address is the peer's). Throttling per address needs the real client address.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
 
+    # Browser origins (scheme://host[:port]) allowed to call the token endpoints across
+    # origins: another service's Swagger UI logging in here. Empty: no CORS headers at all.
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     # Logs: one JSON object per line (json) or key=value text for humans (console).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "console"] = "json"
@@ -66,6 +74,25 @@ class Settings(BaseSettings):
     @classmethod
     def _format_lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            return value
+        origins = []
+        for item in items:
+            origin = str(item).strip().rstrip("/")
+            if not origin:
+                continue
+            if not ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port], e.g. "
+                    "http://127.0.0.1:8000, without a path (and no '*': name each origin)"
+                )
+            origins.append(origin)
+        return origins
 
     @field_validator("bootstrap_admin_email", "bootstrap_admin_password")
     @classmethod

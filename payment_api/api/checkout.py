@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
-import html
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 
 from payment_api.api.deps import REALM, CheckoutCallerDep, CheckoutDep, PrincipalDep
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
+    QUERY_CURRENCY_DESCRIPTION,
     CheckoutSession,
+    Currency,
     CustomAmountCheckout,
     LineItemsCheckout,
-    LowerCurrency,
+    QueryCurrency,
 )
 from payment_api.auth import Principal
 from payment_api.domain import idempotency
 from payment_api.domain.checkout import CheckoutRequest, CheckoutResult, LineRequest
 from payment_api.domain.errors import ForbiddenError, InvalidFieldError
-from payment_api.domain.money import MAX_MINOR_AMOUNT, Money, MoneyError, to_minor
+from payment_api.domain.money import (
+    MAX_MINOR_AMOUNT,
+    Money,
+    MoneyError,
+    major_unit_rule,
+    to_minor,
+)
 
 router = APIRouter(tags=["checkout"])
 
@@ -34,9 +43,18 @@ IdempotencyKey = Annotated[
     ),
 ]
 GATEWAY_ERRORS = (502, 503, 504)
-# A positive amount in major units: up to 6 integer digits and 2 decimals, zero excluded
-# (three-decimal amounts such as KWD 1.234 go through POST /checkout-sessions in minor units).
-PRICE_PATTERN = r"^(0*[1-9][0-9]{0,5}(\.[0-9]{1,2})?|0*\.(0[1-9]|[1-9][0-9]?))$"
+# A positive amount in major units: up to 6 integer digits and 3 decimals, zero excluded. The
+# currency's own number of decimals is checked by `to_minor` (12.345 is refused for USD).
+PRICE_PATTERN = r"^(0*[1-9][0-9]{0,5}(\.[0-9]{1,3})?|0*\.(00[1-9]|0[1-9][0-9]?|[1-9][0-9]{0,2}))$"
+_PRICE = re.compile(PRICE_PATTERN)
+PRICE_DESCRIPTION = (
+    "The amount in MAJOR units of `currency`, e.g. `50` (50.00 USD, charged as 5000 cents) or "
+    "`12.50`; not minor units like the JSON bodies. It is converted to minor units exactly with "
+    "the currency's number of decimals: at most 2 for most currencies (`12.50` USD), none for "
+    "zero-decimal ones (`500` JPY), 3 for three-decimal ones (`1.234` KWD). More decimals than "
+    "the currency has are refused with 422 (never rounded), as are zero, negative or "
+    "non-numeric values and amounts above 99999999 minor units."
+)
 
 
 def paying_user(principal: Principal, requested: str | None) -> str | None:
@@ -145,13 +163,17 @@ def createCheckoutRedirect(  # noqa: N802
     caller: CheckoutCallerDep,
     price: Annotated[
         str,
+        # The pattern is declared for the contract and checked by `price_in_minor_units`,
+        # which explains a refusal to people instead of quoting the regular expression.
         Query(
             max_length=16,
-            pattern=PRICE_PATTERN,
-            description="Amount in MAJOR units (e.g. 50 or 12.34).",
+            json_schema_extra={"pattern": PRICE_PATTERN},
+            description=PRICE_DESCRIPTION,
         ),
     ],
-    currency: LowerCurrency = LowerCurrency("usd"),
+    currency: Annotated[QueryCurrency, Query(description=QUERY_CURRENCY_DESCRIPTION)] = Currency(
+        "USD"
+    ),
 ) -> RedirectResponse:
     """Create a checkout for one amount and redirect the browser to the hosted page.
 
@@ -159,17 +181,10 @@ def createCheckoutRedirect(  # noqa: N802
     `make run` demo), in which case a call without a token is also accepted. With a customer's
     token the payment is that customer's; anonymous and admin payments have no user.
     """
-    try:
-        amount = to_minor(price, currency.value)
-    except MoneyError as exc:
-        raise InvalidFieldError("query.price", str(exc)) from None
-    if amount < 1:
-        raise InvalidFieldError("query.price", "must be greater than zero")
-    if amount > MAX_MINOR_AMOUNT:
-        raise InvalidFieldError("query.price", f"at most {MAX_MINOR_AMOUNT} minor units")
+    code = currency.value.upper()
     result = checkout.start(
         CheckoutRequest(
-            custom_amount=Money(amount, currency.value),
+            custom_amount=Money(price_in_minor_units(price, code), code),
             description="Payment",
             user_id=paying_user(caller, None),
         ),
@@ -178,20 +193,22 @@ def createCheckoutRedirect(  # noqa: N802
     return RedirectResponse(result.url, status_code=303)
 
 
-def _page(title: str, text: str) -> HTMLResponse:
-    return HTMLResponse(
-        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
-    )
-
-
-@router.get("/checkout/success", include_in_schema=False)
-def showCheckoutSuccess(session_id: str | None = None) -> HTMLResponse:  # noqa: N802
-    """Default success_url: a plain landing page (not part of the API contract)."""
-    return _page("Payment received", f"Checkout session {session_id or ''} completed.")
-
-
-@router.get("/checkout/cancel", include_in_schema=False)
-def showCheckoutCancel() -> HTMLResponse:  # noqa: N802
-    """Default cancel_url."""
-    return _page("Payment canceled", "You can close this page.")
+def price_in_minor_units(price: str, currency: str) -> int:
+    """The `price` query parameter (major units) in minor units, exactly; a refusal names
+    `query.price` and says how to write the amount."""
+    rule = major_unit_rule(currency)
+    if not _PRICE.fullmatch(price):
+        try:
+            zero = Decimal(price) == 0
+        except (InvalidOperation, ValueError):
+            zero = False
+        prefix = "must be greater than zero: " if zero else "must be "
+        raise InvalidFieldError("query.price", f"{prefix}an amount in major units {rule}")
+    try:
+        amount = to_minor(price, currency)
+    except MoneyError:
+        raise InvalidFieldError("query.price", f"must be an amount in major units {rule}") from None
+    if amount > MAX_MINOR_AMOUNT:
+        largest = Money(MAX_MINOR_AMOUNT, currency)
+        raise InvalidFieldError("query.price", f"must be at most {largest}")
+    return amount

@@ -6,7 +6,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StrictBool
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
 from payment_api.domain.money import CURRENCIES
 from payment_api.domain.states import PaymentStatus as DomainPaymentStatus
@@ -15,6 +26,28 @@ Currency = StrEnum("Currency", {c: c for c in CURRENCIES})  # type: ignore[misc]
 Currency.__doc__ = "ISO 4217 currency code (upper case) of a supported currency."
 LowerCurrency = StrEnum("LowerCurrency", {c.lower(): c.lower() for c in CURRENCIES})  # type: ignore[misc]
 LowerCurrency.__doc__ = "ISO 4217 currency code in lower case, as Stripe writes it."
+
+
+def _currency_in_either_case(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    try:
+        return handler(value)
+    except ValidationError:
+        raise PydanticCustomError(
+            "currency",
+            "must be a supported ISO 4217 code in upper or lower case, such as USD or usd "
+            "(one of {codes})",
+            {"codes": ", ".join(CURRENCIES)},
+        ) from None
+
+
+# GET /checkout/?currency=: the one place that also takes lower case (the curl shortcut
+# always did); normalise with `.value.upper()`. JSON bodies take `Currency` (upper case) only.
+QueryCurrency = Annotated[Currency | LowerCurrency, WrapValidator(_currency_in_either_case)]
+QUERY_CURRENCY_DESCRIPTION = (
+    "ISO 4217 code of `price`, in upper or lower case (`USD` or `usd`; mixed case is refused), "
+    "normalised to upper case. Only this query shortcut takes lower case: JSON bodies take "
+    "upper case only (`Currency`)."
+)
 
 PaymentStatus = StrEnum("PaymentStatus", {s.value: s.value for s in DomainPaymentStatus})  # type: ignore[misc]
 PaymentStatus.__doc__ = "Where a payment stands in the payment state machine."

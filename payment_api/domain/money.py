@@ -67,6 +67,15 @@ def to_minor(major: str | Decimal | int, currency: str) -> int:
     return int(scaled)
 
 
+def major_unit_rule(currency: str) -> str:
+    """How to write an amount of `currency` in major units, for people: "such as 50 or 12.50
+    (at most 2 decimals for USD)"; "such as 500 (no decimals for JPY)"."""
+    code, digits = normalise_currency(currency), exponent(currency)
+    if digits == 0:
+        return f"such as 500 (no decimals for {code})"
+    return f"such as 50 or 12.{'5'.ljust(digits, '0')} (at most {digits} decimals for {code})"
+
+
 def to_major(amount: int, currency: str) -> Decimal:
     """Exact minor -> major conversion, with exactly the currency's number of decimals."""
     digits = exponent(currency)

@@ -105,6 +105,8 @@ class Reconciler:
                 moved = change is not None and apply_event(
                     uow, payment, change, event_id="reconcile"
                 )
+                if moved and change is PaymentEvent.ASYNC_PAYMENT_FAILED:
+                    payment.failure_reason = session.payment_error or payment.failure_reason
                 if not moved:
                     payment.updated_at = utcnow()  # checked: next run looks at others first
                 uow.commit()
@@ -185,7 +187,7 @@ class Reconciler:
                 report.refunds_settled += int(refund.status != "pending")
 
     def _events(self, report: ReconcileReport) -> None:
-        inbox = WebhookInbox(self.uow)
+        inbox = WebhookInbox(self.uow, self.gateway)
         with self.uow() as uow:
             ids = uow.inbox.failed_ids(self.batch_size, MAX_EVENT_ATTEMPTS)
         for event_id in ids:

@@ -23,6 +23,10 @@ from payment_api.domain.errors import NotFoundError
 from payment_api.domain.payments import apply_event
 from payment_api.domain.refunds import settle_gateway_refund
 from payment_api.domain.states import PaymentEvent
+from payment_api.gateways.payment_gateway import GatewayError, PaymentGateway, failure_reason
+from payment_api.logging_setup import get_logger
+
+log = get_logger("payment_api.webhooks")
 
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")  # the spec's pattern, negated
 
@@ -66,8 +70,12 @@ def verify(payload: bytes, signature: str | None, secrets: list[str], tolerance:
 
 
 class WebhookInbox:
-    def __init__(self, uow: Callable[[], UnitOfWork]) -> None:
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], gateway: PaymentGateway | None = None
+    ) -> None:
         self.uow = uow
+        # Asked only for what an event does not carry: why an async payment failed.
+        self.gateway = gateway
 
     def receive(self, payload: bytes) -> Receipt:
         """Store a VERIFIED event once; a second delivery changes nothing."""
@@ -108,6 +116,7 @@ class WebhookInbox:
 
     def process(self, event_id: str, *, force: bool = False) -> WebhookEvent:
         """Apply one stored event; idempotent (the state machine ignores what it has seen)."""
+        reason = self._gateway_failure_reason(event_id, force=force)
         with self.uow() as uow:
             if uow.inbox.get(event_id) is None:
                 raise NotFoundError(f"event {event_id} is not in the inbox")
@@ -118,7 +127,7 @@ class WebhookInbox:
                 return row
             try:
                 event = json.loads(row.payload)
-                outcome = self._apply(uow, event)
+                outcome = self._apply(uow, event, failure=reason)
             except Exception as exc:
                 uow.rollback()
                 return self._mark_failed(event_id, f"{type(exc).__name__}: {exc}")
@@ -137,9 +146,43 @@ class WebhookInbox:
             uow.commit()
             return row
 
-    def _apply(self, uow: UnitOfWork, event: dict[str, Any]) -> str:
+    def _gateway_failure_reason(self, event_id: str, *, force: bool) -> str | None:
+        """Why an async payment failed, asked of the gateway BEFORE the event's transaction
+        (no lock is held while it answers): `checkout.session.async_payment_failed` carries
+        the session, whose payment intent (with `last_payment_error`) is only an id. None when
+        not needed, already processed, or the gateway cannot say (the payment still fails;
+        a later `payment_intent.payment_failed` or a replay fills the reason in)."""
+        if self.gateway is None:
+            return None
+        with self.uow() as uow:
+            row = uow.inbox.get(event_id)
+            if row is None or (row.state == "processed" and not force):
+                return None
+            payload = row.payload
+        try:
+            event = json.loads(payload)
+            if event.get("type") != "checkout.session.async_payment_failed":
+                return None
+            session = event["data"]["object"]
+            intent = session.get("payment_intent")
+            if isinstance(intent, dict):  # expanded: the reason is already there
+                return failure_reason(intent.get("last_payment_error"))
+            session_id = str(session["id"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None  # _apply records the malformed event as failed
+        try:
+            return self.gateway.get_session(session_id).payment_error
+        except GatewayError as exc:
+            log.warning(
+                "failure reason unavailable", event_id=event_id, error=exc.kind, detail=exc.detail
+            )
+            return None
+
+    def _apply(self, uow: UnitOfWork, event: dict[str, Any], *, failure: str | None) -> str:
         event_type, event_id = str(event["type"]), str(event["id"])
         obj: dict[str, Any] = event["data"]["object"]
+        if event_type == "payment_intent.payment_failed":
+            return self._intent_failed(uow, obj)
         if event_type.startswith("checkout.session."):
             payment = self._payment_for_session(uow, obj)
             if payment is None:
@@ -159,6 +202,8 @@ class WebhookInbox:
             else:
                 return f"ignored: unhandled type {event_type}"
             moved = apply_event(uow, payment, change, event_id=event_id)
+            if change is PaymentEvent.ASYNC_PAYMENT_FAILED and payment.status == "failed":
+                payment.failure_reason = failure or payment.failure_reason
             return f"{change.value}: {payment.status}" if moved else f"ignored: {payment.status}"
         if event_type in ("refund.created", "refund.updated"):
             return self._refund(uow, obj, event_id)
@@ -167,6 +212,24 @@ class WebhookInbox:
             outcomes = [self._refund(uow, r, event_id) for r in refunds]
             return "; ".join(outcomes) or "ignored: no refunds listed"
         return f"ignored: unhandled type {event_type}"
+
+    @staticmethod
+    def _intent_failed(uow: UnitOfWork, intent: dict[str, Any]) -> str:
+        """`payment_intent.payment_failed`: keep the gateway's reason. It moves nothing: on an
+        open checkout the shopper may still pay with another card (the session's own events
+        decide); only a payment whose async attempt failed (processing, failed) takes it."""
+        reason = failure_reason(intent.get("last_payment_error"))
+        payment_id = (intent.get("metadata") or {}).get("payment_id")
+        payment = uow.payments.get(str(payment_id), for_update=True) if payment_id else None
+        if payment is None and intent.get("id"):
+            payment = uow.payments.by_payment_intent(str(intent["id"]), for_update=True)
+        if payment is None:
+            return "ignored: no matching payment"
+        if reason is None or payment.status not in ("processing", "failed"):
+            return f"ignored: {payment.status}"
+        payment.failure_reason = reason
+        payment.updated_at = utcnow()
+        return f"failure reason recorded: {payment.status}"
 
     @staticmethod
     def _payment_for_session(uow: UnitOfWork, session: dict[str, Any]) -> Payment | None:

@@ -60,6 +60,9 @@ class SessionInfo:
     payment_intent_id: str | None
     expires_at: datetime | None
     payment_intent_status: str | None = None
+    # Why the payment intent's last attempt failed ("card_declined: Your card was declined."),
+    # when the session was read with its payment intent expanded and the gateway said so.
+    payment_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,31 @@ class PaymentGateway(Protocol):
 
 def _ts(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value else None
+
+
+FAILURE_REASON_MAX = 300
+
+
+def failure_reason(error: Any) -> str | None:
+    """A short human reason from Stripe's `last_payment_error` (a dict or a StripeObject):
+    "card_declined: Your card was declined."; None when the gateway gave none."""
+    if error is None:
+        return None
+    if not isinstance(error, dict):
+        error = error.to_dict() if hasattr(error, "to_dict") else {}
+
+    def text(key: str) -> str:  # one line of printable text (NUL cannot be stored)
+        value = error.get(key)
+        if not isinstance(value, str):
+            return ""
+        return " ".join("".join(c if c.isprintable() else " " for c in value).split())
+
+    code = text("code") or text("decline_code") or text("type")
+    message = text("message")
+    reason = f"{code}: {message}" if code and message else code or message
+    if len(reason) > FAILURE_REASON_MAX:
+        reason = reason[: FAILURE_REASON_MAX - 1].rstrip() + "…"
+    return reason or None
 
 
 def _id_of(value: Any) -> str | None:
@@ -224,7 +252,7 @@ class StripeGateway:
     @staticmethod
     def _session_info(session: stripe.checkout.Session) -> SessionInfo:
         intent = session.payment_intent
-        intent_status = None if intent is None or isinstance(intent, str) else intent.status
+        expanded = None if intent is None or isinstance(intent, str) else intent
         return SessionInfo(
             id=session.id,
             url=session.url,
@@ -232,7 +260,8 @@ class StripeGateway:
             payment_status=str(session.payment_status),
             payment_intent_id=_id_of(intent),
             expires_at=_ts(session.expires_at),
-            payment_intent_status=intent_status,
+            payment_intent_status=expanded.status if expanded else None,
+            payment_error=failure_reason(getattr(expanded, "last_payment_error", None)),
         )
 
     @staticmethod

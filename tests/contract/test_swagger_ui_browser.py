@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 import yaml
 
+from devstack import services
 from devstack.processes import ServerProcess
 from tests.contract.spec_rules import operations
 
@@ -107,3 +109,59 @@ def test_payment_service_swagger_ui_lists_every_operation_offline(
     browser: Any, payment_service: ServerProcess
 ) -> None:
     check_every_operation_listed_and_health_try_it_out(browser, payment_service, "payment_api.yaml")
+
+
+def authorize_with_password(page: Any, email: str, password: str) -> None:
+    """Authorize -> the OAuth2Password form (client id and secret left empty) -> Done."""
+    page.locator(".auth-wrapper .authorize").first.click()
+    modal = page.locator(".modal-ux")
+    oauth = modal.locator(".auth-container", has_text="OAuth2Password")
+    oauth.locator("#oauth_username").fill(email)
+    oauth.locator("#oauth_password").fill(password)
+    oauth.locator("button.authorize").click()
+    oauth.locator("button", has_text="Logout").wait_for(timeout=10_000)  # token came back
+    assert oauth.locator(".errors").count() == 0, oauth.locator(".errors").inner_text()
+    modal.locator("button.btn-done").first.click()
+
+
+def try_it_out(page: Any, method: str, path: str) -> tuple[str, str]:
+    """ "Try it out" -> Execute on one operation; its status code and response body."""
+    block = page.locator(f".opblock-{method}", has=page.locator(f'[data-path="{path}"]')).first
+    block.locator(".opblock-summary").click()
+    block.locator(".try-out__btn").click()
+    block.locator(".execute").click()
+    status = block.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for(timeout=10_000)
+    return status.inner_text().strip(), block.locator(".live-responses-table").inner_text()
+
+
+def test_payment_service_swagger_ui_logs_in_at_the_user_service_and_calls_authorized(
+    browser: Any, payment_service: ServerProcess
+) -> None:
+    """The OAuth2 password form posts across origins to the user service's /auth/token
+    (CORS_ALLOWED_ORIGINS lets this origin read the answer); the token then authorizes a
+    call to the payment service."""
+    schemes = httpx.get(f"{payment_service.url}/openapi.json").json()["components"]
+    token_url = schemes["securitySchemes"]["OAuth2Password"]["flows"]["password"]["tokenUrl"]
+    assert urlsplit(token_url).port != urlsplit(payment_service.url).port  # really cross-origin
+    page, blocked = open_docs(browser, payment_service)
+    authorize_with_password(page, services.DEV_ADMIN_EMAIL, services.DEV_ADMIN_PASSWORD)
+    status, body = try_it_out(page, "get", "/payments")
+    assert status.startswith("200"), body
+    assert '"data"' in body
+    assert blocked == []
+    page.close()
+
+
+def test_user_service_swagger_ui_keeps_its_authorization_across_a_reload(
+    browser: Any, user_service: ServerProcess
+) -> None:
+    page, blocked = open_docs(browser, user_service)
+    authorize_with_password(page, services.DEV_ADMIN_EMAIL, services.DEV_ADMIN_PASSWORD)
+    page.reload()
+    page.wait_for_selector(".opblock", timeout=15_000)
+    status, body = try_it_out(page, "get", "/users/me")
+    assert status.startswith("200"), body
+    assert services.DEV_ADMIN_EMAIL in body
+    assert blocked == []
+    page.close()

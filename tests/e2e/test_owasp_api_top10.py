@@ -504,14 +504,19 @@ def test_api8_every_answer_says_nosniff_and_errors_show_no_internals(
 def test_api8_cors_is_closed_to_foreign_origins_by_default(
     payment_stack: PaymentStack, user_service: ServerProcess, alice: Customer
 ) -> None:
+    """Only the user service's token endpoints open CORS, and only to the configured origins
+    (the payment service's Swagger UI, tests/user_management/test_cors.py)."""
     origin = {"Origin": "https://evil.example"}
     preflight = {**origin, "Access-Control-Request-Method": "POST"}
-    for base in (payment_stack.url, user_service.url):
+    token_paths = ["/auth/token", "/auth/refresh", "/.well-known/jwks.json"]
+    for base, paths in ((payment_stack.url, []), (user_service.url, token_paths)):
         answers = [
             httpx.get(f"{base}/healthz", headers=origin),
             httpx.get(f"{base}/healthz", headers={"Origin": "null"}),
             httpx.options(f"{base}/healthz", headers=preflight),
             httpx.request("OPTIONS", f"{base}/healthz", headers=preflight),
+            *(httpx.options(f"{base}{path}", headers=preflight) for path in paths),
+            *(httpx.get(f"{base}{path}", headers={"Origin": "null"}) for path in paths),
         ]
         for response in answers:
             allowed = {

@@ -81,12 +81,33 @@ def test_async_payment_goes_processing_then_succeeded(
     assert transitions(payment_client, session.payment_id) == ["pending", "processing", "succeeded"]
 
 
-def test_async_payment_failure_makes_it_failed(
+DECLINED = "card_declined: Your card was declined."  # the sandbox's last_payment_error
+
+
+def test_async_payment_failure_makes_it_failed_with_the_gateways_reason(
     payment_stack: PaymentStack, payment_client: AuthenticatedClient
 ) -> None:
     session = custom_checkout(payment_client, 4300)
+    complete(payment_stack, session.session_id, "async_pending")
+    wait_for_status(payment_client, session.payment_id, "processing")
     complete(payment_stack, session.session_id, "async_failed")
-    wait_for_status(payment_client, session.payment_id, "failed")
+    payment = wait_for_status(payment_client, session.payment_id, "failed")
+    assert payment.failure_reason == DECLINED
+    assert transitions(payment_client, session.payment_id) == ["pending", "processing", "failed"]
+
+
+@pytest.mark.usefixtures("webhooks_restored")
+def test_reconcile_fails_an_async_payment_nobody_told_us_about_with_the_gateways_reason(
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient
+) -> None:
+    dead = "http://127.0.0.1:9/webhooks/stripe"
+    payment_stack.sandbox_call("PUT", "/_sandbox/webhooks/endpoints", json={"urls": [dead]})
+    session = custom_checkout(payment_client, 4301)
+    complete(payment_stack, session.session_id, "async_failed")
+    assert fetch(payment_client, session.payment_id).failure_reason is None
+    payment_stack.run_cli("reconcile", extra_env={"RECONCILE_AFTER_SECONDS": "0"})
+    payment = fetch(payment_client, session.payment_id)
+    assert (str(payment.status), payment.failure_reason) == ("failed", DECLINED)
 
 
 def test_expired_session_makes_the_payment_expired_and_late_events_are_ignored(

@@ -290,30 +290,48 @@ def test_checkout_redirect_answers_303_to_the_hosted_page(
 
 
 @pytest.mark.parametrize(
-    ("params", "field"),
+    ("params", "field", "message"),
     [
-        ({"price": "50.5", "currency": "jpy"}, "query.price"),
-        ({"price": "1.2345", "currency": "kwd"}, "query.price"),
-        ({"price": "0"}, "query.price"),
-        ({"price": "abc"}, "query.price"),
-        ({"price": "0.001"}, "query.price"),
-        ({"price": "5", "currency": "zzz"}, "query.currency"),
+        ({"price": "50.5", "currency": "jpy"}, "query.price", "such as 500 (no decimals for JPY)"),
+        ({"price": "1.2345", "currency": "kwd"}, "query.price", "at most 3 decimals for KWD"),
+        ({"price": "0"}, "query.price", "must be greater than zero"),
+        ({"price": "abc"}, "query.price", "such as 50 or 12.50 (at most 2 decimals for USD)"),
+        ({"price": "0.001"}, "query.price", "at most 2 decimals for USD"),
+        ({"price": "5", "currency": "zzz"}, "query.currency", "such as USD or usd"),
+        ({"price": "5", "currency": "Usd"}, "query.currency", "in upper or lower case"),
     ],
 )
-def test_checkout_redirect_rejects_inexact_prices(
-    payment_stack: PaymentStack, params: dict[str, str], field: str
+def test_checkout_redirect_refuses_inexact_prices_in_words_naming_the_field(
+    payment_stack: PaymentStack, params: dict[str, str], field: str, message: str
 ) -> None:
     with raw(payment_stack) as http:
         response = http.get("/checkout/", params=params)
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == field
+    problem = response.json()
+    assert [e["field"] for e in problem["errors"]] == [field]
+    assert message in problem["errors"][0]["message"]
+    assert "[0-9]" not in problem["detail"], "a regular expression is no explanation"
 
 
-def test_checkout_redirect_accepts_kwd_in_major_units(payment_stack: PaymentStack) -> None:
+@pytest.mark.parametrize(
+    ("price", "currency", "minor"),
+    [
+        ("1.234", "kwd", (1234, "kwd")),
+        ("12.50", "USD", (1250, "usd")),
+        ("500", "JPY", (500, "jpy")),
+    ],
+)
+def test_checkout_redirect_converts_major_units_exactly_in_either_case_of_currency(
+    payment_stack: PaymentStack, price: str, currency: str, minor: tuple[int, str]
+) -> None:
     with raw(payment_stack) as http:
-        assert (
-            http.get("/checkout/", params={"price": "1.23", "currency": "kwd"}).status_code == 303
-        )
+        response = http.get("/checkout/", params={"price": price, "currency": currency})
+    assert response.status_code == 303, response.text
+    session_id = response.headers["location"].rsplit("/", 1)[1]
+    session = payment_stack.sandbox_call(
+        "GET", "/v1/checkout/sessions/" + session_id, auth=("sk_test_x", "")
+    ).json()
+    assert (session["amount_total"], session["currency"]) == minor
 
 
 # -- gateway failures ---------------------------------------------------------------------

@@ -10,7 +10,13 @@ from devstack import services
 from devstack.processes import ServerProcess
 
 # The browser fixture, the offline page opener and the skip/CI marks of the docs browser test.
-from tests.contract.test_swagger_ui_browser import browser, open_docs, pytestmark  # noqa: F401
+from tests.contract.test_swagger_ui_browser import (  # noqa: F401
+    authorize_with_password,
+    browser,
+    open_docs,
+    pytestmark,
+    try_it_out,
+)
 
 
 def test_authorize_with_the_password_flow_then_try_get_current_user(
@@ -18,24 +24,10 @@ def test_authorize_with_the_password_flow_then_try_get_current_user(
     user_service: ServerProcess,
 ) -> None:
     page, blocked = open_docs(browser, user_service)
-    page.locator(".auth-wrapper .authorize").first.click()
-    modal = page.locator(".modal-ux")
-    oauth = modal.locator(".auth-container", has_text="OAuth2Password")
-    oauth.locator("#oauth_username").fill(services.DEV_ADMIN_EMAIL)
-    oauth.locator("#oauth_password").fill(services.DEV_ADMIN_PASSWORD)
-    oauth.locator("button.authorize").click()
-    oauth.locator("button", has_text="Logout").wait_for(timeout=10_000)  # token came back
-    assert oauth.locator(".errors").count() == 0
-    oauth.locator("button.btn-done").first.click()
-
-    me = page.locator(".opblock-get", has=page.locator('[data-path="/users/me"]')).first
-    me.locator(".opblock-summary").click()
-    me.locator(".try-out__btn").click()
-    me.locator(".execute").click()
-    status = me.locator(".live-responses-table tbody .response-col_status").first
-    status.wait_for(timeout=10_000)
-    assert status.inner_text().strip().startswith("200")
-    assert services.DEV_ADMIN_EMAIL in me.locator(".live-responses-table").inner_text()
+    authorize_with_password(page, services.DEV_ADMIN_EMAIL, services.DEV_ADMIN_PASSWORD)
+    status, body = try_it_out(page, "get", "/users/me")
+    assert status.startswith("200"), body
+    assert services.DEV_ADMIN_EMAIL in body
     assert blocked == []
     page.close()
 

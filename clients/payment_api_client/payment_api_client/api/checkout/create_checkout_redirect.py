@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.currency import Currency
 from ...models.lower_currency import LowerCurrency
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -13,15 +14,19 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     price: str,
-    currency: LowerCurrency | Unset = UNSET,
+    currency: Currency | LowerCurrency | Unset = Currency.USD,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
     params["price"] = price
 
-    json_currency: str | Unset = UNSET
-    if not isinstance(currency, Unset):
+    json_currency: str | Unset
+    if isinstance(currency, Unset):
+        json_currency = UNSET
+    elif isinstance(currency, Currency):
+        json_currency = currency.value
+    else:
         json_currency = currency.value
 
     params["currency"] = json_currency
@@ -86,7 +91,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     price: str,
-    currency: LowerCurrency | Unset = UNSET,
+    currency: Currency | LowerCurrency | Unset = Currency.USD,
 ) -> Response[Any | Problem]:
     """Redirect to a hosted checkout for an amount
 
@@ -97,9 +102,16 @@ def sync_detailed(
     token the payment is that customer's; anonymous and admin payments have no user.
 
     Args:
-        price (str): Amount in MAJOR units (e.g. 50 or 12.34).
-        currency (LowerCurrency | Unset): ISO 4217 currency code in lower case, as Stripe writes
-            it.
+        price (str): The amount in MAJOR units of `currency`, e.g. `50` (50.00 USD, charged as
+            5000 cents) or `12.50`; not minor units like the JSON bodies. It is converted to minor
+            units exactly with the currency's number of decimals: at most 2 for most currencies
+            (`12.50` USD), none for zero-decimal ones (`500` JPY), 3 for three-decimal ones (`1.234`
+            KWD). More decimals than the currency has are refused with 422 (never rounded), as are
+            zero, negative or non-numeric values and amounts above 99999999 minor units.
+        currency (Currency | LowerCurrency | Unset): ISO 4217 code of `price`, in upper or lower
+            case (`USD` or `usd`; mixed case is refused), normalised to upper case. Only this query
+            shortcut takes lower case: JSON bodies take upper case only (`Currency`). Default:
+            Currency.USD.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -125,7 +137,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     price: str,
-    currency: LowerCurrency | Unset = UNSET,
+    currency: Currency | LowerCurrency | Unset = Currency.USD,
 ) -> Any | Problem | None:
     """Redirect to a hosted checkout for an amount
 
@@ -136,9 +148,16 @@ def sync(
     token the payment is that customer's; anonymous and admin payments have no user.
 
     Args:
-        price (str): Amount in MAJOR units (e.g. 50 or 12.34).
-        currency (LowerCurrency | Unset): ISO 4217 currency code in lower case, as Stripe writes
-            it.
+        price (str): The amount in MAJOR units of `currency`, e.g. `50` (50.00 USD, charged as
+            5000 cents) or `12.50`; not minor units like the JSON bodies. It is converted to minor
+            units exactly with the currency's number of decimals: at most 2 for most currencies
+            (`12.50` USD), none for zero-decimal ones (`500` JPY), 3 for three-decimal ones (`1.234`
+            KWD). More decimals than the currency has are refused with 422 (never rounded), as are
+            zero, negative or non-numeric values and amounts above 99999999 minor units.
+        currency (Currency | LowerCurrency | Unset): ISO 4217 code of `price`, in upper or lower
+            case (`USD` or `usd`; mixed case is refused), normalised to upper case. Only this query
+            shortcut takes lower case: JSON bodies take upper case only (`Currency`). Default:
+            Currency.USD.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -159,7 +178,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     price: str,
-    currency: LowerCurrency | Unset = UNSET,
+    currency: Currency | LowerCurrency | Unset = Currency.USD,
 ) -> Response[Any | Problem]:
     """Redirect to a hosted checkout for an amount
 
@@ -170,9 +189,16 @@ async def asyncio_detailed(
     token the payment is that customer's; anonymous and admin payments have no user.
 
     Args:
-        price (str): Amount in MAJOR units (e.g. 50 or 12.34).
-        currency (LowerCurrency | Unset): ISO 4217 currency code in lower case, as Stripe writes
-            it.
+        price (str): The amount in MAJOR units of `currency`, e.g. `50` (50.00 USD, charged as
+            5000 cents) or `12.50`; not minor units like the JSON bodies. It is converted to minor
+            units exactly with the currency's number of decimals: at most 2 for most currencies
+            (`12.50` USD), none for zero-decimal ones (`500` JPY), 3 for three-decimal ones (`1.234`
+            KWD). More decimals than the currency has are refused with 422 (never rounded), as are
+            zero, negative or non-numeric values and amounts above 99999999 minor units.
+        currency (Currency | LowerCurrency | Unset): ISO 4217 code of `price`, in upper or lower
+            case (`USD` or `usd`; mixed case is refused), normalised to upper case. Only this query
+            shortcut takes lower case: JSON bodies take upper case only (`Currency`). Default:
+            Currency.USD.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -196,7 +222,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     price: str,
-    currency: LowerCurrency | Unset = UNSET,
+    currency: Currency | LowerCurrency | Unset = Currency.USD,
 ) -> Any | Problem | None:
     """Redirect to a hosted checkout for an amount
 
@@ -207,9 +233,16 @@ async def asyncio(
     token the payment is that customer's; anonymous and admin payments have no user.
 
     Args:
-        price (str): Amount in MAJOR units (e.g. 50 or 12.34).
-        currency (LowerCurrency | Unset): ISO 4217 currency code in lower case, as Stripe writes
-            it.
+        price (str): The amount in MAJOR units of `currency`, e.g. `50` (50.00 USD, charged as
+            5000 cents) or `12.50`; not minor units like the JSON bodies. It is converted to minor
+            units exactly with the currency's number of decimals: at most 2 for most currencies
+            (`12.50` USD), none for zero-decimal ones (`500` JPY), 3 for three-decimal ones (`1.234`
+            KWD). More decimals than the currency has are refused with 422 (never rounded), as are
+            zero, negative or non-numeric values and amounts above 99999999 minor units.
+        currency (Currency | LowerCurrency | Unset): ISO 4217 code of `price`, in upper or lower
+            case (`USD` or `usd`; mixed case is refused), normalised to upper case. Only this query
+            shortcut takes lower case: JSON bodies take upper case only (`Currency`). Default:
+            Currency.USD.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
