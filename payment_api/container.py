@@ -1,4 +1,4 @@
-"""Wiring: one place that builds engine, gateways and domain services from settings."""
+"""Wiring: the one place that builds the adapters and hands them to the domain's services."""
 
 from __future__ import annotations
 
@@ -11,16 +11,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from payment_api.auth import TokenVerifier
 from payment_api.db.engine import make_engine, make_session_factory
-from payment_api.db.unit_of_work import UnitOfWork
+from payment_api.db.unit_of_work import SqlUnitOfWork
 from payment_api.domain.checkout import CheckoutPolicy, CheckoutService
-from payment_api.domain.idempotency import in_progress_timeout
+from payment_api.domain.idempotency import Idempotency, in_progress_timeout
+from payment_api.domain.ports import PaymentGateway, UserDirectory, WebhookEvents
+from payment_api.domain.products import ProductService
 from payment_api.domain.reconcile import Reconciler
 from payment_api.domain.refunds import RefundService
 from payment_api.domain.webhooks import WebhookInbox
 from payment_api.gateways.jwks import JwksKeySource
-from payment_api.gateways.payment_gateway import PaymentGateway, StripeGateway
-from payment_api.gateways.user_directory import UserDirectory, UserServiceDirectory
+from payment_api.gateways.payment_gateway import StripeGateway
+from payment_api.gateways.stripe_translation import StripeWebhooks
+from payment_api.gateways.user_directory import UserServiceDirectory
 from payment_api.settings import Settings
+from payment_api.views import ReadModel
 
 
 @dataclass
@@ -31,23 +35,28 @@ class Container:
     gateway: PaymentGateway
     users: UserDirectory
     verifier: TokenVerifier
+    webhook_events: WebhookEvents
+    reads: ReadModel = field(init=False)
+    idempotency: Idempotency = field(init=False)
+    products: ProductService = field(init=False)
     checkout: CheckoutService = field(init=False)
     refunds: RefundService = field(init=False)
     inbox: WebhookInbox = field(init=False)
-    # Hot reads run in anyio's threads but at most READ_THREADS at once per worker: measured
-    # with 32 clients, 40 threads contending for the GIL cost 10% more CPU per read and doubled
-    # p99 (bench/RESULTS.md). Endpoints that wait on the gateway or the user service keep the
-    # default 40, so slow dependencies never starve these reads or the other way round.
+    # Hot reads (run_read) get their own small pool per worker, READ_THREADS: more threads
+    # only contend for the GIL (bench/RESULTS.md), and slow dependencies never starve them.
     read_limiter: CapacityLimiter = field(init=False)
-    # An Idempotency-Key still "in progress" after this long died with its process; a retry
-    # with the same key then resumes the checkout or refund (same gateway key), and reconcile
-    # closes what nobody resumed.
-    abandoned_after: timedelta = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
-        retention = timedelta(hours=s.idempotency_retention_hours)
-        self.abandoned_after = in_progress_timeout(s.gateway_timeout_seconds, s.gateway_max_retries)
+        self.reads = ReadModel(self.engine)
+        self.idempotency = Idempotency(
+            self.uow,
+            retention=timedelta(hours=s.idempotency_retention_hours),
+            in_progress_timeout=in_progress_timeout(
+                s.gateway_timeout_seconds, s.gateway_max_retries
+            ),
+        )
+        self.products = ProductService(self.uow)
         self.checkout = CheckoutService(
             self.uow,
             self.gateway,
@@ -57,28 +66,25 @@ class Container:
                 cancel_url=s.cancel_url,
                 redirect_origins=s.redirect_origins,
                 expiry=timedelta(minutes=s.checkout_expiry_minutes),
-                idempotency_retention=retention,
-                in_progress_timeout=self.abandoned_after,
             ),
+            self.idempotency,
         )
-        self.refunds = RefundService(
-            self.uow, self.gateway, retention, in_progress_timeout=self.abandoned_after
-        )
-        self.inbox = WebhookInbox(self.uow, self.gateway)
+        self.refunds = RefundService(self.uow, self.gateway, self.idempotency)
+        self.inbox = WebhookInbox(self.uow, self.webhook_events, self.gateway)
         self.read_limiter = CapacityLimiter(s.read_threads)
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.session_factory)
 
     def reconciler(self) -> Reconciler:
         s = self.settings
         return Reconciler(
             self.uow,
             self.gateway,
+            self.inbox,
+            self.idempotency,
             stale_after=timedelta(seconds=s.reconcile_after_seconds),
             batch_size=s.reconcile_batch_size,
-            idempotency_retention=timedelta(hours=s.idempotency_retention_hours),
-            in_progress_timeout=self.abandoned_after,
         )
 
 
@@ -104,6 +110,9 @@ def build_container(
         users=users
         or UserServiceDirectory(settings.user_service_url, settings.user_service_timeout_seconds),
         verifier=verifier or token_verifier(settings),
+        webhook_events=StripeWebhooks(
+            settings.stripe_webhook_secrets, settings.stripe_webhook_tolerance_seconds
+        ),
     )
 
 

@@ -1,29 +1,33 @@
-"""Read side: payments as the API shows them, straight from SQL into plain dicts.
+"""The read side: every read of the API, straight from SQL into the shapes of the responses.
 
-The hot reads (`getPayment`, `listPayments`) need no identity map, no change tracking and no
-domain behaviour, so they skip the ORM (the CQRS "views" of Percival & Gregory, chapter 12):
-one Core SELECT for a payment with its line items and status history, shaped as the `Payment`
-schema; the response model validates and serialises the dict once. Writes keep going through
-the repositories and the ORM.
+Reads need no identity map, change tracking or domain rules, so they skip the ORM and the
+repositories (the "views" of Percival & Gregory, chapter 12): Core SELECTs on one connection.
+Whose rows a caller may see (`owner`: a customer's own payments) is a WHERE clause, here and
+nowhere else. The `*_view` functions shape each response, for these reads and for the records
+the commands return alike; the routes' response models validate the dicts once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, bindparam, or_, select
 
-from payment_api.db.models import Payment, PaymentLineItem, StatusChange
-from payment_api.db.unit_of_work import UnitOfWork
-from payment_api.domain.payments import list_payments
+from payment_api.db.models import Payment, PaymentLineItem, Product, Refund, StatusChange
+from payment_api.domain import model
+from payment_api.domain.checkout import CheckoutResult
+from payment_api.domain.pagination import decode_cursor, encode_cursor
+from payment_api.domain.webhooks import Receipt
 
-PaymentDict = dict[str, Any]
+View = dict[str, Any]
 
 P = Payment.__table__.c
 LI = PaymentLineItem.__table__.c
 SC = StatusChange.__table__.c
+R = Refund.__table__.c
+PR = Product.__table__.c
 _PAYMENT_COLUMNS = [
     P.id, P.status, P.amount, P.currency, P.refunded_amount, P.user_id, P.customer_email,
     P.description, P.checkout_session_id, P.payment_intent_id, P.checkout_url,
@@ -31,10 +35,14 @@ _PAYMENT_COLUMNS = [
 ]  # fmt: skip
 _ITEM_COLUMNS = [LI.id, LI.product_id, LI.name, LI.quantity, LI.unit_amount]
 _CHANGE_COLUMNS = [SC.id, SC.from_status, SC.to_status, SC.reason, SC.event_id, SC.at]
-# One round trip: the payment LEFT JOIN both collections (rows = max(1, items) x max(1,
-# changes): at most 100 items and a handful of changes). Built once with a bound parameter:
-# the same statement object keeps its memoized cache key and compiled form (a fresh
-# `.where()` per call cost 6% of the request in the profile, recomputing the key).
+_REFUND_COLUMNS = [
+    R.id, R.payment_id, R.amount, R.currency, R.status, R.reason, R.gateway_refund_id,
+    R.created_at, R.updated_at,
+]  # fmt: skip
+
+# One payment in one round trip: the payment LEFT JOIN both collections (max(1, items) x
+# max(1, changes) rows). Built once with bound parameters: the same statement object keeps its
+# cache key and compiled form instead of recomputing them on every request.
 _ONE_PAYMENT = (
     select(
         *_PAYMENT_COLUMNS,
@@ -49,48 +57,41 @@ _ONE_PAYMENT = (
     .where(P.id == bindparam("payment_id"))
     .order_by(LI.position, SC.id)
 )
+_ONE_OWNED_PAYMENT = _ONE_PAYMENT.where(P.user_id == bindparam("owner"))
 
-
-# What the shopper's own landing pages (/checkout/success, /checkout/cancel) may show of a
-# payment to whoever holds its gateway session id: no user, email, items or history.
+# What the shopper's landing pages (/checkout/success, /checkout/cancel) may show to whoever
+# holds the session id: no user, email, items or history.
 _BY_SESSION = select(P.status, P.amount, P.currency, P.description, P.failure_reason).where(
     P.checkout_session_id == bindparam("session_id")
 )
 
 
-class _PaymentRow(Protocol):
-    id: str
-    status: str
-    amount: int
-    currency: str
-    refunded_amount: int
-    user_id: str | None
-    customer_email: str | None
-    description: str | None
-    checkout_session_id: str | None
-    payment_intent_id: str | None
-    checkout_url: str | None
-    failure_reason: str | None
-    expires_at: Any
-    created_at: Any
-    updated_at: Any
+# --- the shapes of the responses -------------------------------------------------------------
 
 
-def payment_dict(p: _PaymentRow, items: Iterable[Any], history: Iterable[Any]) -> PaymentDict:
-    """The `Payment` schema's shape from a payment row (ORM object or Core row) and its
-    children (objects with the columns as attributes)."""
+def money_view(amount: int, currency: str) -> View:
+    return {"amount": amount, "currency": currency}
+
+
+def page_view(data: list[View], next_cursor: str | None) -> View:
+    return {"data": data, "next_cursor": next_cursor}
+
+
+def payment_view(p: model.Payment, items: Iterable[Any], history: Iterable[Any]) -> View:
+    """`Payment` from a payment (record or row) and its children (objects with the columns
+    as attributes)."""
     currency = p.currency
     return {
         "id": p.id,
         "status": p.status,
-        "amount": {"amount": p.amount, "currency": currency},
-        "refunded_amount": {"amount": p.refunded_amount, "currency": currency},
+        "amount": money_view(p.amount, currency),
+        "refunded_amount": money_view(p.refunded_amount, currency),
         "line_items": [
             {
                 "product_id": li.product_id,
                 "name": li.name,
                 "quantity": li.quantity,
-                "unit_amount": {"amount": li.unit_amount, "currency": currency},
+                "unit_amount": money_view(li.unit_amount, currency),
             }
             for li in items
         ],
@@ -119,6 +120,64 @@ def payment_dict(p: _PaymentRow, items: Iterable[Any], history: Iterable[Any]) -
     }
 
 
+def refund_view(r: model.Refund) -> View:
+    return {
+        "id": r.id,
+        "payment_id": r.payment_id,
+        "amount": money_view(r.amount, r.currency),
+        "status": r.status,
+        "reason": r.reason,
+        "gateway_refund_id": r.gateway_refund_id,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+    }
+
+
+def product_view(p: model.Product) -> View:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "description": p.description,
+        "price": money_view(p.unit_amount, p.currency),
+        "active": p.active,
+        "created_at": p.created_at,
+        "updated_at": p.updated_at,
+    }
+
+
+def inbox_event_view(e: model.InboxEvent) -> View:
+    return {
+        "id": e.id,
+        "type": e.type,
+        "state": e.state,
+        "outcome": e.outcome,
+        "error": e.error,
+        "attempts": e.attempts,
+        "received_at": e.received_at,
+        "processed_at": e.processed_at,
+    }
+
+
+def webhook_ack_view(receipt: Receipt) -> View:
+    return {
+        "event_id": receipt.event_id,
+        "type": receipt.type,
+        "duplicate": receipt.duplicate,
+        "state": receipt.state,
+    }
+
+
+def checkout_session_view(result: CheckoutResult) -> View:
+    return {
+        "payment_id": result.payment_id,
+        "session_id": result.session_id,
+        "url": result.url,
+        "expires_at": result.expires_at,
+        "status": result.status,
+        "amount": money_view(result.amount, result.currency),
+    }
+
+
 class _Child:
     """A line item or status change picked out of a joined row by its label prefix."""
 
@@ -131,49 +190,136 @@ class _Child:
         return getattr(self._row, self._prefix + name)
 
 
-def payment(uow: UnitOfWork, payment_id: str) -> PaymentDict | None:
-    """One payment with its line items and status history, or None."""
-    with uow:
-        rows = uow.session.execute(_ONE_PAYMENT, {"payment_id": payment_id}).all()
-    if not rows:
-        return None
-    items: dict[int, _Child] = {}
-    changes: dict[int, _Child] = {}
-    for row in rows:  # the cross product repeats each child: keep the first, in order
-        if row.li_id is not None and row.li_id not in items:
-            items[row.li_id] = _Child(row, "li_")
-        if row.sc_id is not None and row.sc_id not in changes:
-            changes[row.sc_id] = _Child(row, "sc_")
-    return payment_dict(rows[0], items.values(), changes.values())
-
-
-def payment_page(
-    uow: UnitOfWork,
-    *,
-    limit: int,
+def _newest_first(
+    query: Select[Any],
+    created: ColumnElement[datetime],
+    row_id: ColumnElement[str],
     cursor: str | None,
-    status: str | None,
-    user_id: str | None,
-    created_gte: datetime | None,
-    created_lt: datetime | None,
-) -> tuple[list[PaymentDict], str | None]:
-    """A page of payments (the filters and cursor of `list_payments`) and the next cursor."""
-    with uow:
-        rows, next_cursor = list_payments(
-            uow,
-            limit=limit,
-            cursor=cursor,
-            status=status,
-            user_id=user_id,
-            created_gte=created_gte,
-            created_lt=created_lt,
-        )
-        return [payment_dict(r, r.line_items, r.history) for r in rows], next_cursor
+) -> Select[Any]:
+    """A keyset page, newest first, after the position `cursor` names."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        at, last_id = after
+        query = query.where(or_(created < at, and_(created == at, row_id < last_id)))
+    return query.order_by(created.desc(), row_id.desc())
 
 
-def checkout_outcome(uow: UnitOfWork, session_id: str) -> dict[str, Any] | None:
-    """The status, amount, currency, description and failure reason of the payment of a
-    gateway checkout session, or None for a session id we do not know."""
-    with uow:
-        row = uow.session.execute(_BY_SESSION, {"session_id": session_id}).first()
-    return dict(row._mapping) if row is not None else None
+def _next_cursor(rows: Sequence[Any], limit: int) -> str | None:
+    """The cursor after the page when one more row than `limit` was read."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    return encode_cursor(last.created_at, last.id)
+
+
+class ReadModel:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def payment(self, payment_id: str, *, owner: str | None = None) -> View | None:
+        """One payment with its line items and status history; None when there is none, or
+        when `owner` is given and it is someone else's (the same 404)."""
+        with self.engine.connect() as conn:
+            if owner is None:
+                rows = conn.execute(_ONE_PAYMENT, {"payment_id": payment_id}).all()
+            else:
+                params = {"payment_id": payment_id, "owner": owner}
+                rows = conn.execute(_ONE_OWNED_PAYMENT, params).all()
+        if not rows:
+            return None
+        items: dict[int, _Child] = {}
+        changes: dict[int, _Child] = {}
+        for row in rows:  # the cross product repeats each child: keep the first, in order
+            if row.li_id is not None and row.li_id not in items:
+                items[row.li_id] = _Child(row, "li_")
+            if row.sc_id is not None and row.sc_id not in changes:
+                changes[row.sc_id] = _Child(row, "sc_")
+        return payment_view(rows[0], items.values(), changes.values())
+
+    def payments(
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        status: str | None = None,
+        user_id: str | None = None,
+        owner: str | None = None,
+        created_gte: datetime | None = None,
+        created_lt: datetime | None = None,
+    ) -> View:
+        """A page of payments, newest first (three round trips: payments, items, history)."""
+        query = select(*_PAYMENT_COLUMNS)
+        for column, value in ((P.status, status), (P.user_id, user_id), (P.user_id, owner)):
+            if value is not None:
+                query = query.where(column == value)
+        if created_gte is not None:
+            query = query.where(P.created_at >= created_gte)
+        if created_lt is not None:
+            query = query.where(P.created_at < created_lt)
+        query = _newest_first(query, P.created_at, P.id, cursor).limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            page = rows[:limit]
+            items: dict[str, list[Any]] = {r.id: [] for r in page}
+            changes: dict[str, list[Any]] = {r.id: [] for r in page}
+            if page:
+                ids = list(items)
+                for li in conn.execute(
+                    select(LI.payment_id, *_ITEM_COLUMNS)
+                    .where(LI.payment_id.in_(ids))
+                    .order_by(LI.payment_id, LI.position)
+                ):
+                    items[li.payment_id].append(li)
+                for sc in conn.execute(
+                    select(SC.payment_id, *_CHANGE_COLUMNS)
+                    .where(SC.payment_id.in_(ids))
+                    .order_by(SC.payment_id, SC.id)
+                ):
+                    changes[sc.payment_id].append(sc)
+        data = [payment_view(r, items[r.id], changes[r.id]) for r in page]
+        return page_view(data, _next_cursor(rows, limit))
+
+    def refunds(
+        self, payment_id: str, *, owner: str | None, limit: int, cursor: str | None
+    ) -> View | None:
+        """A page of a payment's refunds, oldest first; None when the payment is not there
+        (or not `owner`'s)."""
+        payment = select(P.id).where(P.id == payment_id)
+        if owner is not None:
+            payment = payment.where(P.user_id == owner)
+        query = select(*_REFUND_COLUMNS).where(R.payment_id == payment_id)
+        after = decode_cursor(cursor)
+        if after is not None:
+            at, last_id = after
+            query = query.where(or_(R.created_at > at, and_(R.created_at == at, R.id > last_id)))
+        query = query.order_by(R.created_at, R.id).limit(limit + 1)
+        with self.engine.connect() as conn:
+            if conn.execute(payment).first() is None:
+                return None
+            rows = conn.execute(query).all()
+        return page_view([refund_view(r) for r in rows[:limit]], _next_cursor(rows, limit))
+
+    def product(self, product_id: str, *, active_only: bool = False) -> View | None:
+        query = select(Product.__table__).where(PR.id == product_id)
+        if active_only:
+            query = query.where(PR.active.is_(True))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return product_view(row) if row is not None else None
+
+    def products(self, *, limit: int, cursor: str | None, active: bool | None) -> View:
+        """A page of products, newest first."""
+        query = select(Product.__table__)
+        if active is not None:
+            query = query.where(PR.active.is_(active))
+        query = _newest_first(query, PR.created_at, PR.id, cursor).limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return page_view([product_view(r) for r in rows[:limit]], _next_cursor(rows, limit))
+
+    def checkout_outcome(self, session_id: str) -> View | None:
+        """The status, amount, currency, description and failure reason of the payment of a
+        gateway checkout session, or None for a session id we do not know."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_BY_SESSION, {"session_id": session_id}).first()
+        return dict(row._mapping) if row is not None else None

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Query
 from fastapi.responses import RedirectResponse
 
+from payment_api import views
 from payment_api.api.deps import REALM, CheckoutCallerDep, CheckoutDep, PrincipalDep
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
@@ -20,9 +21,9 @@ from payment_api.api.schemas import (
     QueryCurrency,
 )
 from payment_api.auth import Principal
-from payment_api.domain import idempotency
-from payment_api.domain.checkout import CheckoutRequest, CheckoutResult, LineRequest
+from payment_api.domain.checkout import CheckoutRequest, LineRequest
 from payment_api.domain.errors import ForbiddenError, InvalidFieldError
+from payment_api.domain.idempotency import request_hash
 from payment_api.domain.money import (
     MAX_MINOR_AMOUNT,
     Money,
@@ -71,19 +72,6 @@ def paying_user(principal: Principal, requested: str | None) -> str | None:
     return principal.subject
 
 
-def _session(result: CheckoutResult) -> CheckoutSession:
-    return CheckoutSession.model_validate(
-        {
-            "payment_id": result.payment_id,
-            "session_id": result.session_id,
-            "url": result.url,
-            "expires_at": result.expires_at,
-            "status": result.status,
-            "amount": {"amount": result.amount, "currency": result.currency},
-        }
-    )
-
-
 @router.post(
     "/checkout-sessions",
     status_code=201,
@@ -110,7 +98,7 @@ def createCheckoutSession(  # noqa: N802 - operationId
     checkout: CheckoutDep,
     principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
-) -> CheckoutSession:
+) -> views.View:
     """Create a payment (`pending`) and its hosted Stripe Checkout session."""
     if isinstance(body, LineItemsCheckout):
         lines = [LineRequest(li.product_id, li.quantity) for li in body.line_items]
@@ -127,7 +115,7 @@ def createCheckoutSession(  # noqa: N802 - operationId
         cancel_url=body.cancel_url,
     )
     # Keys are scoped to the caller (`caller`): another user's equal key is another request.
-    digest = idempotency.request_hash(
+    digest = request_hash(
         {**body.model_dump(mode="json", exclude_unset=True), "user_id": request.user_id}
     )
     result = checkout.start(
@@ -137,7 +125,7 @@ def createCheckoutSession(  # noqa: N802 - operationId
         bearer_token=principal.bearer_token,
         caller=principal.subject,
     )
-    return _session(result)
+    return views.checkout_session_view(result)
 
 
 @router.get(

@@ -1,4 +1,4 @@
-"""Typed dependencies: the container built at start, units of work, services, the principal.
+"""Typed dependencies: the container built at start, the services, the read model, the principal.
 
 Authentication: `authenticate` verifies an `Authorization: Bearer` token when one is sent
 (anonymous otherwise); `PrincipalDep` requires a valid token, `AdminDep` also the admin role,
@@ -18,12 +18,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2Pas
 
 from payment_api.auth import ANONYMOUS, InvalidTokenError, Principal
 from payment_api.container import Container
-from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain.checkout import CheckoutService
 from payment_api.domain.errors import DependencyError, ForbiddenError, NotAuthenticatedError
+from payment_api.domain.products import ProductService
 from payment_api.domain.refunds import RefundService
 from payment_api.domain.webhooks import WebhookInbox
 from payment_api.gateways.jwks import JwksUnavailableError
+from payment_api.views import ReadModel
 
 T = TypeVar("T")
 REALM = "payment-api"
@@ -55,13 +56,6 @@ async def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
-
-
-async def get_uow(container: ContainerDep) -> UnitOfWork:
-    return container.uow()
-
-
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 async def run_read(container: Container, read: Callable[[], T]) -> T:
@@ -122,6 +116,14 @@ CheckoutCallerDep = Annotated[Principal, Depends(checkout_caller)]
 OptionalPrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
+async def get_reads(container: ContainerDep) -> ReadModel:
+    return container.reads
+
+
+async def get_products(container: ContainerDep) -> ProductService:
+    return container.products
+
+
 async def get_checkout(container: ContainerDep) -> CheckoutService:
     return container.checkout
 
@@ -134,6 +136,8 @@ async def get_inbox(container: ContainerDep) -> WebhookInbox:
     return container.inbox
 
 
+ReadsDep = Annotated[ReadModel, Depends(get_reads)]
+ProductsDep = Annotated[ProductService, Depends(get_products)]
 CheckoutDep = Annotated[CheckoutService, Depends(get_checkout)]
 RefundsDep = Annotated[RefundService, Depends(get_refunds)]
 InboxDep = Annotated[WebhookInbox, Depends(get_inbox)]

@@ -9,7 +9,7 @@ from payment_api.api.deps import ContainerDep
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import Health, Readiness
 from payment_api.domain.errors import DependencyError
-from payment_api.gateways.payment_gateway import GatewayError
+from payment_api.domain.ports import GatewayError
 
 router = APIRouter(tags=["health"])
 

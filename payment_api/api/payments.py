@@ -10,15 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from payment_api import views
-from payment_api.api import presenters
 from payment_api.api.checkout import GATEWAY_ERRORS, IdempotencyKey
 from payment_api.api.deps import (
     AdminDep,
     CheckoutDep,
     ContainerDep,
     PrincipalDep,
+    ReadsDep,
     RefundsDep,
-    UowDep,
     run_read,
 )
 from payment_api.api.params import Cursor, Limit
@@ -68,7 +67,7 @@ def owner_of(principal: Principal) -> str | None:
 
 @router.get("/payments", response_model=PaymentList, responses=problem_responses(401, 422, 503))
 async def listPayments(  # noqa: N802 - operationId
-    uow: UowDep,
+    reads: ReadsDep,
     principal: PrincipalDep,
     container: ContainerDep,
     limit: Limit = 20,
@@ -77,27 +76,21 @@ async def listPayments(  # noqa: N802 - operationId
     user_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=NO_NUL)] = None,
     created_gte: Timestamp = None,
     created_lt: Timestamp = None,
-) -> PaymentList:
+) -> views.View:
     """List payments, newest first; filter by status, user and creation time."""
-    owner = owner_of(principal)
-    if owner is not None:
-        if user_id is not None and user_id != owner:
-            return PaymentList(data=[], next_cursor=None)  # a customer sees only their own
-        user_id = owner
-    data, next_cursor = await run_read(
+    return await run_read(
         container,
         partial(
-            views.payment_page,
-            uow,
+            reads.payments,
             limit=limit,
             cursor=cursor,
             status=status.value if status else None,
             user_id=user_id,
+            owner=owner_of(principal),
             created_gte=rfc3339(created_gte, "created_gte"),
             created_lt=rfc3339(created_lt, "created_lt"),
         ),
     )
-    return PaymentList.model_validate({"data": data, "next_cursor": next_cursor})
 
 
 @router.get(
@@ -121,13 +114,12 @@ async def listPayments(  # noqa: N802 - operationId
     },
 )
 async def getPayment(  # noqa: N802
-    payment_id: PaymentId, uow: UowDep, principal: PrincipalDep, container: ContainerDep
-) -> views.PaymentDict:
+    payment_id: PaymentId, reads: ReadsDep, principal: PrincipalDep, container: ContainerDep
+) -> views.View:
     """One payment."""
-    found = await run_read(container, partial(views.payment, uow, payment_id))
-    owner = owner_of(principal)
-    if found is None or (owner is not None and found["user_id"] != owner):
-        raise NotFoundError(f"payment {payment_id} does not exist")  # not theirs: the same 404
+    found = await run_read(container, partial(reads.payment, payment_id, owner=owner_of(principal)))
+    if found is None:  # also when it is someone else's: the same 404
+        raise NotFoundError(f"payment {payment_id} does not exist")
     return found
 
 
@@ -140,11 +132,11 @@ async def getPayment(  # noqa: N802
     },
 )
 def cancelPayment(  # noqa: N802
-    payment_id: PaymentId, checkout: CheckoutDep, principal: PrincipalDep, uow: UowDep
-) -> views.PaymentDict:
+    payment_id: PaymentId, checkout: CheckoutDep, principal: PrincipalDep, reads: ReadsDep
+) -> views.View:
     """Close a pending payment's hosted session and mark it canceled."""
     checkout.cancel(payment_id, owner=owner_of(principal))
-    found = views.payment(uow, payment_id)
+    found = reads.payment(payment_id)
     assert found is not None  # payments are never deleted
     return found
 
@@ -162,15 +154,12 @@ def createRefund(  # noqa: N802
     payment_id: PaymentId,
     _admin: AdminDep,
     refunds: RefundsDep,
-    uow: UowDep,
     body: RefundCreate,
     idempotency_key: IdempotencyKey = None,
-) -> Refund:
+) -> views.View:
     """Refund all that remains (no amount) or part of a succeeded payment."""
     request = RefundRequest(amount=body.amount, reason=body.reason.value if body.reason else None)
-    refund_id = refunds.create(payment_id, request, idempotency_key=idempotency_key).id
-    with uow:
-        return presenters.refund(refunds.get(uow, refund_id))
+    return views.refund_view(refunds.create(payment_id, request, idempotency_key=idempotency_key))
 
 
 @router.get(
@@ -180,13 +169,13 @@ def createRefund(  # noqa: N802
 )
 def listRefunds(  # noqa: N802
     payment_id: PaymentId,
-    refunds: RefundsDep,
+    reads: ReadsDep,
     principal: PrincipalDep,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> RefundList:
+) -> views.View:
     """Refunds of one payment, oldest first (cursor pagination)."""
-    rows, next_cursor = refunds.list(
-        payment_id, owner=owner_of(principal), limit=limit, cursor=cursor
-    )
-    return RefundList(data=[presenters.refund(r) for r in rows], next_cursor=next_cursor)
+    page = reads.refunds(payment_id, owner=owner_of(principal), limit=limit, cursor=cursor)
+    if page is None:
+        raise NotFoundError(f"payment {payment_id} does not exist")
+    return page

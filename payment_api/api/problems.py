@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from payment_api.domain.errors import DomainError, InvalidFieldError, NotAuthenticatedError
 from payment_api.domain.money import MoneyError
-from payment_api.gateways.user_directory import ForwardedTokenRejectedError
+from payment_api.domain.ports import ForwardedTokenRejectedError
 
 log = logging.getLogger("payment_api")
 PROBLEM_JSON = "application/problem+json"

@@ -6,14 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from payment_api.api import presenters
-from payment_api.api.deps import AdminDep, OptionalPrincipalDep, UowDep
+from payment_api import views
+from payment_api.api.deps import AdminDep, OptionalPrincipalDep, ProductsDep, ReadsDep
 from payment_api.api.params import Cursor, Limit
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import NO_NUL, Product, ProductCreate, ProductList, ProductUpdate
-from payment_api.domain import products
 from payment_api.domain.errors import NotFoundError
 from payment_api.domain.money import Money
+from payment_api.domain.products import KEEP, ProductChanges, ProductDraft
 
 router = APIRouter(tags=["products"])
 ProductId = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_NUL)]
@@ -38,18 +38,16 @@ PUBLIC_READ: dict[str, Any] = {"security": [{}]}
     openapi_extra=PUBLIC_READ,
 )
 def listProducts(  # noqa: N802 - operationId
-    uow: UowDep,
+    reads: ReadsDep,
     caller: OptionalPrincipalDep,
     limit: Limit = 20,
     cursor: Cursor = None,
     active: bool | None = None,
-) -> ProductList:
+) -> views.View:
     """List products, newest first (cursor pagination)."""
     if not caller.is_authenticated:
         active = True  # anonymous shoppers see what can be bought, nothing else
-    with uow:
-        rows, next_cursor = products.list_products(uow, limit=limit, cursor=cursor, active=active)
-        return ProductList(data=[presenters.product(r) for r in rows], next_cursor=next_cursor)
+    return reads.products(limit=limit, cursor=cursor, active=active)
 
 
 @router.post(
@@ -61,16 +59,17 @@ def listProducts(  # noqa: N802 - operationId
         **problem_responses(400, 401, 403, 413, 415, 422, 503),
     },
 )
-def createProduct(body: ProductCreate, uow: UowDep, _admin: AdminDep) -> Product:  # noqa: N802
+def createProduct(  # noqa: N802
+    body: ProductCreate, products: ProductsDep, _admin: AdminDep
+) -> views.View:
     """Create a product with its price."""
-    draft = products.ProductDraft(
+    draft = ProductDraft(
         name=body.name,
         description=body.description,
         price=Money(body.price.amount, body.price.currency.value),
         active=body.active,
     )
-    with uow:
-        return presenters.product(products.create_product(uow, draft))
+    return views.product_view(products.create(draft))
 
 
 @router.get(
@@ -79,13 +78,15 @@ def createProduct(body: ProductCreate, uow: UowDep, _admin: AdminDep) -> Product
     responses=problem_responses(401, 404, 422, 503),
     openapi_extra=PUBLIC_READ,
 )
-def getProduct(product_id: ProductId, uow: UowDep, caller: OptionalPrincipalDep) -> Product:  # noqa: N802
+def getProduct(  # noqa: N802
+    product_id: ProductId, reads: ReadsDep, caller: OptionalPrincipalDep
+) -> views.View:
     """One product."""
-    with uow:
-        product = products.get_product(uow, product_id)
-        if not product.active and not caller.is_authenticated:
-            raise NotFoundError(f"product {product_id} does not exist")  # not for sale
-        return presenters.product(product)
+    # Anonymous shoppers see only what is for sale.
+    found = reads.product(product_id, active_only=not caller.is_authenticated)
+    if found is None:
+        raise NotFoundError(f"product {product_id} does not exist")
+    return found
 
 
 @router.patch(
@@ -94,14 +95,14 @@ def getProduct(product_id: ProductId, uow: UowDep, caller: OptionalPrincipalDep)
     responses=problem_responses(400, 401, 403, 404, 413, 415, 422, 503),
 )
 def updateProduct(  # noqa: N802
-    product_id: ProductId, body: ProductUpdate, uow: UowDep, _admin: AdminDep
-) -> Product:
+    product_id: ProductId, body: ProductUpdate, products: ProductsDep, _admin: AdminDep
+) -> views.View:
     """Change name, description, price or active flag (archive with `active: false`)."""
-    changes = body.model_dump(exclude_unset=True)
-    for required in ("name", "price", "active"):
-        if required in changes and changes[required] is None:
-            changes.pop(required)
-    if "price" in changes:
-        changes["price"] = Money(body.price.amount, body.price.currency.value)  # type: ignore[union-attr]
-    with uow:
-        return presenters.product(products.update_product(uow, product_id, changes))
+    given = body.model_fields_set  # null for name, price or active changes nothing
+    changes = ProductChanges(
+        name=body.name,
+        description=body.description if "description" in given else KEEP,
+        price=Money(body.price.amount, body.price.currency.value) if body.price else None,
+        active=body.active,
+    )
+    return views.product_view(products.update(product_id, changes))

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 from starlette.concurrency import run_in_threadpool
 
-from payment_api.api import presenters
-from payment_api.api.deps import AdminDep, ContainerDep, InboxDep
+from payment_api import views
+from payment_api.api.deps import AdminDep, InboxDep
 from payment_api.api.problems import problem_responses
-from payment_api.api.schemas import NO_NUL, InboxState, WebhookAck, WebhookEventRecord
-from payment_api.domain import webhooks
+from payment_api.api.schemas import NO_NUL, WebhookAck, WebhookEventRecord
 from payment_api.domain.errors import DomainError
+from payment_api.domain.ports import BadSignatureError
 from payment_api.observability import record_webhook
 
 router = APIRouter(tags=["webhooks"])
@@ -50,7 +50,6 @@ class BadSignatureProblemError(DomainError):
 )
 async def receiveStripeWebhook(  # noqa: N802 - operationId
     request: Request,
-    container: ContainerDep,
     inbox: InboxDep,
     stripe_signature: Annotated[
         str | None,
@@ -60,36 +59,19 @@ async def receiveStripeWebhook(  # noqa: N802 - operationId
             description="t=<unix>,v1=<hex HMAC>; required.",
         ),
     ] = None,
-) -> WebhookAck:
+) -> views.View:
     """Verify, store once (unique event id), then process; 2xx only once safely stored."""
     payload = await request.body()
-    settings = container.settings
     try:
-        webhooks.verify(
-            payload,
-            stripe_signature,
-            settings.stripe_webhook_secrets,
-            settings.stripe_webhook_tolerance_seconds,
-        )
-        receipt = await run_in_threadpool(inbox.receive, payload)
-    except webhooks.BadSignatureError as exc:
+        receipt = await run_in_threadpool(inbox.receive, payload, stripe_signature)
+    except BadSignatureError as exc:
         record_webhook("unknown", "bad_signature")
         raise BadSignatureProblemError(str(exc)) from None
-    state = receipt.state
-    if receipt.outcome == "stored":
-        row = await run_in_threadpool(inbox.process, receipt.event_id)
-        state = row.state
-    record_webhook(
-        receipt.type,
-        "duplicate" if receipt.outcome == "duplicate" else state,
-        payload if receipt.outcome == "stored" else None,
-    )
-    return WebhookAck(
-        event_id=receipt.event_id,
-        type=receipt.type,
-        duplicate=receipt.outcome == "duplicate",
-        state=InboxState(state),
-    )
+    if receipt.duplicate:
+        record_webhook(receipt.type, "duplicate")
+    else:
+        record_webhook(receipt.type, receipt.state, payload)
+    return views.webhook_ack_view(receipt)
 
 
 @router.post(
@@ -101,6 +83,6 @@ def replayWebhookEvent(  # noqa: N802
     event_id: Annotated[str, Path(min_length=1, max_length=255, pattern=NO_NUL)],
     inbox: InboxDep,
     _admin: AdminDep,
-) -> WebhookEventRecord:
+) -> views.View:
     """Re-process a stored event through the same idempotent path (admin operation)."""
-    return presenters.inbox_event(inbox.process(event_id, force=True))
+    return views.inbox_event_view(inbox.process(event_id, force=True))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -21,13 +21,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from payment_api.domain.model import new_id, utcnow
+from payment_api.domain.states import InboxState, PaymentStatus, RefundStatus
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
+E = TypeVar("E", bound=StrEnum)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -47,6 +44,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EnumString(TypeDecorator[E], Generic[E]):
+    """A status enum stored as its plain string value in a VARCHAR: the same column and rows
+    as before the enum (no migration), and never a value outside the enum."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class Base(DeclarativeBase):
@@ -72,7 +87,7 @@ class Payment(Base):
     __tablename__ = "pay_payments"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    status: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[PaymentStatus] = mapped_column(EnumString(PaymentStatus, 32), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -120,8 +135,10 @@ class StatusChange(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     payment_id: Mapped[str] = mapped_column(ForeignKey("pay_payments.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    to_status: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[PaymentStatus | None] = mapped_column(
+        EnumString(PaymentStatus, 32), nullable=True
+    )
+    to_status: Mapped[PaymentStatus] = mapped_column(EnumString(PaymentStatus, 32))
     reason: Mapped[str] = mapped_column(String(100))
     event_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -134,7 +151,7 @@ class Refund(Base):
     payment_id: Mapped[str] = mapped_column(ForeignKey("pay_payments.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(32))  # pending, succeeded, failed, canceled
+    status: Mapped[RefundStatus] = mapped_column(EnumString(RefundStatus, 32))
     reason: Mapped[str | None] = mapped_column(String(50), nullable=True)
     gateway_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     counted: Mapped[bool] = mapped_column(default=False)  # added to payment.refunded_amount
@@ -168,7 +185,7 @@ class WebhookEvent(Base):
     id: Mapped[str] = mapped_column(String(255), primary_key=True)  # Stripe's evt_ id
     type: Mapped[str] = mapped_column(String(100), index=True)
     payload: Mapped[str] = mapped_column(Text)  # the raw verified body
-    state: Mapped[str] = mapped_column(String(16), index=True)  # received, processed, failed
+    state: Mapped[InboxState] = mapped_column(EnumString(InboxState, 16), index=True)
     outcome: Mapped[str | None] = mapped_column(String(200), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,4 +1,7 @@
-"""Repositories: the only place that knows SQL; the domain asks them in its own words."""
+"""Repositories of the write side (the ports in payment_api/domain/ports.py) over the ORM.
+
+They turn drafts into rows, and a unique-key clash into the domain's DuplicateError.
+"""
 
 from __future__ import annotations
 
@@ -6,65 +9,99 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from payment_api.db.models import (
     IdempotencyKey,
     Payment,
+    PaymentLineItem,
     Product,
     Refund,
     StatusChange,
     WebhookEvent,
-    utcnow,
 )
+from payment_api.domain import model
+from payment_api.domain.errors import DuplicateError
+from payment_api.domain.model import utcnow
+from payment_api.domain.states import InboxState, PaymentStatus, RefundStatus
+
+
+def _flush_new(session: Session, row: object) -> None:
+    """Insert `row` now, so that a unique clash is raised here, as a DuplicateError."""
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise DuplicateError(str(exc.orig)) from exc
 
 
 class ProductRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, product: Product) -> None:
-        self.session.add(product)
+    def add(self, product: model.NewProduct) -> Product:
+        row = Product(
+            id=product.id,
+            name=product.name,
+            description=product.description,
+            unit_amount=product.unit_amount,
+            currency=product.currency,
+            active=product.active,
+            created_at=product.created_at,
+            updated_at=product.created_at,
+        )
+        self.session.add(row)
         self.session.flush()
+        return row
 
     def get(self, product_id: str) -> Product | None:
         return self.session.get(Product, product_id)
 
-    def get_many(self, ids: Sequence[str]) -> dict[str, Product]:
+    def get_many(self, ids: Sequence[str]) -> dict[str, model.Product]:
         rows = self.session.scalars(select(Product).where(Product.id.in_(set(ids))))
         return {p.id: p for p in rows}
-
-    def page(
-        self, *, limit: int, after: tuple[datetime, str] | None, active: bool | None
-    ) -> list[Product]:
-        query = select(Product)
-        if active is not None:
-            query = query.where(Product.active.is_(active))
-        if after is not None:
-            at, last_id = after
-            query = query.where(
-                or_(Product.created_at < at, and_(Product.created_at == at, Product.id < last_id))
-            )
-        query = query.order_by(Product.created_at.desc(), Product.id.desc()).limit(limit)
-        return list(self.session.scalars(query))
 
 
 class PaymentRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, payment: Payment) -> None:
-        self.session.add(payment)
+    def add(self, payment: model.NewPayment) -> Payment:
+        row = Payment(
+            id=payment.id,
+            status=payment.status,
+            amount=payment.amount,
+            currency=payment.currency,
+            refunded_amount=0,
+            user_id=payment.user_id,
+            customer_email=payment.customer_email,
+            description=payment.description,
+            success_url=payment.success_url,
+            cancel_url=payment.cancel_url,
+            created_at=payment.created_at,
+            updated_at=payment.created_at,
+            line_items=[
+                PaymentLineItem(
+                    position=li.position,
+                    product_id=li.product_id,
+                    name=li.name,
+                    quantity=li.quantity,
+                    unit_amount=li.unit_amount,
+                )
+                for li in payment.line_items
+            ],
+        )
+        self.session.add(row)
         self.session.flush()
+        return row
 
     def _locked(self, condition: ColumnElement[bool], for_update: bool) -> Payment | None:
         """Read one payment; with `for_update`, hold its lock until the transaction ends.
 
-        PostgreSQL: SELECT ... FOR UPDATE. SQLite ignores FOR UPDATE, so a no-op UPDATE is
-        issued first: it opens the write transaction and takes the database write lock, and
-        the SELECT that follows reads the latest committed row (no lost update between two
-        workers that read the same status and both write).
+        SQLite ignores FOR UPDATE: a no-op UPDATE first takes the database write lock, so the
+        SELECT after it reads the latest committed row (no lost update between two workers).
         """
         query = select(Payment).where(condition)
         if for_update:
@@ -79,14 +116,9 @@ class PaymentRepository:
         return self.session.scalars(query).first()
 
     def get(self, payment_id: str, *, for_update: bool = False) -> Payment | None:
-        """One payment with its line items and status history.
-
-        Without `for_update` the three are read in ONE round trip (the payment LEFT JOINed to
-        both collections; rows = max(1, items) x max(1, changes), at most 100 items and a
-        handful of changes) instead of the relationships' default of three SELECTs (`selectin`).
-        The locked read keeps `selectin`: PostgreSQL refuses FOR UPDATE on the nullable side
-        of an outer join.
-        """
+        """One payment with its line items and status history. Unlocked: one round trip (a
+        LEFT JOIN of both). Locked: `selectin`, as PostgreSQL refuses FOR UPDATE on the
+        nullable side of an outer join."""
         if for_update:
             return self._locked(Payment.id == payment_id, True)
         query = (
@@ -103,7 +135,11 @@ class PaymentRepository:
         return self._locked(Payment.payment_intent_id == intent_id, for_update)
 
     def record_change(
-        self, payment: Payment, from_status: str | None, reason: str, event_id: str | None
+        self,
+        payment: model.Payment,
+        from_status: PaymentStatus | None,
+        reason: str,
+        event_id: str | None,
     ) -> None:
         self.session.add(
             StatusChange(
@@ -116,33 +152,6 @@ class PaymentRepository:
             )
         )
 
-    def page(
-        self,
-        *,
-        limit: int,
-        after: tuple[datetime, str] | None,
-        status: str | None,
-        user_id: str | None,
-        created_gte: datetime | None,
-        created_lt: datetime | None,
-    ) -> list[Payment]:
-        query = select(Payment)
-        if status is not None:
-            query = query.where(Payment.status == status)
-        if user_id is not None:
-            query = query.where(Payment.user_id == user_id)
-        if created_gte is not None:
-            query = query.where(Payment.created_at >= created_gte)
-        if created_lt is not None:
-            query = query.where(Payment.created_at < created_lt)
-        if after is not None:
-            at, last_id = after
-            query = query.where(
-                or_(Payment.created_at < at, and_(Payment.created_at == at, Payment.id < last_id))
-            )
-        query = query.order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
-        return list(self.session.scalars(query))
-
     def stale_open(self, statuses: Sequence[str], older_than: datetime, limit: int) -> list[str]:
         query = (
             select(Payment.id)
@@ -154,11 +163,10 @@ class PaymentRepository:
         return list(self.session.scalars(query))
 
     def without_session(self, older_than: datetime, limit: int) -> list[str]:
-        """Pending payments that never got a gateway session (its call died or timed out)."""
         query = (
             select(Payment.id)
             .where(
-                Payment.status == "pending",
+                Payment.status == PaymentStatus.PENDING,
                 Payment.checkout_session_id.is_(None),
                 Payment.created_at < older_than,
             )
@@ -167,24 +175,27 @@ class PaymentRepository:
         )
         return list(self.session.scalars(query))
 
-    def has_payments_for_product(self, product_id: str) -> bool:
-        from payment_api.db.models import PaymentLineItem
-
-        count = self.session.scalar(
-            select(func.count())
-            .select_from(PaymentLineItem)
-            .where(PaymentLineItem.product_id == product_id)
-        )
-        return bool(count)
-
 
 class RefundRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, refund: Refund) -> None:
-        self.session.add(refund)
+    def add(self, refund: model.NewRefund) -> Refund:
+        row = Refund(
+            id=refund.id,
+            payment_id=refund.payment_id,
+            amount=refund.amount,
+            currency=refund.currency,
+            status=refund.status,
+            reason=refund.reason,
+            gateway_refund_id=refund.gateway_refund_id,
+            counted=False,
+            created_at=refund.created_at,
+            updated_at=refund.created_at,
+        )
+        self.session.add(row)
         self.session.flush()
+        return row
 
     def get(self, refund_id: str) -> Refund | None:
         return self.session.get(Refund, refund_id)
@@ -194,42 +205,21 @@ class RefundRepository:
             select(Refund).where(Refund.gateway_refund_id == gateway_refund_id)
         ).first()
 
-    def page_for_payment(
-        self, payment_id: str, *, limit: int, after: tuple[datetime, str] | None
-    ) -> list[Refund]:
-        """Oldest first, `limit` rows after the keyset position `after`."""
-        query = select(Refund).where(Refund.payment_id == payment_id)
-        if after is not None:
-            at, last_id = after
-            query = query.where(
-                or_(Refund.created_at > at, and_(Refund.created_at == at, Refund.id > last_id))
-            )
-        return list(self.session.scalars(query.order_by(Refund.created_at, Refund.id).limit(limit)))
-
-    def for_payment(self, payment_id: str) -> list[Refund]:
-        return list(
-            self.session.scalars(
-                select(Refund)
-                .where(Refund.payment_id == payment_id)
-                .order_by(Refund.created_at, Refund.id)
-            )
-        )
-
     def stale_pending(self, older_than: datetime, limit: int) -> list[str]:
         """Refunds still pending, untouched since `older_than`, least recently checked first."""
         query = (
             select(Refund.id)
-            .where(Refund.status == "pending", Refund.updated_at < older_than)
+            .where(Refund.status == RefundStatus.PENDING, Refund.updated_at < older_than)
             .order_by(Refund.updated_at)
             .limit(limit)
         )
         return list(self.session.scalars(query))
 
     def reserved_amount(self, payment_id: str) -> int:
-        """Refunded or in flight: what can no longer be refunded."""
         total = self.session.scalar(
             select(func.coalesce(func.sum(Refund.amount), 0)).where(
-                Refund.payment_id == payment_id, Refund.status.in_(["pending", "succeeded"])
+                Refund.payment_id == payment_id,
+                Refund.status.in_([RefundStatus.PENDING, RefundStatus.SUCCEEDED]),
             )
         )
         return int(total or 0)
@@ -244,9 +234,19 @@ class IdempotencyRepository:
             select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
         ).first()
 
-    def add(self, row: IdempotencyKey) -> None:
-        self.session.add(row)
-        self.session.flush()
+    def reserve(
+        self, scope: str, key: str, request_hash: str, at: datetime, resource_id: str
+    ) -> None:
+        # While in progress, `response` holds the resource being created: a retry after the
+        # process died resumes it.
+        row = IdempotencyKey(
+            scope=scope,
+            key=key,
+            request_hash=request_hash,
+            created_at=at,
+            response={"resource_id": resource_id},
+        )
+        _flush_new(self.session, row)
 
     def complete(self, scope: str, key: str, status_code: int, response: dict[str, Any]) -> None:
         self.session.execute(
@@ -256,7 +256,6 @@ class IdempotencyRepository:
         )
 
     def touch_in_progress(self, row_id: int, seen: datetime, now: datetime) -> bool:
-        """Compare-and-set of an in-progress key's timestamp: True for the one caller that won."""
         result = self.session.execute(
             update(IdempotencyKey)
             .where(
@@ -268,9 +267,7 @@ class IdempotencyRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0) == 1
 
-    def in_progress_for(self, scope_prefix: str, resource_id: str) -> list[IdempotencyKey]:
-        """Keys still in progress, in a scope starting with `scope_prefix`, whose request was
-        creating `resource_id`."""
+    def in_progress_for(self, scope_prefix: str, resource_id: str) -> list[model.IdempotencyRecord]:
         rows = self.session.scalars(
             select(IdempotencyKey).where(
                 IdempotencyKey.scope.startswith(scope_prefix, autoescape=True),
@@ -295,22 +292,27 @@ class InboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, event: WebhookEvent) -> None:
-        self.session.add(event)
-        self.session.flush()
+    def add(self, event: model.NewInboxEvent) -> WebhookEvent:
+        row = WebhookEvent(
+            id=event.id,
+            type=event.type,
+            payload=event.payload,
+            state=event.state,
+            attempts=0,
+            received_at=event.received_at,
+        )
+        _flush_new(self.session, row)
+        return row
 
     def get(self, event_id: str) -> WebhookEvent | None:
         return self.session.get(WebhookEvent, event_id)
 
     def claim(self, event_id: str, *, force: bool) -> bool:
-        """Take the row's write lock and count an attempt; False when already processed.
-
-        The UPDATE is the first write of the transaction, so on PostgreSQL it locks the row and
-        on SQLite it takes the database write lock: two workers never process one event twice.
-        """
+        """The UPDATE is the transaction's first write: on PostgreSQL it locks the row, on
+        SQLite it takes the database write lock; two workers never process one event twice."""
         query = update(WebhookEvent).where(WebhookEvent.id == event_id)
         if not force:
-            query = query.where(WebhookEvent.state != "processed")
+            query = query.where(WebhookEvent.state != InboxState.PROCESSED)
         result = self.session.execute(query.values(attempts=WebhookEvent.attempts + 1))
         return bool(getattr(result, "rowcount", 0))
 
@@ -319,7 +321,7 @@ class InboxRepository:
             self.session.scalars(
                 select(WebhookEvent.id)
                 .where(
-                    WebhookEvent.state.in_(["failed", "received"]),
+                    WebhookEvent.state.in_([InboxState.FAILED, InboxState.RECEIVED]),
                     WebhookEvent.attempts < max_attempts,
                 )
                 .order_by(WebhookEvent.received_at)

@@ -1,4 +1,4 @@
-"""Unit of work: one transaction, the repositories that share it, commit or roll back."""
+"""The unit of work of payment_api/domain/ports.py over one SQLAlchemy session."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from payment_api.db.repositories import (
 )
 
 
-class UnitOfWork:
+class SqlUnitOfWork:
     """`with uow:` opens a session; leaving it without `commit()` rolls everything back."""
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
@@ -37,8 +37,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # close() discards uncommitted work (the connection's transaction is rolled back) and
-        # detaches objects WITHOUT expiring them, so results stay readable after the block.
+        # close() rolls back what was not committed and detaches the objects without
+        # expiring them: records stay readable after the block.
         self.session.close()
 
     def commit(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from payment_api.domain.ports import GatewayError
+
 
 class DomainError(Exception):
     """`status` picks the problem type (specs/common/problem-types.yaml); `kind` names a
@@ -47,6 +49,18 @@ class DependencyError(DomainError):
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
         self.status = status
+
+
+GATEWAY_STATUS = {"bad_gateway": 502, "rejected": 502, "unavailable": 503, "timeout": 504,
+                  "conflict": 409}  # fmt: skip
+
+
+def gateway_failure(exc: GatewayError) -> DependencyError:
+    return DependencyError(GATEWAY_STATUS[exc.kind], exc.detail)
+
+
+class DuplicateError(Exception):
+    """A repository refused a record whose unique key exists already (a racing twin won)."""
 
 
 class NotAuthenticatedError(DomainError):

@@ -1,16 +1,25 @@
 """The catalogue: one price per product; inactive products (`active=false`) are kept, never
-deleted."""
+deleted. Reads go through the read model (payment_api/views.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Literal
 
-from payment_api.db.models import Product, utcnow
-from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain.errors import NotFoundError
+from payment_api.domain.model import NewProduct, Product, new_id, utcnow
 from payment_api.domain.money import Money
-from payment_api.domain.pagination import decode_cursor, encode_cursor
+from payment_api.domain.ports import UnitOfWorkFactory
+
+
+class Keep(Enum):
+    """An optional field left out of a partial update: the value stays as it is."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 @dataclass(frozen=True)
@@ -21,50 +30,51 @@ class ProductDraft:
     active: bool = True
 
 
-def create_product(uow: UnitOfWork, draft: ProductDraft) -> Product:
-    now = utcnow()
-    product = Product(
-        name=draft.name,
-        description=draft.description,
-        unit_amount=draft.price.amount,
-        currency=draft.price.currency,
-        active=draft.active,
-        created_at=now,
-        updated_at=now,
-    )
-    uow.products.add(product)
-    uow.commit()
-    return product
+@dataclass(frozen=True)
+class ProductChanges:
+    """A partial update; None for name, price and active means unchanged too (they are
+    required, so null cannot clear them)."""
+
+    name: str | None = None
+    description: str | Literal[Keep.KEEP] | None = KEEP
+    price: Money | None = None
+    active: bool | None = None
 
 
-def get_product(uow: UnitOfWork, product_id: str) -> Product:
-    product = uow.products.get(product_id)
-    if product is None:
-        raise NotFoundError(f"product {product_id} does not exist")
-    return product
+class ProductService:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self.uow = uow
 
+    def create(self, draft: ProductDraft) -> Product:
+        with self.uow() as uow:
+            product = uow.products.add(
+                NewProduct(
+                    id=new_id(),
+                    name=draft.name,
+                    description=draft.description,
+                    unit_amount=draft.price.amount,
+                    currency=draft.price.currency,
+                    active=draft.active,
+                    created_at=utcnow(),
+                )
+            )
+            uow.commit()
+            return product
 
-def update_product(uow: UnitOfWork, product_id: str, changes: dict[str, Any]) -> Product:
-    """Apply a partial update; a price change affects future checkouts only."""
-    product = get_product(uow, product_id)
-    if "name" in changes:
-        product.name = changes["name"]
-    if "description" in changes:
-        product.description = changes["description"]
-    if "active" in changes:
-        product.active = changes["active"]
-    if "price" in changes:
-        price: Money = changes["price"]
-        product.unit_amount, product.currency = price.amount, price.currency
-    product.updated_at = utcnow()
-    uow.commit()
-    return product
-
-
-def list_products(
-    uow: UnitOfWork, *, limit: int, cursor: str | None, active: bool | None
-) -> tuple[list[Product], str | None]:
-    rows = uow.products.page(limit=limit + 1, after=decode_cursor(cursor), active=active)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
+    def update(self, product_id: str, changes: ProductChanges) -> Product:
+        """Apply a partial update; a price change affects future checkouts only."""
+        with self.uow() as uow:
+            product = uow.products.get(product_id)
+            if product is None:
+                raise NotFoundError(f"product {product_id} does not exist")
+            if changes.name is not None:
+                product.name = changes.name
+            if changes.description is not KEEP:
+                product.description = changes.description
+            if changes.active is not None:
+                product.active = changes.active
+            if changes.price is not None:
+                product.unit_amount, product.currency = changes.price.amount, changes.price.currency
+            product.updated_at = utcnow()
+            uow.commit()
+            return product

@@ -7,17 +7,17 @@ locked transaction + state machine, so repeating it changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from payment_api.db.models import utcnow
-from payment_api.db.unit_of_work import UnitOfWork
+from payment_api.domain.checkout import CHECKOUT_SCOPES
+from payment_api.domain.idempotency import Idempotency
+from payment_api.domain.model import utcnow
 from payment_api.domain.payments import apply_event, get_payment
-from payment_api.domain.refunds import refund_record, settle_gateway_refund
-from payment_api.domain.states import OPEN, PaymentEvent
+from payment_api.domain.ports import GatewayError, PaymentGateway, UnitOfWorkFactory
+from payment_api.domain.refunds import refund_record, refund_scope, settle_gateway_refund
+from payment_api.domain.states import OPEN, InboxState, PaymentEvent, RefundStatus
 from payment_api.domain.webhooks import WebhookInbox
-from payment_api.gateways.payment_gateway import GatewayError, PaymentGateway, SessionInfo
 
 MAX_EVENT_ATTEMPTS = 10
 
@@ -35,37 +35,26 @@ class ReconcileReport:
     errors: list[str] = field(default_factory=list)
 
 
-def event_for_session(session: SessionInfo) -> PaymentEvent | None:
-    if session.status == "expired":
-        return PaymentEvent.SESSION_EXPIRED
-    if session.status != "complete":
-        return None
-    if session.payment_status in ("paid", "no_payment_required"):
-        return PaymentEvent.SESSION_COMPLETED_PAID
-    if session.payment_intent_status in ("requires_payment_method", "canceled"):
-        return PaymentEvent.ASYNC_PAYMENT_FAILED
-    return PaymentEvent.SESSION_COMPLETED_UNPAID
-
-
 class Reconciler:
     def __init__(
         self,
-        uow: Callable[[], UnitOfWork],
+        uow: UnitOfWorkFactory,
         gateway: PaymentGateway,
+        inbox: WebhookInbox,
+        idempotency: Idempotency,
         *,
         stale_after: timedelta,
         batch_size: int,
-        idempotency_retention: timedelta,
-        in_progress_timeout: timedelta,
     ) -> None:
         self.uow = uow
         self.gateway = gateway
+        self.inbox = inbox
+        self.idempotency = idempotency
         self.stale_after = stale_after
         self.batch_size = batch_size
-        self.retention = idempotency_retention
         # A payment or refund left pending this long has no request left talking to the
         # gateway about it (the same bound as an abandoned Idempotency-Key).
-        self.quiet = max(stale_after, in_progress_timeout)
+        self.quiet = max(stale_after, idempotency.in_progress_timeout)
 
     def run(self) -> ReconcileReport:
         report = ReconcileReport()
@@ -73,9 +62,7 @@ class Reconciler:
         self._abandoned_checkouts(report)
         self._refunds(report)
         self._events(report)
-        with self.uow() as uow:
-            report.keys_purged = uow.idempotency.purge_older_than(utcnow() - self.retention)
-            uow.commit()
+        report.keys_purged = self.idempotency.purge_expired()
         return report
 
     def _payments(self, report: ReconcileReport) -> None:
@@ -95,7 +82,7 @@ class Reconciler:
             except GatewayError as exc:
                 report.errors.append(f"payment {payment_id}: {exc.detail}")
                 continue
-            change = event_for_session(session)
+            change = session.change
             with self.uow() as uow:
                 payment = uow.payments.get(payment_id, for_update=True)
                 if payment is None:
@@ -125,13 +112,12 @@ class Reconciler:
                 payment = uow.payments.get(payment_id, for_update=True)
                 if payment is None or payment.checkout_session_id is not None:
                     continue
-                keys = uow.idempotency.in_progress_for("checkout:", payment_id)
+                keys = self.idempotency.keys_for(uow, CHECKOUT_SCOPES, payment_id)
                 if any(key.created_at >= cutoff for key in keys):
                     continue  # a retry claimed the key lately and may be finishing it now
                 payment.failure_reason = "the payment gateway never answered; not retried"
                 if apply_event(uow, payment, PaymentEvent.GATEWAY_REJECTED, event_id="reconcile"):
-                    for key in keys:
-                        uow.idempotency.remove(key.scope, key.key)
+                    self.idempotency.release(uow, keys)
                     report.checkouts_abandoned += 1
                 uow.commit()
 
@@ -163,34 +149,25 @@ class Reconciler:
             with self.uow() as uow:
                 payment = get_payment(uow, payment_id, for_update=True)
                 refund = uow.refunds.get(refund_id)
-                if refund is None or refund.status != "pending":
+                if refund is None or refund.status != RefundStatus.PENDING:
                     continue  # settled meanwhile (webhook, a retried request)
-                keys = uow.idempotency.in_progress_for(f"refund:{payment_id}", refund_id)
+                keys = self.idempotency.keys_for(uow, refund_scope(payment_id), refund_id)
                 if info is None:
-                    refund.status = "failed"
-                    for key in keys:
-                        uow.idempotency.remove(key.scope, key.key)
+                    refund.status = RefundStatus.FAILED
+                    self.idempotency.release(uow, keys)
                 else:
                     settle_gateway_refund(
-                        uow,
-                        payment,
-                        gateway_refund_id=info.id,
-                        status=info.status,
-                        amount=info.amount,
-                        local_refund_id=refund_id,
-                        event_id="reconcile",
+                        uow, payment, info, local_refund_id=refund_id, event_id="reconcile"
                     )
-                    for key in keys:
-                        uow.idempotency.complete(key.scope, key.key, 201, refund_record(refund))
+                    self.idempotency.settle(uow, keys, refund_record(refund))
                 refund.updated_at = utcnow()  # checked: next run looks at others first
                 uow.commit()
-                report.refunds_settled += int(refund.status != "pending")
+                report.refunds_settled += int(refund.status != RefundStatus.PENDING)
 
     def _events(self, report: ReconcileReport) -> None:
-        inbox = WebhookInbox(self.uow, self.gateway)
         with self.uow() as uow:
             ids = uow.inbox.failed_ids(self.batch_size, MAX_EVENT_ATTEMPTS)
         for event_id in ids:
             report.events_retried += 1
-            row = inbox.process(event_id)
-            report.events_processed += int(row.state == "processed")
+            row = self.inbox.process(event_id)
+            report.events_processed += int(row.state == InboxState.PROCESSED)

@@ -1,4 +1,5 @@
-"""The payment state machine: ONE explicit table of allowed transitions.
+"""Statuses of payments, refunds and inbox events, and the payment state machine: ONE
+explicit table of allowed transitions.
 
 Everything not in `TRANSITIONS` is refused by `next_status`, which returns None: the event is
 recorded by the caller but the payment does not move. That is how a late or out-of-order
@@ -57,6 +58,18 @@ TRANSITIONS: dict[tuple[PaymentStatus, PaymentEvent], PaymentStatus] = {
 TERMINAL = frozenset({S.FAILED, S.EXPIRED, S.CANCELED, S.REFUNDED})
 OPEN = frozenset({S.PENDING, S.PROCESSING})  # the reconciler looks at these
 REFUNDABLE = frozenset({S.SUCCEEDED, S.PARTIALLY_REFUNDED})
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # reserved locally, the gateway's word not final yet
+    SUCCEEDED = "succeeded"  # counted towards the payment's refunded amount
+    FAILED = "failed"  # refused or canceled at the gateway; its amount is free again
+
+
+class InboxState(StrEnum):
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    FAILED = "failed"  # retried by reconcile, or replayed by an admin
 
 
 def next_status(current: PaymentStatus, event: PaymentEvent) -> PaymentStatus | None:

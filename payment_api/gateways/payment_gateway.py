@@ -1,138 +1,22 @@
-"""The payment gateway port and the Stripe adapter behind it."""
+"""The Stripe adapter of the payment gateway port (payment_api/domain/ports.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TypeVar
 
 import stripe
 from stripe import RequestOptions
 from stripe.params import RefundListParams
 from stripe.params.checkout import SessionCreateParams
 
+from payment_api.domain.ports import GatewayError, RefundInfo, SessionInfo, SessionRequest
+from payment_api.gateways.stripe_translation import refund_info, session_info
 from payment_api.logging_setup import current_request_id, get_logger
 from payment_api.observability import record_dependency_failure
 
 T = TypeVar("T")
 log = get_logger("payment_api.gateway")
-
-GatewayFailure = Literal["bad_gateway", "unavailable", "timeout", "conflict", "rejected"]
-
-
-class GatewayError(Exception):
-    """The gateway failed or refused; `kind` picks the HTTP status (502/503/504/409/422)."""
-
-    def __init__(self, kind: GatewayFailure, detail: str) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class SessionLine:
-    name: str
-    unit_amount: int
-    quantity: int
-
-
-@dataclass(frozen=True)
-class SessionRequest:
-    payment_id: str
-    currency: str
-    lines: list[SessionLine]
-    success_url: str
-    cancel_url: str
-    expires_at: datetime
-    customer_email: str | None
-    idempotency_key: str
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """What we need to know of a Checkout Session (created or fetched)."""
-
-    id: str
-    url: str | None
-    status: str  # open, complete, expired
-    payment_status: str  # paid, unpaid, no_payment_required
-    payment_intent_id: str | None
-    expires_at: datetime | None
-    payment_intent_status: str | None = None
-    # Why the payment intent's last attempt failed ("card_declined: Your card was declined."),
-    # when the session was read with its payment intent expanded and the gateway said so.
-    payment_error: str | None = None
-
-
-@dataclass(frozen=True)
-class RefundInfo:
-    id: str
-    status: str  # pending, succeeded, failed, canceled, requires_action
-    amount: int
-
-
-@dataclass(frozen=True)
-class GatewayEvent:
-    id: str
-    type: str
-    payload: str
-
-
-class PaymentGateway(Protocol):
-    def create_session(self, request: SessionRequest) -> SessionInfo: ...
-
-    def get_session(self, session_id: str) -> SessionInfo: ...
-
-    def expire_session(self, session_id: str) -> SessionInfo: ...
-
-    def create_refund(
-        self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
-    ) -> RefundInfo: ...
-
-    def get_refund(self, gateway_refund_id: str) -> RefundInfo: ...
-
-    def find_refund(self, *, payment_intent_id: str, refund_id: str) -> RefundInfo | None: ...
-
-    def get_event(self, event_id: str) -> GatewayEvent: ...
-
-    def ping(self) -> None: ...
-
-
-def _ts(value: int | None) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if value else None
-
-
-FAILURE_REASON_MAX = 300
-
-
-def failure_reason(error: Any) -> str | None:
-    """A short human reason from Stripe's `last_payment_error` (a dict or a StripeObject):
-    "card_declined: Your card was declined."; None when the gateway gave none."""
-    if error is None:
-        return None
-    if not isinstance(error, dict):
-        error = error.to_dict() if hasattr(error, "to_dict") else {}
-
-    def text(key: str) -> str:  # one line of printable text (NUL cannot be stored)
-        value = error.get(key)
-        if not isinstance(value, str):
-            return ""
-        return " ".join("".join(c if c.isprintable() else " " for c in value).split())
-
-    code = text("code") or text("decline_code") or text("type")
-    message = text("message")
-    reason = f"{code}: {message}" if code and message else code or message
-    if len(reason) > FAILURE_REASON_MAX:
-        reason = reason[: FAILURE_REASON_MAX - 1].rstrip() + "…"
-    return reason or None
-
-
-def _id_of(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    found = getattr(value, "id", None)
-    return str(found) if found else None
 
 
 class StripeGateway:
@@ -178,7 +62,7 @@ class StripeGateway:
                 params=params, options=_options(request.idempotency_key)
             ),
         )
-        return self._session_info(session)
+        return session_info(session.to_dict())
 
     def get_session(self, session_id: str) -> SessionInfo:
         session = self._call(
@@ -187,7 +71,7 @@ class StripeGateway:
                 session_id, params={"expand": ["payment_intent"]}, options=_options()
             ),
         )
-        return self._session_info(session)
+        return session_info(session.to_dict())
 
     def expire_session(self, session_id: str) -> SessionInfo:
         """Close an open session (Stripe: only `open` ones; anything else is `rejected`)."""
@@ -195,7 +79,7 @@ class StripeGateway:
             "checkout.sessions.expire",
             lambda: self.client.v1.checkout.sessions.expire(session_id, options=_options()),
         )
-        return self._session_info(session)
+        return session_info(session.to_dict())
 
     def create_refund(
         self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
@@ -211,14 +95,14 @@ class StripeGateway:
                 options=_options(idempotency_key),
             ),
         )
-        return _refund_info(refund)
+        return refund_info(refund.to_dict())
 
     def get_refund(self, gateway_refund_id: str) -> RefundInfo:
         refund = self._call(
             "refunds.retrieve",
             lambda: self.client.v1.refunds.retrieve(gateway_refund_id, options=_options()),
         )
-        return _refund_info(refund)
+        return refund_info(refund.to_dict())
 
     def find_refund(self, *, payment_intent_id: str, refund_id: str) -> RefundInfo | None:
         """The gateway's refund made for our refund `refund_id` (its metadata says so), or
@@ -231,37 +115,15 @@ class StripeGateway:
             )
             for refund in page.data:
                 if (refund.to_dict().get("metadata") or {}).get("refund_id") == refund_id:
-                    return _refund_info(refund)
+                    return refund_info(refund.to_dict())
             if not page.has_more or not page.data:
                 return None
             params["starting_after"] = page.data[-1].id
-
-    def get_event(self, event_id: str) -> GatewayEvent:
-        event = self._call(
-            "events.retrieve",
-            lambda: self.client.v1.events.retrieve(event_id, options=_options()),
-        )
-        return GatewayEvent(id=event.id, type=event.type, payload=str(event))
 
     def ping(self) -> None:
         self._call(
             "events.list",
             lambda: self.client.v1.events.list(params={"limit": 1}, options=_options()),
-        )
-
-    @staticmethod
-    def _session_info(session: stripe.checkout.Session) -> SessionInfo:
-        intent = session.payment_intent
-        expanded = None if intent is None or isinstance(intent, str) else intent
-        return SessionInfo(
-            id=session.id,
-            url=session.url,
-            status=str(session.status),
-            payment_status=str(session.payment_status),
-            payment_intent_id=_id_of(intent),
-            expires_at=_ts(session.expires_at),
-            payment_intent_status=expanded.status if expanded else None,
-            payment_error=failure_reason(getattr(expanded, "last_payment_error", None)),
         )
 
     @staticmethod
@@ -303,10 +165,6 @@ class StripeGateway:
         if isinstance(exc, stripe.RateLimitError):
             return GatewayError("unavailable", "payment gateway rate limit")
         return GatewayError("bad_gateway", f"payment gateway error: {exc.user_message or exc}")
-
-
-def _refund_info(refund: stripe.Refund) -> RefundInfo:
-    return RefundInfo(id=refund.id, status=str(refund.status), amount=int(refund.amount))
 
 
 def _options(idempotency_key: str | None = None) -> RequestOptions:

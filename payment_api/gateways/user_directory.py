@@ -1,41 +1,21 @@
-"""The user directory port and its adapter over the GENERATED user service client."""
+"""The user directory port's adapter over the GENERATED user service client."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import httpx
 
+from payment_api.domain.ports import (
+    DirectoryUser,
+    ForwardedTokenRejectedError,
+    LookupResult,
+    UserDirectoryUnavailableError,
+)
 from payment_api.logging_setup import current_request_id
 from payment_api.observability import record_dependency_failure
-
-
-@dataclass(frozen=True)
-class DirectoryUser:
-    id: str
-    email: str
-    full_name: str
-    active: bool
-
-
-class UserDirectoryUnavailableError(Exception):
-    """The user service did not answer usefully (down, timeout, 5xx)."""
-
-
-class ForwardedTokenRejectedError(Exception):
-    """The user service refused the caller's token we forwarded (user deactivated, revoked)."""
-
-
-LookupResult = DirectoryUser | Literal["not_found"]
-
-
-class UserDirectory(Protocol):
-    def lookup(self, user_id: str, *, bearer_token: str | None = None) -> LookupResult: ...
-
-    def ping(self) -> None: ...
 
 
 def _operation_module(operation_id: str) -> Any:

@@ -19,15 +19,11 @@ import pytest
 from payment_api.auth import TokenVerifier
 from payment_api.container import build_container
 from payment_api.db.models import Base
+from payment_api.domain.ports import DirectoryUser, ForwardedTokenRejectedError, LookupResult
 from payment_api.gateways.jwks import JwksKeySource
-from payment_api.gateways.user_directory import (
-    DirectoryUser,
-    ForwardedTokenRejectedError,
-    LookupResult,
-)
 from payment_api.main import create_app
 from payment_api.settings import Settings
-from tests.payment.test_checkout_service import FakeGateway
+from tests.payment.fakes import FakeGateway
 from tests.payment.tokens import AUDIENCE, ISSUER, FakeJwks, SigningKey
 
 with warnings.catch_warnings():  # starlette 1.x would like httpx2 for TestClient; httpx works

@@ -14,22 +14,16 @@ from typing import Any
 import pytest
 import stripe
 
-from payment_api.container import Container, build_container
-from payment_api.db.models import Base, Payment, utcnow
+from payment_api.container import Container
+from payment_api.db.models import Payment
+from payment_api.domain.idempotency import Idempotency
+from payment_api.domain.model import utcnow
+from payment_api.domain.ports import GatewayError
 from payment_api.domain.reconcile import Reconciler
-from payment_api.gateways.payment_gateway import (
-    FAILURE_REASON_MAX,
-    GatewayError,
-    GatewayEvent,
-    RefundInfo,
-    SessionInfo,
-    SessionRequest,
-    StripeGateway,
-    failure_reason,
-)
-from payment_api.settings import Settings
-from tests.payment.helpers import event_payload
-from tests.payment.test_checkout_service import ACTIVE, FakeUsers
+from payment_api.domain.states import PaymentEvent, PaymentStatus
+from payment_api.gateways.stripe_translation import FAILURE_REASON_MAX, failure_reason, session_info
+from tests.payment.fakes import ReasonGateway, unit_container
+from tests.payment.helpers import event_payload, sign
 
 DECLINED = {
     "type": "card_error",
@@ -70,67 +64,20 @@ def test_failure_reason_reads_stripe_objects_and_stays_short() -> None:
     assert long.endswith("…")
 
 
-class ReasonGateway:
-    """Answers get_session like Stripe with `expand[]=payment_intent` on a failed async payment."""
-
-    def __init__(self) -> None:
-        self.error: GatewayError | None = None
-        self.asked: list[str] = []
-        self.reason: str | None = REASON
-
-    def get_session(self, session_id: str) -> SessionInfo:
-        self.asked.append(session_id)
-        if self.error:
-            raise self.error
-        return SessionInfo(
-            id=session_id,
-            url=None,
-            status="complete",
-            payment_status="unpaid",
-            payment_intent_id="pi_1",
-            expires_at=None,
-            payment_intent_status="requires_payment_method",
-            payment_error=self.reason,
-        )
-
-    def create_session(self, request: SessionRequest) -> SessionInfo:
-        raise NotImplementedError
-
-    def create_refund(
-        self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
-    ) -> RefundInfo:
-        raise NotImplementedError
-
-    def get_refund(self, gateway_refund_id: str) -> RefundInfo:
-        raise NotImplementedError
-
-    def find_refund(self, *, payment_intent_id: str, refund_id: str) -> RefundInfo | None:
-        raise NotImplementedError
-
-    def get_event(self, event_id: str) -> GatewayEvent:
-        raise NotImplementedError
-
-    def ping(self) -> None:
-        pass
-
-
 @pytest.fixture
 def gateway() -> ReasonGateway:
-    return ReasonGateway()
+    return ReasonGateway(REASON)
 
 
 @pytest.fixture
 def container(tmp_path: Path, gateway: ReasonGateway) -> Container:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'unit.sqlite3'}")
-    built = build_container(settings, gateway=gateway, users=FakeUsers(ACTIVE))
-    Base.metadata.create_all(built.engine)
-    return built
+    return unit_container(tmp_path, gateway)
 
 
 def new_payment(container: Container, status: str, **extra: Any) -> str:
     with container.uow() as uow:
         payment = Payment(
-            status=status,
+            status=PaymentStatus(status),
             amount=4300,
             currency="USD",
             checkout_session_id=f"cs_{status}_{len(extra)}",
@@ -139,16 +86,16 @@ def new_payment(container: Container, status: str, **extra: Any) -> str:
             cancel_url="https://shop.example/no",
             **extra,
         )
-        uow.payments.add(payment)
+        uow.session.add(payment)
         uow.commit()
         return payment.id
 
 
 def deliver(container: Container, event_type: str, obj: dict[str, Any]) -> str:
     payload = event_payload(event_type, obj)
-    receipt = container.inbox.receive(payload)
-    row = container.inbox.process(receipt.event_id)
-    assert row.state == "processed", row.error
+    receipt = container.inbox.receive(payload, sign(payload))
+    row = container.inbox.process(receipt.event_id)  # a second delivery: nothing changes
+    assert receipt.state == row.state == "processed", row.error
     return str(row.outcome)
 
 
@@ -243,8 +190,7 @@ def test_replaying_a_processed_failure_event_asks_the_gateway_again_only_when_fo
         "checkout.session.async_payment_failed", session_failed(payment_id, "cs_r")
     )
     event_id = json.loads(payload)["id"]
-    container.inbox.receive(payload)
-    container.inbox.process(event_id)
+    container.inbox.receive(payload, sign(payload))  # stored and processed
     container.inbox.process(event_id)  # a second delivery racing in: nothing to do
     assert gateway.asked == ["cs_r"]
     container.inbox.process(event_id, force=True)  # the admin replay
@@ -258,10 +204,12 @@ def test_reconcile_fails_a_stale_async_payment_with_the_gateways_reason(
     reconciler = Reconciler(
         container.uow,
         gateway,
+        container.inbox,
+        Idempotency(
+            container.uow, retention=timedelta(hours=48), in_progress_timeout=timedelta(seconds=0)
+        ),
         stale_after=timedelta(seconds=0),
         batch_size=10,
-        idempotency_retention=timedelta(hours=48),
-        in_progress_timeout=timedelta(seconds=0),
     )
     report = reconciler.run()
     assert report.payments_changed == 1
@@ -287,5 +235,6 @@ def test_stripe_gateway_reads_the_reason_of_the_expanded_payment_intent() -> Non
         },
         "sk_test_x",
     )
-    info = StripeGateway._session_info(session)
-    assert (info.payment_intent_status, info.payment_error) == ("requires_payment_method", REASON)
+    info = session_info(session.to_dict())  # as StripeGateway reads it
+    # The expanded intent wants a new payment method: the async payment failed, and why.
+    assert (info.change, info.payment_error) == (PaymentEvent.ASYNC_PAYMENT_FAILED, REASON)

@@ -14,82 +14,21 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
-from payment_api.container import Container, build_container
-from payment_api.db.models import Base, Payment, utcnow
+from payment_api.container import Container
+from payment_api.db.models import Payment, Refund
+from payment_api.db.unit_of_work import SqlUnitOfWork
 from payment_api.domain.errors import ConflictError, DependencyError
+from payment_api.domain.idempotency import Idempotency
+from payment_api.domain.model import utcnow
+from payment_api.domain.ports import RefundInfo
 from payment_api.domain.reconcile import Reconciler
 from payment_api.domain.refunds import RefundRequest, RefundService, settle_gateway_refund
-from payment_api.gateways.payment_gateway import (
-    GatewayError,
-    GatewayEvent,
-    RefundInfo,
-    SessionInfo,
-    SessionRequest,
-)
-from payment_api.settings import Settings
-from tests.payment.test_checkout_service import ACTIVE, FakeUsers
+from payment_api.domain.states import PaymentStatus, RefundStatus
+from tests.payment.fakes import DiedError, IdempotentGateway, unit_container
 
 TIMEOUT = timedelta(seconds=60)
-
-
-class DiedError(Exception):
-    """The process died here (not a GatewayError: nothing is cleaned up)."""
-
-
-class IdempotentGateway:
-    """Refunds keyed like Stripe: a repeated key with the same parameters replays the first."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, int, str]] = []  # key, intent, amount, refund_id
-        self.refunds: dict[str, RefundInfo] = {}
-        self.die_before: int = 0  # the next N calls die before reaching the gateway
-        self.die_after: int = 0  # the next N calls die after the gateway made the refund
-        self.time_out_after: int = 0  # the next N calls time out after it made the refund
-        self.new_status = "succeeded"  # what the gateway says of a refund it just made
-
-    def create_refund(
-        self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
-    ) -> RefundInfo:
-        if self.die_before:
-            self.die_before -= 1
-            raise DiedError
-        self.calls.append((idempotency_key, payment_intent_id, amount, refund_id))
-        first = next(c for c in self.calls if c[0] == idempotency_key)
-        assert first[1:] == (payment_intent_id, amount, refund_id), "same key, other parameters"
-        if idempotency_key not in self.refunds:
-            self.refunds[idempotency_key] = RefundInfo(
-                id=f"re_{len(self.refunds) + 1}", status=self.new_status, amount=amount
-            )
-        if self.die_after:
-            self.die_after -= 1
-            raise DiedError
-        if self.time_out_after:
-            self.time_out_after -= 1
-            raise GatewayError("timeout", "payment gateway timed out")
-        return self.refunds[idempotency_key]
-
-    def get_refund(self, gateway_refund_id: str) -> RefundInfo:
-        return next(r for r in self.refunds.values() if r.id == gateway_refund_id)
-
-    def find_refund(self, *, payment_intent_id: str, refund_id: str) -> RefundInfo | None:
-        for key, info in self.refunds.items():
-            first = next(c for c in self.calls if c[0] == key)
-            if (first[1], first[3]) == (payment_intent_id, refund_id):
-                return info
-        return None
-
-    def create_session(self, request: SessionRequest) -> SessionInfo:
-        raise NotImplementedError
-
-    def get_session(self, session_id: str) -> SessionInfo:
-        raise NotImplementedError
-
-    def get_event(self, event_id: str) -> GatewayEvent:
-        raise NotImplementedError
-
-    def ping(self) -> None:
-        pass
 
 
 @pytest.fixture
@@ -99,32 +38,37 @@ def gateway() -> IdempotentGateway:
 
 @pytest.fixture
 def container(tmp_path: Path, gateway: IdempotentGateway) -> Container:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'unit.sqlite3'}")
-    built = build_container(settings, gateway=gateway, users=FakeUsers(ACTIVE))
-    Base.metadata.create_all(built.engine)
-    return built
+    return unit_container(tmp_path, gateway)
+
+
+def idempotency(container: Container) -> Idempotency:
+    return Idempotency(container.uow, retention=timedelta(hours=48), in_progress_timeout=TIMEOUT)
 
 
 @pytest.fixture
 def refunds(container: Container, gateway: IdempotentGateway) -> RefundService:
-    retention = timedelta(hours=48)
-    return RefundService(container.uow, gateway, retention, in_progress_timeout=TIMEOUT)
+    return RefundService(container.uow, gateway, idempotency(container))
 
 
 @pytest.fixture
 def payment_id(container: Container) -> str:
     with container.uow() as uow:
         payment = Payment(
-            status="succeeded",
+            status=PaymentStatus.SUCCEEDED,
             amount=1000,
             currency="USD",
             payment_intent_id="pi_1",
             success_url="https://shop.example/ok",
             cancel_url="https://shop.example/no",
         )
-        uow.payments.add(payment)
+        uow.session.add(payment)
         uow.commit()
         return payment.id
+
+
+def refunds_of(uow: SqlUnitOfWork, payment_id: str) -> list[Refund]:
+    query = select(Refund).where(Refund.payment_id == payment_id)
+    return list(uow.session.scalars(query.order_by(Refund.created_at, Refund.id)))
 
 
 def age_key(container: Container, scope: str, key: str, by: timedelta) -> None:
@@ -142,8 +86,7 @@ def state(container: Container, payment_id: str) -> tuple[int, str, list[tuple[s
         payment = uow.payments.get(payment_id)
         assert payment is not None
         rows = [
-            (r.status, r.gateway_refund_id or "", r.counted)
-            for r in uow.refunds.for_payment(payment_id)
+            (r.status, r.gateway_refund_id or "", r.counted) for r in refunds_of(uow, payment_id)
         ]
         return payment.refunded_amount, payment.status, rows
 
@@ -233,13 +176,11 @@ def test_a_refund_a_webhook_already_settled_is_answered_without_asking_the_gatew
     with container.uow() as uow:  # refund.created (metadata.refund_id) arrives meanwhile
         payment = uow.payments.get(payment_id, for_update=True)
         assert payment is not None
-        local_id = uow.refunds.for_payment(payment_id)[0].id
+        local_id = refunds_of(uow, payment_id)[0].id
         settle_gateway_refund(
             uow,
             payment,
-            gateway_refund_id="re_1",
-            status="succeeded",
-            amount=250,
+            RefundInfo(id="re_1", status=RefundStatus.SUCCEEDED, amount=250),
             local_refund_id=local_id,
             event_id="evt_1",
         )
@@ -304,18 +245,18 @@ def reconciler(container: Container, gateway: IdempotentGateway) -> Reconciler:
     return Reconciler(
         container.uow,
         gateway,
+        container.inbox,
+        idempotency(container),
         stale_after=timedelta(0),
         batch_size=100,
-        idempotency_retention=timedelta(hours=48),
-        in_progress_timeout=TIMEOUT,
     )
 
 
 def age_refunds(container: Container, payment_id: str, by: timedelta) -> None:
     """Pretend the payment's refunds were last touched `by` ago."""
     with container.uow() as uow:
-        for refund in uow.refunds.for_payment(payment_id):
-            refund.updated_at = utcnow() - by
+        query = update(Refund).where(Refund.payment_id == payment_id)
+        uow.session.execute(query.values(updated_at=utcnow() - by))
         uow.commit()
 
 
@@ -373,7 +314,7 @@ def test_reconcile_fails_a_refund_the_gateway_never_made_and_frees_its_amount_an
 def test_reconcile_settles_a_refund_the_gateway_reported_pending_once_it_succeeds(
     container: Container, refunds: RefundService, gateway: IdempotentGateway, payment_id: str
 ) -> None:
-    gateway.new_status = "pending"  # Stripe answers pending; its webhook never comes
+    gateway.new_status = RefundStatus.PENDING  # Stripe answers pending; its webhook never comes
     made = refunds.create(payment_id, RefundRequest(amount=300), idempotency_key="r3")
     assert (made.status, made.gateway_refund_id) == ("pending", "re_1")
     r3 = f"refund-{made.id}"
@@ -382,7 +323,7 @@ def test_reconcile_settles_a_refund_the_gateway_reported_pending_once_it_succeed
     assert (still.refunds_checked, still.refunds_settled) == (1, 0)
     assert state(container, payment_id)[2] == [("pending", "re_1", False)]
 
-    gateway.refunds[r3] = replace(gateway.refunds[r3], status="succeeded")
+    gateway.refunds[r3] = replace(gateway.refunds[r3], status=RefundStatus.SUCCEEDED)
     age_refunds(container, payment_id, TIMEOUT * 2)
     done = reconciler(container, gateway).run()
     assert (done.refunds_checked, done.refunds_settled) == (1, 1)

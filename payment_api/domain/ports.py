@@ -1,0 +1,325 @@
+"""What the payment domain needs from outside, in its own words.
+
+Adapters implement these protocols: `payment_api.db` the unit of work and its repositories,
+`payment_api.gateways` the payment gateway (Stripe), its webhook events and the user
+directory (the user service). The domain imports this module, never an adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Literal, Protocol, Self
+
+from payment_api.domain.model import (
+    IdempotencyRecord,
+    InboxEvent,
+    NewInboxEvent,
+    NewPayment,
+    NewProduct,
+    NewRefund,
+    Payment,
+    Product,
+    Refund,
+)
+from payment_api.domain.states import PaymentEvent, PaymentStatus, RefundStatus
+
+# --- storage ---------------------------------------------------------------------------------
+
+
+class ProductRepository(Protocol):
+    def add(self, product: NewProduct) -> Product: ...
+
+    def get(self, product_id: str) -> Product | None: ...
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Product]: ...
+
+
+class PaymentRepository(Protocol):
+    def add(self, payment: NewPayment) -> Payment: ...
+
+    def get(self, payment_id: str, *, for_update: bool = False) -> Payment | None:
+        """With `for_update`, the row stays locked until the transaction ends."""
+        ...
+
+    def by_session_id(self, session_id: str, *, for_update: bool = False) -> Payment | None: ...
+
+    def by_payment_intent(self, intent_id: str, *, for_update: bool = False) -> Payment | None: ...
+
+    def record_change(
+        self,
+        payment: Payment,
+        from_status: PaymentStatus | None,
+        reason: str,
+        event_id: str | None,
+    ) -> None:
+        """Append a status history entry (to the payment's current status)."""
+        ...
+
+    def stale_open(self, statuses: Sequence[str], older_than: datetime, limit: int) -> list[str]:
+        """Ids of payments with a session in `statuses`, untouched since `older_than`."""
+        ...
+
+    def without_session(self, older_than: datetime, limit: int) -> list[str]:
+        """Ids of pending payments created before `older_than` that never got a session."""
+        ...
+
+
+class RefundRepository(Protocol):
+    def add(self, refund: NewRefund) -> Refund: ...
+
+    def get(self, refund_id: str) -> Refund | None: ...
+
+    def by_gateway_id(self, gateway_refund_id: str) -> Refund | None: ...
+
+    def stale_pending(self, older_than: datetime, limit: int) -> list[str]: ...
+
+    def reserved_amount(self, payment_id: str) -> int:
+        """Refunded or in flight: what can no longer be refunded."""
+        ...
+
+
+class IdempotencyRepository(Protocol):
+    def get(self, scope: str, key: str) -> IdempotencyRecord | None: ...
+
+    def reserve(
+        self, scope: str, key: str, request_hash: str, at: datetime, resource_id: str
+    ) -> None:
+        """Insert the key, in progress; DuplicateError when (scope, key) exists already."""
+        ...
+
+    def complete(
+        self, scope: str, key: str, status_code: int, response: dict[str, Any]
+    ) -> None: ...
+
+    def touch_in_progress(self, row_id: int, seen: datetime, now: datetime) -> bool:
+        """Compare-and-set of an in-progress key's timestamp: True for the one caller that won."""
+        ...
+
+    def in_progress_for(self, scope_prefix: str, resource_id: str) -> list[IdempotencyRecord]: ...
+
+    def remove(self, scope: str, key: str) -> None: ...
+
+    def purge_older_than(self, moment: datetime) -> int: ...
+
+
+class InboxRepository(Protocol):
+    def add(self, event: NewInboxEvent) -> InboxEvent:
+        """DuplicateError when an event with this id is stored already."""
+        ...
+
+    def get(self, event_id: str) -> InboxEvent | None: ...
+
+    def claim(self, event_id: str, *, force: bool) -> bool:
+        """Lock the event and count an attempt; False when it is processed (and not `force`)."""
+        ...
+
+    def failed_ids(self, limit: int, max_attempts: int) -> list[str]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: `with uow:` begins it, `commit()` keeps it, leaving the block without
+    committing rolls it back. Records read inside stay readable after the block."""
+
+    @property
+    def products(self) -> ProductRepository: ...
+
+    @property
+    def payments(self) -> PaymentRepository: ...
+
+    @property
+    def refunds(self) -> RefundRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
+
+    @property
+    def inbox(self) -> InboxRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+# --- payment gateway ---------------------------------------------------------------------------
+
+GatewayFailure = Literal["bad_gateway", "unavailable", "timeout", "conflict", "rejected"]
+
+
+class GatewayError(Exception):
+    """The gateway failed or refused; `kind` decides the answer (see errors.gateway_failure)."""
+
+    def __init__(self, kind: GatewayFailure, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    name: str
+    unit_amount: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    payment_id: str
+    currency: str
+    lines: list[SessionLine]
+    success_url: str
+    cancel_url: str
+    expires_at: datetime
+    customer_email: str | None
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A hosted checkout session as the gateway has it now."""
+
+    id: str
+    url: str | None
+    expires_at: datetime | None
+    payment_intent_id: str | None
+    change: PaymentEvent | None  # what the session says happened; None while it is open
+    payment_error: str | None = None  # why the last payment attempt failed, when known
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    id: str  # the gateway's
+    status: RefundStatus
+    amount: int
+    payment_intent_id: str | None = None
+    refund_id: str | None = None  # ours, when the gateway refund was made by this service
+
+
+class PaymentGateway(Protocol):
+    def create_session(self, request: SessionRequest) -> SessionInfo: ...
+
+    def get_session(self, session_id: str) -> SessionInfo: ...
+
+    def expire_session(self, session_id: str) -> SessionInfo:
+        """Close an open session; `rejected` when it is not open any more."""
+        ...
+
+    def create_refund(
+        self, *, payment_intent_id: str, amount: int, refund_id: str, idempotency_key: str
+    ) -> RefundInfo: ...
+
+    def get_refund(self, gateway_refund_id: str) -> RefundInfo: ...
+
+    def find_refund(self, *, payment_intent_id: str, refund_id: str) -> RefundInfo | None:
+        """The gateway refund made for our `refund_id`, or None: whether a lost call made it."""
+        ...
+
+    def ping(self) -> None: ...
+
+
+# --- gateway events (webhooks), as facts ---------------------------------------------------------
+
+
+class BadSignatureError(Exception):
+    """Missing, forged or stale signature, or a signed body that is not an event."""
+
+
+@dataclass(frozen=True)
+class SessionChanged:
+    """A checkout session event. `change` is None for a session event we do not act on."""
+
+    session_id: str | None
+    payment_id: str | None  # ours, from the session's metadata
+    payment_intent_id: str | None
+    change: PaymentEvent | None
+    intent_expanded: bool = False  # the event carries the payment intent, with its error
+    failure_reason: str | None = None  # from the expanded payment intent
+
+
+@dataclass(frozen=True)
+class PaymentAttemptFailed:
+    """One payment attempt failed (a declined card); the session's own events decide more."""
+
+    payment_intent_id: str | None
+    payment_id: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class RefundsReported:
+    refunds: tuple[RefundInfo, ...]
+
+
+@dataclass(frozen=True)
+class Unhandled:
+    """An event type this service does not act on."""
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A verified event whose object cannot be read; it is stored and recorded as failed."""
+
+    error: str
+
+
+EventFact = SessionChanged | PaymentAttemptFailed | RefundsReported | Unhandled | Malformed
+
+
+@dataclass(frozen=True)
+class GatewayEvent:
+    id: str
+    type: str
+    payload: str  # the raw verified body, stored as is
+    fact: EventFact
+
+
+class WebhookEvents(Protocol):
+    def verify(self, payload: bytes, signature: str | None) -> GatewayEvent:
+        """The event of a signed body; BadSignatureError for anything else."""
+        ...
+
+    def parse(self, payload: str) -> GatewayEvent:
+        """The event of a body verified before (a stored one)."""
+        ...
+
+
+# --- user directory ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DirectoryUser:
+    id: str
+    email: str
+    full_name: str
+    active: bool
+
+
+class UserDirectoryUnavailableError(Exception):
+    """The user service did not answer usefully (down, timeout, 5xx)."""
+
+
+class ForwardedTokenRejectedError(Exception):
+    """The user service refused the caller's token we forwarded (user deactivated, revoked)."""
+
+
+LookupResult = DirectoryUser | Literal["not_found"]
+
+
+class UserDirectory(Protocol):
+    def lookup(self, user_id: str, *, bearer_token: str | None = None) -> LookupResult: ...
+
+    def ping(self) -> None: ...
