@@ -1,1 +1,1 @@
-"""Domain layer: plain Python rules of the payment service (no web framework here)."""
+"""The payment domain: plain Python rules and the ports it needs (docs/architecture.md)."""
