@@ -115,7 +115,8 @@ PROTECTED = [
     ("GET", "/payments/pay1/refunds", None),
     ("POST", "/webhooks/events/evt_1/replay", None),
 ]
-ADMIN_ONLY = [op for op in PROTECTED if op[0] != "GET" and op[1] != "/checkout-sessions"]
+CUSTOMERS_TOO = {"/checkout-sessions", "/payments/p1/cancel"}  # their own payments
+ADMIN_ONLY = [op for op in PROTECTED if op[0] != "GET" and op[1] not in CUSTOMERS_TOO]
 OP_IDS = [f"{m} {p}" for m, p, _ in PROTECTED]
 
 
