@@ -10,7 +10,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from payment_api.auth import TokenVerifier
-from payment_api.db.engine import make_engine, make_session_factory
 from payment_api.db.unit_of_work import UnitOfWork
 from payment_api.domain.checkout import CheckoutPolicy, CheckoutService
 from payment_api.domain.idempotency import in_progress_timeout
@@ -21,6 +20,7 @@ from payment_api.gateways.jwks import JwksKeySource
 from payment_api.gateways.payment_gateway import PaymentGateway, StripeGateway
 from payment_api.gateways.user_directory import UserDirectory, UserServiceDirectory
 from payment_api.settings import Settings
+from service_kit.database import make_engine, make_session_factory
 
 
 @dataclass

@@ -24,7 +24,7 @@ from payment_api.domain.payments import apply_event
 from payment_api.domain.refunds import settle_gateway_refund
 from payment_api.domain.states import PaymentEvent
 from payment_api.gateways.payment_gateway import GatewayError, PaymentGateway, failure_reason
-from payment_api.logging_setup import get_logger
+from service_kit.logs import get_logger
 
 log = get_logger("payment_api.webhooks")
 

@@ -12,8 +12,8 @@ from stripe import RequestOptions
 from stripe.params import RefundListParams
 from stripe.params.checkout import SessionCreateParams
 
-from payment_api.logging_setup import current_request_id, get_logger
 from payment_api.observability import record_dependency_failure
+from service_kit.logs import current_request_id, get_logger
 
 T = TypeVar("T")
 log = get_logger("payment_api.gateway")

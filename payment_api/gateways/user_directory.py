@@ -9,8 +9,8 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from payment_api.logging_setup import current_request_id
 from payment_api.observability import record_dependency_failure
+from service_kit.logs import current_request_id
 
 
 @dataclass(frozen=True)
