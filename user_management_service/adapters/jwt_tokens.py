@@ -1,10 +1,6 @@
 """Access tokens as EdDSA JWTs (PyJWT) signed by the key store's newest key: the domain's
-AccessTokens port.
-
-A verified token is remembered (service_kit.token_cache) until its `exp` and only while the key
-that verified it is still the one the folder holds, so a client repeating its token skips the
-signature check. AuthService.authenticate still reads the caller's row on every request.
-"""
+AccessTokens port. Verified tokens are cached (service_kit.token_cache) while their key file is
+unchanged; AuthService.authenticate still reads the caller's row on every request."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""Signing keys: Ed25519 PEM files `<kid>.pem` in JWT_KEYS_DIR.
-
-The kid starts with its UTC creation time, so the greatest kid is the newest key, which signs;
-every key in the folder verifies and is published in the JWKS until `rotate-key` prunes keys
-retired longer than an access token lives. Key files never change once written, so a worker
-reloads the keys only when the list of file names changes (one listing per use, no restart).
-"""
+"""Signing keys: Ed25519 PEM files `<kid>.pem` in JWT_KEYS_DIR, the kid starting with its UTC
+creation time so the greatest kid is the newest key, which signs; every key in the folder
+verifies. Files never change once written: a worker reloads only when the names change."""
 
 from __future__ import annotations
 
