@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from web.money import format_money
 
@@ -77,6 +77,24 @@ class Dashboard:
     days: list[dt.date] = field(default_factory=list)
 
 
+T = TypeVar("T")
+
+
+def read_pages(
+    fetch: Callable[[str | None], tuple[list[T], str | None]], max_pages: int
+) -> tuple[list[T], int, bool]:
+    """Follow `next_cursor` from the first page for at most `max_pages` pages; returns the
+    items, the pages read and whether the listing ended (False: stopped at the bound)."""
+    items: list[T] = []
+    cursor: str | None = None
+    for pages in range(1, max_pages + 1):
+        data, cursor = fetch(cursor)
+        items.extend(data)
+        if cursor is None:
+            return items, pages, True
+    return items, max_pages, False
+
+
 def day_range(today: dt.date, days: int) -> list[dt.date]:
     return [today - dt.timedelta(days=n) for n in range(days - 1, -1, -1)]
 
@@ -100,6 +118,7 @@ def summarize(
 ) -> Dashboard:
     statuses: Counter[str] = Counter()
     revenue: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    earning: Counter[str] = Counter()
     count = 0
     for payment in payments:
         count += 1
@@ -108,8 +127,10 @@ def summarize(
         if earned:
             day = payment.created_at.astimezone(dt.UTC).date()
             revenue[str(payment.amount.currency)][day] += earned
+            earning[str(payment.amount.currency)] += 1
     span = day_range(today, days)
-    ordered = sorted(revenue.items(), key=lambda kv: -sum(kv[1].values()))[:max_charts]
+    # amounts of different currencies do not compare: the most used currencies first
+    ordered = sorted(revenue.items(), key=lambda kv: (-earning[kv[0]], kv[0]))[:max_charts]
     charts = [chart(currency, per_day, span, locale) for currency, per_day in ordered]
     return Dashboard(
         by_status=statuses.most_common(),

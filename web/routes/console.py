@@ -74,13 +74,9 @@ def dashboard_page(ctx: CtxDep) -> Response:
     today = dt.datetime.now(dt.UTC).date()
     since = today - dt.timedelta(days=settings.dashboard_days - 1)
     created_gte = f"{since.isoformat()}T00:00:00Z"
-    payments: list[Payment] = []
-    cursor: str | None = None
-    pages = 0
-    complete = False
 
-    def page_after(cursor: str | None) -> PaymentList:
-        return unwrap(
+    def page_after(cursor: str | None) -> tuple[list[Payment], str | None]:
+        page = unwrap(
             ctx.api.payments(
                 lambda c: list_payments.sync_detailed(
                     client=c, limit=100, cursor=cursor, created_gte=created_gte
@@ -88,15 +84,9 @@ def dashboard_page(ctx: CtxDep) -> Response:
             ),
             PaymentList,
         )
+        return page.data, page.next_cursor if isinstance(page.next_cursor, str) else None
 
-    while pages < settings.dashboard_max_pages:
-        page = page_after(cursor)
-        pages += 1
-        payments.extend(page.data)
-        cursor = page.next_cursor if isinstance(page.next_cursor, str) else None
-        if cursor is None:
-            complete = True
-            break
+    payments, pages, complete = dashboard.read_pages(page_after, settings.dashboard_max_pages)
     figures = dashboard.summarize(
         payments,
         today=today,
