@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     dashboard_days: int = Field(default=14, ge=1, le=90)
     page_size: int = Field(default=20, ge=1, le=100)
 
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        for prefix in ("postgresql://", "postgres://"):  # psycopg 3, as the services
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
     @field_validator("hosted_checkout_origins", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
