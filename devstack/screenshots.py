@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -26,7 +26,13 @@ from devstack.auth import login, register
 from devstack.processes import ROOT, ServerProcess, free_port
 
 OUT = ROOT / "docs" / "screenshots"
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
+SIZES: dict[str, ViewportSize] = {
+    "phone": {"width": 390, "height": 844},
+    "desktop": {"width": 1280, "height": 800},
+}
 CUSTOMER = ("ada@example.com", "Ada Lovelace", "a-long-customer-passphrase-7")
 CATALOGUE = [
     ("Gyokuro", "Shade-grown Japanese green tea, 50 g", 2450, "USD"),
