@@ -127,6 +127,29 @@ def test_an_async_payment_that_fails_shows_failed_and_its_reason(
     page.context.close()
 
 
+def test_the_success_page_follows_a_processing_payment_live_until_it_fails(
+    browser: Any, web_stack: WebStack, customer: Customer, payment_client: AuthenticatedClient
+) -> None:
+    product = new_product(payment_client, 1800, name=f"Kabusecha {uuid.uuid4().hex[:6]}")
+    page, _ = new_page(browser)
+    sign_in(page, web_stack, customer.email, customer.password)
+    buy(page, web_stack, product.name)
+    page.wait_for_url(re.compile(r"/checkout/cs_"))
+    session_id = page.url.rsplit("/", 1)[1]
+    web_stack.pay(session_id, "async_pending")  # paid by a slow method: funds not there yet
+    page.goto(f"{web_stack.url}/checkout/success?session_id={session_id}")
+    page.locator("#payment-status", has_text="Processing").wait_for()
+    assert page.locator("h1").inner_text() == "Your payment is processing"
+    page.evaluate("window.sameDocument = true")  # gone if the page were reloaded
+    web_stack.pay(session_id, "async_failed")  # the bank says no
+    page.locator("#payment-status", has_text="Failed").wait_for()
+    assert page.evaluate("window.sameDocument === true")  # updated in place, live
+    assert page.locator("h1").inner_text() == "Your payment failed"
+    assert page.locator("#failure-reason").inner_text() == f"Reason: {DECLINED}"
+    assert page.locator("#payment-state").get_attribute("data-final") == "true"
+    page.context.close()
+
+
 def test_canceling_on_the_hosted_page_cancels_the_payment_and_keeps_the_cart(
     browser: Any, web_stack: WebStack, customer: Customer, payment_client: AuthenticatedClient
 ) -> None:

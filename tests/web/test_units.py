@@ -11,6 +11,7 @@ from babel.numbers import get_currency_precision
 from payment_api_client.models import Currency
 from pydantic import ValidationError
 
+import web
 from web import dashboard
 from web.api import ApiError
 from web.context import safe_next
@@ -166,3 +167,32 @@ def test_bad_settings_stop_the_start_naming_the_setting() -> None:
     assert Settings(
         hosted_checkout_origins="http://127.0.0.1:1/,https://Checkout.Stripe.com"
     ).hosted_checkout_origins == ["http://127.0.0.1:1", "https://checkout.stripe.com"]
+
+
+def test_the_web_reaches_the_apis_only_through_the_generated_sdks() -> None:
+    """No import of a service's own code, and httpx only for the SDKs' transport settings."""
+    import ast
+    from pathlib import Path
+
+    allowed_httpx = {"HTTPTransport", "Timeout", "TransportError"}
+    for path in Path(web.__file__).parent.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [alias.name for alias in node.names]
+                )
+                for name in names:
+                    root = name.split(".")[0]
+                    assert root not in {
+                        "payment_api", "user_management_service", "stripe_sandbox", "devstack",
+                        "requests", "urllib3",
+                    }, f"{path}: imports {name}"  # fmt: skip
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "httpx"
+            ):
+                assert node.attr in allowed_httpx, f"{path}: httpx.{node.attr}"
