@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+PURGE_EVERY_INSERTS = 500  # expired rows are deleted at start and every this many new sessions
 metadata = MetaData()
 web_sessions = Table(
     "web_sessions",
@@ -98,6 +99,7 @@ class SessionStore:
         metadata.create_all(self.engine)
         self.idle_seconds = idle_seconds
         self._locks = [threading.Lock() for _ in range(64)]  # striped: bounded, no cleanup
+        self._inserts = 0
 
     # -- life cycle -------------------------------------------------------------------
     def new(self, data: dict[str, Any] | None = None) -> Session:
@@ -146,7 +148,11 @@ class SessionStore:
                     )
                 )
                 session.persisted = True
+                self._inserts += 1
         session.dirty = False
+        if self._inserts >= PURGE_EVERY_INSERTS:
+            self._inserts = 0
+            self.purge_expired()
 
     def touch(self, session: Session) -> None:
         with self.engine.begin() as conn:

@@ -25,7 +25,7 @@ from user_management_client.models import (
     UserUpdate,
 )
 
-from web.api import Api, ApiError, SignInRequired, tokens_of, unwrap
+from web.api import Api, ApiError, ServiceUnavailable, SignInRequired, tokens_of, unwrap
 from web.context import Ctx, checked_form, safe_next
 from web.routes.shop import valid_id
 
@@ -130,13 +130,24 @@ def sign_in(ctx: CtxDep, form: Form) -> Response:
 @router.post("/sign-out")
 def sign_out(ctx: CtxDep, form: Form) -> Response:
     tokens = ctx.session.tokens
+    revoked = True
     if tokens is not None:
-        revoke(ctx, tokens.refresh_token)  # the refresh token (and its family) stop working
+        try:
+            revoke(ctx, tokens.refresh_token)  # the refresh token (and its family) stop working
+        except ServiceUnavailable:
+            revoked = False  # signed out here all the same; the token expires on its own
     ctx.store.delete(ctx.session)
     fresh = ctx.store.new()
     ctx.request.state.session = fresh
     ctx.session = fresh
-    ctx.flash("You are signed out.", "success")
+    if revoked:
+        ctx.flash("You are signed out.", "success")
+    else:
+        ctx.flash(
+            "You are signed out of this browser. Our account service did not answer, so "
+            "your other sign-ins end only when they expire.",
+            "info",
+        )
     return ctx.redirect("/")
 
 
