@@ -101,12 +101,12 @@ def api(tmp_path: Path) -> Iterator[Api]:
 PRODUCT = {"name": "Tea", "price": {"amount": 500, "currency": "USD"}}
 CUSTOM = {"custom_amount": {"amount": 700, "currency": "USD"}}
 
-# Every operation that needs a token: (method, path, JSON body).
+# Every operation that needs a token: (method, path, JSON body). The catalogue's reads are
+# public (tests/payment/test_cancel_and_catalogue.py).
 PROTECTED = [
-    ("GET", "/products", None),
     ("POST", "/products", PRODUCT),
-    ("GET", "/products/p1", None),
     ("PATCH", "/products/p1", {"active": False}),
+    ("POST", "/payments/p1/cancel", None),
     ("POST", "/checkout-sessions", CUSTOM),
     ("GET", "/checkout/?price=5", None),
     ("GET", "/payments", None),
@@ -115,7 +115,8 @@ PROTECTED = [
     ("GET", "/payments/pay1/refunds", None),
     ("POST", "/webhooks/events/evt_1/replay", None),
 ]
-ADMIN_ONLY = [op for op in PROTECTED if op[0] != "GET" and op[1] != "/checkout-sessions"]
+CUSTOMERS_TOO = {"/checkout-sessions", "/payments/p1/cancel"}  # their own payments
+ADMIN_ONLY = [op for op in PROTECTED if op[0] != "GET" and op[1] not in CUSTOMERS_TOO]
 OP_IDS = [f"{m} {p}" for m, p, _ in PROTECTED]
 
 
