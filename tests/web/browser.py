@@ -81,6 +81,21 @@ _axe: Any = None
 _report: dict[str, Any] = {}
 
 
+def _run_axe(page: Any) -> Any:
+    """A click that navigates returns before the next document exists; axe run in between
+    finds no document (or a destroyed context): wait for the new one and run again."""
+    from playwright.sync_api import Error
+
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            return _axe.run(page)
+        except Error:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def audit(page: Any, name: str) -> None:
     """axe-core on the page as it is now: no serious or critical violation."""
     global _axe
@@ -88,7 +103,7 @@ def audit(page: Any, name: str) -> None:
         from axe_playwright_python.sync_playwright import Axe
 
         _axe = Axe()
-    results = _axe.run(page)
+    results = _run_axe(page)
     violations = results.response["violations"]
     blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
     viewport = page.viewport_size or {}
