@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CLIENTS := $(wildcard clients/*_client)
 
-.PHONY: help install run test contract-test lint format clients migrate bench reliability-test clean
+.PHONY: help install run test contract-test lint format clients migrate bench reliability-test screenshots clean
 
 help:
 	@echo "make run             set up and start every service on the embedded defaults"
@@ -18,6 +18,7 @@ help:
 	@echo "make migrate         apply database migrations of both services"
 	@echo "make bench           benchmarks against the bare frameworks (not part of make test)"
 	@echo "make reliability-test  long fault-injection tests"
+	@echo "make screenshots     phone and desktop screenshots of the web into docs/screenshots/"
 
 $(STAMP): requirements.txt pyproject.toml $(wildcard clients/*/pyproject.toml)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +65,12 @@ bench: install
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Debian's Chromium, as .ci/run installs it for the browser tests.
+screenshots: install
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	$(PY) -m devstack.screenshots
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

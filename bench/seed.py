@@ -33,7 +33,7 @@ class SeededUsers:
 
 def argon2_hash() -> tuple[str, str]:
     """One hash with the user service's own settings (ARGON2_* env respected)."""
-    from user_management_service.domain.passwords import PasswordHashing
+    from user_management_service.adapters.passwords import PasswordHashing
     from user_management_service.settings import Settings
 
     settings = Settings()

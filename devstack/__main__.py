@@ -1,7 +1,8 @@
 """`make run`: migrate and start the whole platform on the embedded defaults.
 
-User service on 127.0.0.1:5000 (gunicorn), payment service on 127.0.0.1:8000 (uvicorn) and,
-when STRIPE_API_KEY is not set, the Stripe sandbox on 127.0.0.1:12111. Data lives in SQLite
+The web frontend on 127.0.0.1:8080, user service on 127.0.0.1:5000 (gunicorn), payment service
+on 127.0.0.1:8000 (uvicorn) and, when STRIPE_API_KEY is not set, the Stripe sandbox on
+127.0.0.1:12111. Data lives in SQLite
 files under data/ (DEVSTACK_DATA_DIR moves it) unless DATABASE_URL / PAYMENT_DATABASE_URL say
 otherwise. It refuses to start when one of its ports is taken; SIGINT (Ctrl-C), SIGTERM and
 SIGHUP (terminal closed) stop every server, and the servers also die if it is killed.
@@ -68,9 +69,14 @@ def main() -> int:
     user_port = int(os.environ.get("USER_SERVICE_PORT", "5000"))
     payment_port = int(os.environ.get("PAYMENT_SERVICE_PORT", "8000"))
     sandbox_port = int(os.environ.get("SANDBOX_PORT", "12111"))
+    web_port = int(os.environ.get("WEB_PORT", "8080"))
     use_sandbox = not os.environ.get("STRIPE_API_KEY")
 
-    wanted = [("USER_SERVICE_PORT", user_port), ("PAYMENT_SERVICE_PORT", payment_port)]
+    wanted = [
+        ("WEB_PORT", web_port),
+        ("USER_SERVICE_PORT", user_port),
+        ("PAYMENT_SERVICE_PORT", payment_port),
+    ]
     if use_sandbox:
         wanted.append(("SANDBOX_PORT", sandbox_port))
     if taken := taken_ports(wanted):
@@ -95,7 +101,10 @@ def main() -> int:
             sandbox = services.stripe_sandbox(
                 sandbox_port,
                 webhook_urls=[f"http://127.0.0.1:{payment_port}/webhooks/stripe"],
-                env={"SANDBOX_DB": str(DATA / "stripe_sandbox.sqlite3")},
+                env={
+                    "SANDBOX_DB": str(DATA / "stripe_sandbox.sqlite3"),
+                    "SANDBOX_BUSINESS_NAME": os.environ.get("WEB_MERCHANT_NAME", "Demo Shop"),
+                },
                 log_path=logs / "stripe-sandbox.log",
             )
             sandbox_url = launch(sandbox).url
@@ -121,11 +130,31 @@ def main() -> int:
             ),
             user_service_url=users.url,
             sandbox_url=sandbox_url,
-            env={"ALLOW_ANONYMOUS_CHECKOUT": os.environ.get("ALLOW_ANONYMOUS_CHECKOUT", "true")},
+            env={
+                "ALLOW_ANONYMOUS_CHECKOUT": os.environ.get("ALLOW_ANONYMOUS_CHECKOUT", "true"),
+                # the hosted page sends shoppers back to the web's success and cancel pages
+                "ALLOWED_REDIRECT_ORIGINS": ",".join(
+                    [
+                        *services.browser_origins(web_port),
+                        *filter(None, [os.environ.get("ALLOWED_REDIRECT_ORIGINS")]),
+                    ]
+                ),
+            },
             log_path=logs / "payment-service.log",
         )
         launch(payments)
-        print_banner(users.url, payments.url, sandbox_url, logs, (admin_email, admin_password))
+        site = services.web(
+            web_port,
+            user_service_url=users.url,
+            payment_service_url=payments.url,
+            database_url=os.environ.get("WEB_DATABASE_URL", sqlite_url("web")),
+            hosted_checkout_origins=[sandbox_url or "https://checkout.stripe.com"],
+            log_path=logs / "web.log",
+        )
+        launch(site)
+        print_banner(
+            site.url, users.url, payments.url, sandbox_url, logs, (admin_email, admin_password)
+        )
         while all(p.proc is not None and p.proc.poll() is None for p in started):
             time.sleep(0.5)
         dead = [p.name for p in started if p.proc is None or p.proc.poll() is not None]
@@ -147,7 +176,7 @@ ACCESS_TOKEN_OF_JSON = "python3 -c \"import json,sys;print(json.load(sys.stdin)[
 
 
 def print_banner(
-    users: str, payments: str, sandbox: str | None, logs: Path, admin: tuple[str, str]
+    web: str, users: str, payments: str, sandbox: str | None, logs: Path, admin: tuple[str, str]
 ) -> None:
     gateway = f"Stripe sandbox  {sandbox}" if sandbox else "Stripe          real (STRIPE_API_KEY)"
     email, password = admin
@@ -156,6 +185,7 @@ def print_banner(
     reconcile += ".venv/bin/python -m payment_api reconcile"
     print(
         f"""
+  Web (shop)       {web}      console {web}/console (sign in as the admin)
   User service     {users}      docs {users}/docs
   Payment service  {payments}      docs {payments}/docs
   {gateway}

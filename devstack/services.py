@@ -139,3 +139,30 @@ def payment_service(
         "--timeout-graceful-shutdown", "10",
     )  # fmt: skip
     return ServerProcess("payment-service", argv, port, full_env, log_path=log_path)
+
+
+def web(
+    port: int,
+    *,
+    user_service_url: str,
+    payment_service_url: str,
+    database_url: str,
+    hosted_checkout_origins: list[str],
+    env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
+) -> ServerProcess:
+    """The web frontend (uvicorn, one worker: its token-refresh lock is per process).
+
+    `hosted_checkout_origins`: where the gateway's hosted page lives (the sandbox's URL in
+    development); the payment service must list this web's origin in ALLOWED_REDIRECT_ORIGINS
+    for the hosted page to send shoppers back here."""
+    full_env = {
+        "WEB_USER_SERVICE_URL": user_service_url,
+        "WEB_PAYMENT_SERVICE_URL": payment_service_url,
+        "WEB_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "WEB_DATABASE_URL": database_url,
+        "WEB_HOSTED_CHECKOUT_ORIGINS": ",".join(hosted_checkout_origins),
+        **(env or {}),
+    }
+    argv = python_argv("-m", "web", "--host", "127.0.0.1", "--port", str(port))
+    return ServerProcess("web", argv, port, full_env, log_path=log_path)

@@ -50,9 +50,10 @@ def main(argv: list[str]) -> int:
         return 0
     if args.command == "reconcile":
         from payment_api.container import build_container
-        from payment_api.logging_setup import configure_logging
+        from service_kit.logs import UVICORN, configure_logging
 
-        configure_logging(settings.log_level, settings.log_format)  # stderr: stdout is the report
+        # stderr: stdout is the report
+        configure_logging(settings.log_level, settings.log_format, UVICORN)
         report = build_container(settings).reconciler().run()
         print(json.dumps(asdict(report)))
         return 1 if report.errors else 0

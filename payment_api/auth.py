@@ -5,11 +5,9 @@ up by the header's `kid`). It must carry `sub`, `role` (`customer` or `admin`), 
 `exp` and `iat`; issuer and audience must be ours. Nothing is shared with the user service
 but the public keys.
 
-Verified tokens are cached (bounded LRU keyed by the raw token) so a client repeating its token
-skips the signature check. An entry answers only while the token has not reached its `exp`
-and the key that verified it is still the one in the fresh JWKS cache: when that cache expires
-(or is refetched after a rotation) the token is verified again against the published keys, so
-a token whose key is no longer published stays valid no longer than the JWKS cache period.
+Verified tokens are cached (service_kit.token_cache) while the key that verified them is still
+the one in the fresh JWKS cache: a token whose key is no longer published stays valid no longer
+than the JWKS cache period.
 """
 
 from __future__ import annotations
@@ -20,16 +18,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import jwt
-from cachetools import TLRUCache
-from jwt import PyJWK
 
 from payment_api.gateways.jwks import JwksKeySource, UnknownKeyError
+from service_kit import token_cache
 
 Role = Literal["customer", "admin"]
 ROLES: frozenset[str] = frozenset({"customer", "admin"})
 LEEWAY_SECONDS = 30  # clock skew between the two services
 REQUIRED_CLAIMS = ["sub", "role", "iss", "aud", "exp", "iat"]
-TOKEN_CACHE_SIZE = 4096  # verified tokens remembered per worker (~2 MB at most)
+TOKEN_CACHE_SIZE = token_cache.DEFAULT_SIZE
 
 
 @dataclass(frozen=True)
@@ -56,14 +53,6 @@ class InvalidTokenError(Exception):
     """Expired, forged, for someone else, or malformed: the caller must get a new token."""
 
 
-@dataclass(frozen=True)
-class _Verified:
-    principal: Principal
-    kid: str
-    key: PyJWK  # the cached key object that verified the signature
-    expires: float  # the token's `exp` (wall clock)
-
-
 class TokenVerifier:
     def __init__(
         self,
@@ -78,29 +67,13 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
         self.clock = clock  # wall clock, compared with `exp`
-        # Entries leave at the token's `exp` or as the least recently used (verify runs on the
-        # event loop only: no lock needed).
-        self._cache: TLRUCache[str, _Verified] = TLRUCache(
-            maxsize=cache_size, ttu=lambda _token, entry, _now: entry.expires, timer=clock
+        self._cache: token_cache.VerifiedTokenCache[Principal] = token_cache.VerifiedTokenCache(
+            cache_size, clock
         )
-
-    def _cached(self, token: str) -> Principal | None:
-        """The principal of a token verified before, while its `exp` and its key still hold."""
-        entry = self._cache.get(token)
-        if entry is None:
-            return None
-        if self.keys.cached_key(entry.kid) is not entry.key:
-            del self._cache[token]
-            return None
-        return entry.principal
-
-    def _remember(self, token: str, entry: _Verified) -> None:
-        if self._cache.maxsize > 0:
-            self._cache[token] = entry
 
     async def verify(self, token: str) -> Principal:
         """The principal of a valid token; InvalidTokenError or JwksUnavailableError otherwise."""
-        cached = self._cached(token)
+        cached = self._cache.get(token, self.keys.cached_key)
         if cached is not None:
             return cached
         try:
@@ -140,5 +113,5 @@ class TokenVerifier:
         if role not in ROLES:
             raise InvalidTokenError("token has no known role")
         principal = Principal(subject=subject, role=role, bearer_token=token)
-        self._remember(token, _Verified(principal, kid, key, float(claims["exp"])))
+        self._cache.put(token, principal, kid=kid, key=key, expires=float(claims["exp"]))
         return principal

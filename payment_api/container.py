@@ -10,7 +10,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from payment_api.auth import TokenVerifier
-from payment_api.db.engine import make_engine, make_session_factory
 from payment_api.db.unit_of_work import SqlUnitOfWork
 from payment_api.domain.checkout import CheckoutPolicy, CheckoutService
 from payment_api.domain.idempotency import Idempotency, in_progress_timeout
@@ -25,6 +24,7 @@ from payment_api.gateways.stripe_translation import StripeWebhooks
 from payment_api.gateways.user_directory import UserServiceDirectory
 from payment_api.settings import Settings
 from payment_api.views import ReadModel
+from service_kit.database import make_engine, make_session_factory
 
 
 @dataclass

@@ -27,10 +27,11 @@ from payment_api.api import (
 )
 from payment_api.api.deps import OAUTH2_SCHEME
 from payment_api.api.limits import BodyLimitMiddleware
-from payment_api.api.problems import PROBLEM_SCHEMAS, type_and_title
+from payment_api.api.problems import PROBLEM_SCHEMAS
 from payment_api.container import Container, build_container
-from payment_api.logging_setup import configure_logging
 from payment_api.settings import Settings, get_settings
+from service_kit.logs import UVICORN, configure_logging
+from service_kit.problems import PROBLEM_JSON, problem_body
 
 log = logging.getLogger("payment_api")
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -114,23 +115,19 @@ class RequestIdMiddleware:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
-            type_uri, title = type_and_title(500)
-            body = json.dumps(
-                {
-                    "type": type_uri,
-                    "title": title,
-                    "status": 500,
-                    "detail": "unexpected error; it has been logged",
-                    "instance": scope.get("path", ""),
-                    "request_id": request_id,
-                }
-            ).encode()
+            problem = problem_body(
+                500,
+                detail="unexpected error; it has been logged",
+                instance=scope.get("path", ""),
+                request_id=request_id,
+            )
+            body = json.dumps(problem).encode()
             await send_with_id(
                 {
                     "type": "http.response.start",
                     "status": 500,
                     "headers": [
-                        (b"content-type", b"application/problem+json"),
+                        (b"content-type", PROBLEM_JSON.encode()),
                         (b"content-length", str(len(body)).encode()),
                     ],
                 }
@@ -169,7 +166,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, UVICORN)
     app = FastAPI(
         title="Payment API",
         version=VERSION,

@@ -1,54 +1,33 @@
 """What operators see: one JSON access-log line per request and Prometheus metrics at /metrics.
 
-Request metrics are labelled by operationId (the route's name), never by raw path, so their
-cardinality stays bounded. With `uvicorn --workers N` every worker is its own process: with
-PROMETHEUS_MULTIPROC_DIR set (the launchers set a fresh directory), the workers write their
-samples there and /metrics sums them across workers; without it the counts are those of the
-worker that answered. Payments by status are read from the database at scrape time (one
-GROUP BY on an indexed column). /metrics is not in the OpenAPI contract.
+The request metrics and the access line are service_kit's (labelled by operationId, the route's
+name); the webhook and dependency metrics are this service's. Payments by status are read from
+the database at scrape time (one GROUP BY on an indexed column). /metrics is not in the OpenAPI
+contract.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from fastapi.responses import Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payment_api.db.models import Payment
-from payment_api.logging_setup import REQUEST_ID, get_logger
+from service_kit.logs import REQUEST_ID, AccessLog, get_logger
+from service_kit.metrics import RequestMetrics
 
-# This service's own registry: both services' modules load in one test process.
-REGISTRY = CollectorRegistry(auto_describe=True)
-REQUESTS = Counter(
-    "http_requests_total",
-    "HTTP requests answered, by operationId, method and status code.",
-    ["operation", "method", "status"],
-    registry=REGISTRY,
-)
-LATENCY = Histogram(
-    "http_request_duration_seconds",
-    "Time to answer an HTTP request, by operationId and method.",
-    ["operation", "method"],
-    registry=REGISTRY,
-)
+METRICS = RequestMetrics()
+REGISTRY = METRICS.registry
 WEBHOOK_EVENTS = Counter(
     "webhook_events_total",
     "Stripe webhook deliveries by event type and outcome (processed, failed, ignored, "
@@ -68,8 +47,7 @@ DEPENDENCY_FAILURES = Counter(
     ["dependency", "kind"],
     registry=REGISTRY,
 )
-QUIET_OPERATIONS = {"metrics"}  # scrapes are counted, not logged
-access_log = get_logger("payment_api.access")
+access_log = AccessLog("payment_api.access")
 log = get_logger("payment_api.observability")
 
 
@@ -106,17 +84,14 @@ class AccessLogMiddleware:
             elapsed = time.perf_counter() - started
             operation = operation_of(scope)
             method = str(scope.get("method", ""))
-            REQUESTS.labels(operation, method, str(status)).inc()
-            LATENCY.labels(operation, method).observe(elapsed)
-            if operation not in QUIET_OPERATIONS:
-                access_log.info(
-                    "request",
-                    method=method,
-                    path=scope.get("path", ""),
-                    operation=operation,
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 2),
-                )
+            METRICS.observe(operation, method, status, elapsed)
+            access_log.record(
+                method=method,
+                path=scope.get("path", ""),
+                operation=operation,
+                status=status,
+                seconds=elapsed,
+            )
             REQUEST_ID.reset(token)
 
 
@@ -159,20 +134,7 @@ def record_dependency_failure(dependency: str, kind: str) -> None:
 
 
 def render_metrics(session_factory: sessionmaker[Session]) -> bytes:
-    registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    else:
-        registry.register(_ProcessMetrics())
-    registry.register(PaymentsByStatus(session_factory))
-    return generate_latest(registry)
-
-
-class _ProcessMetrics(Collector):
-    """This process's own samples (single-process mode)."""
-
-    def collect(self) -> Iterator[object]:  # type: ignore[override]
-        yield from REGISTRY.collect()
+    return METRICS.render(PaymentsByStatus(session_factory))
 
 
 def install(app: FastAPI) -> None:

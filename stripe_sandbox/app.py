@@ -209,7 +209,8 @@ async def hosted_checkout_page(request: Request) -> Response:
         session = sandbox.get_session(request.path_params["id"])
     except StripeError:
         return HTMLResponse(hosted_page.message_page("No such checkout session."), 404)
-    return HTMLResponse(hosted_page.render(session, sandbox.line_items(session["id"])))
+    merchant = request.app.state.settings.business_name
+    return HTMLResponse(hosted_page.render(session, sandbox.line_items(session["id"]), merchant))
 
 
 async def hosted_checkout_submit(request: Request) -> Response:

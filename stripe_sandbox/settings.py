@@ -16,6 +16,7 @@ class Settings:
     retry_base_seconds: float = 1.0
     retry_max_seconds: float = 300.0
     webhook_timeout_seconds: float = 5.0
+    business_name: str = "Demo Shop"  # the merchant the hosted page names
 
     @classmethod
     def from_env(cls, port: int = 12111) -> Settings:
@@ -29,4 +30,5 @@ class Settings:
             retry_base_seconds=float(os.environ.get("SANDBOX_WEBHOOK_RETRY_BASE_SECONDS", "1")),
             retry_max_seconds=float(os.environ.get("SANDBOX_WEBHOOK_RETRY_MAX_SECONDS", "300")),
             webhook_timeout_seconds=float(os.environ.get("SANDBOX_WEBHOOK_TIMEOUT_SECONDS", "5")),
+            business_name=os.environ.get("SANDBOX_BUSINESS_NAME", "").strip() or cls.business_name,
         )

@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.auth",
     "tests.fixtures.stripe_sandbox",
     "tests.fixtures.payment_service",
+    "tests.fixtures.web",
 ]

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = (
     "sqlalchemy", "stripe", "fastapi", "starlette", "flask", "flask_smorest", "marshmallow",
     "httpx", "psycopg",
+    "service_kit",  # the services' shared infrastructure (engine, logs, metrics): an adapter
 )  # fmt: skip
 # The outer layers of each service: adapters, web, wiring.
 ADAPTERS = {
@@ -25,6 +26,7 @@ ADAPTERS = {
     ),
     "user_management_service": (
         "user_management_service.db", "user_management_service.api",
+        "user_management_service.adapters", "user_management_service.container",
         "user_management_service.app", "user_management_service.wsgi",
         "user_management_service.migrations",
     ),

@@ -92,13 +92,7 @@ def create_admin(settings: Settings, email: str, password: str | None) -> int:
     from marshmallow import ValidationError
 
     from user_management_service.api.schemas import email_field, password_field
-    from user_management_service.db.engine import make_engine, make_session_factory
-    from user_management_service.db.repository import (
-        SqlRefreshTokenRepository,
-        SqlUserRepository,
-    )
-    from user_management_service.domain.passwords import PasswordHashing
-    from user_management_service.domain.users import UserService
+    from user_management_service.container import build_container
 
     password = password or os.environ.get("ADMIN_PASSWORD")
     if not password:
@@ -112,24 +106,17 @@ def create_admin(settings: Settings, email: str, password: str | None) -> int:
     except ValidationError as exc:
         print(f"refused: {' '.join(map(str, exc.messages))}", file=sys.stderr)
         return 2
-    engine = make_engine(settings.database_url)
+    container = build_container(settings)
     try:
-        with make_session_factory(engine)() as db:
-            service = UserService(
-                SqlUserRepository(db),
-                PasswordHashing(settings.argon2_time_cost, settings.argon2_memory_cost_kib),
-                SqlRefreshTokenRepository(db),
-            )
-            user, created = service.ensure_admin(email, password)
-            db.commit()
+        user, created = container.users.ensure_admin(email, password)
     finally:
-        engine.dispose()
+        container.close()
     print(f"{'created' if created else 'updated'} admin {user.email} ({user.id})")
     return 0
 
 
 def rotate_key(settings: Settings) -> int:
-    from user_management_service.domain.tokens import KeyStore
+    from user_management_service.adapters.keys import KeyStore
 
     store = KeyStore(settings.jwt_keys_dir)
     # A retired key keeps verifying (and stays in the JWKS) as long as the tokens it signed

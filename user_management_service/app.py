@@ -1,4 +1,5 @@
-"""create_app(settings) -> Flask: wires settings, database, API blueprints, errors and docs."""
+"""create_app(settings) -> Flask: the container built from settings, the API blueprints, error
+answers, docs and the request hooks."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
+from sqlalchemy.exc import OperationalError
 from werkzeug.routing import UUIDConverter
 
+from service_kit.logs import GUNICORN, configure_logging
+from service_kit.problems import PROBLEM_JSON
 from user_management_service import observability
 from user_management_service.api import (
     auth,
@@ -21,13 +25,7 @@ from user_management_service.api import (
     users,
 )
 from user_management_service.api.schemas import Problem
-from user_management_service.db.engine import make_engine, make_session_factory
-from user_management_service.db.repository import SqlRefreshTokenRepository, SqlUserRepository
-from user_management_service.domain.errors import EmailTakenError
-from user_management_service.domain.passwords import PasswordHashing
-from user_management_service.domain.tokens import AccessTokens, KeyStore
-from user_management_service.domain.users import Role, UserService
-from user_management_service.logging_setup import configure_logging
+from user_management_service.container import Container, build_container
 from user_management_service.settings import Settings, get_settings
 
 RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
@@ -57,9 +55,7 @@ class ProblemApi(Api):  # type: ignore[misc]
                 continue
             response: dict[str, Any] = {
                 "description": status.phrase,
-                "content": {
-                    problems.PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}
-                },
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             }
             if status.name in RESPONSE_HEADERS:
                 response["headers"] = RESPONSE_HEADERS[status.name]
@@ -74,7 +70,7 @@ class ProblemApi(Api):  # type: ignore[misc]
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, GUNICORN)
     app = Flask(__name__)
     if settings.trusted_proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -87,20 +83,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,
     )
-    engine = make_engine(settings.database_url)
-    app.extensions["ums_engine"] = engine
-    app.extensions["ums_session_factory"] = make_session_factory(engine)
-    app.extensions["ums_settings"] = settings
-    app.extensions["ums_passwords"] = PasswordHashing(
-        settings.argon2_time_cost, settings.argon2_memory_cost_kib
-    )
-    keys = KeyStore(settings.jwt_keys_dir)
-    keys.ensure()
-    app.extensions["ums_keys"] = keys
-    app.extensions["ums_access_tokens"] = AccessTokens(
-        keys, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
-    )
-    bootstrap_admin(app, settings)
+    container = build_container(settings)
+    container.keys.ensure()
+    bootstrap_admin(app, container)
 
     api = ProblemApi(app)
     # A UUID is 36 characters: the bound documents what the route already refuses (404).
@@ -113,42 +98,35 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(auth.blp)
     api.register_blueprint(users.blp)
     api.register_blueprint(health.blp)
-    app.extensions["ums_api"] = api
 
     app.register_blueprint(docs.blp)
     observability.register(app)  # first: its timer starts before the other hooks
-    context.register(app)
+    context.register(app, container)
     problems.register(app)
     cors.register(app, settings.cors_allowed_origins)
     return app
 
 
-def bootstrap_admin(app: Flask, settings: Settings) -> None:
-    """BOOTSTRAP_ADMIN_EMAIL/PASSWORD: create that admin unless an active user has the email
-    (idempotent; workers starting together race on the unique index, one wins)."""
-    if not (settings.bootstrap_admin_email and settings.bootstrap_admin_password):
+def bootstrap_admin(app: Flask, container: Container) -> None:
+    """BOOTSTRAP_ADMIN_EMAIL/PASSWORD: that admin, unless an active user has the email."""
+    email, password = (
+        container.settings.bootstrap_admin_email,
+        container.settings.bootstrap_admin_password,
+    )
+    if not (email and password):
         return
-    from sqlalchemy.exc import OperationalError
-
-    factory = app.extensions["ums_session_factory"]
     try:
-        with factory() as db:
-            service = UserService(
-                SqlUserRepository(db),
-                app.extensions["ums_passwords"],
-                SqlRefreshTokenRepository(db),
-            )
-            if service.repository.active_with_email(settings.bootstrap_admin_email.lower()):
-                return
-            try:
-                service.create(
-                    settings.bootstrap_admin_email,
-                    "Administrator",
-                    settings.bootstrap_admin_password,
-                    Role.ADMIN,
-                )
-                db.commit()
-            except EmailTakenError:
-                db.rollback()
+        container.users.bootstrap_admin(email, password)
     except OperationalError:  # database down or not migrated: readiness will say so
         app.logger.warning("bootstrap admin skipped: the database is unavailable")
+    finally:
+        container.end_session()
+
+
+def generated_openapi(app: Flask) -> dict[str, Any]:
+    """The document flask-smorest builds from the code; only the drift gate reads it (the served
+    contract is specs/user_management.yaml)."""
+    api: Api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    with app.app_context():
+        document: dict[str, Any] = api.spec.to_dict()
+    return document

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = Field(default_factory=default_database_url)
+    # Bounds every wait on the database (connect, pool, lock, statement; SQLite's busy lock):
+    # past it the answer is a 503 problem instead of a hung request.
+    database_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     max_content_length: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     argon2_time_cost: int = Field(default=2, ge=1, le=10)
     argon2_memory_cost_kib: int = Field(default=19 * 1024, ge=1024, le=1024 * 1024)

@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from payment_api.api.deps import OAUTH2_SCHEME
-from payment_api.api.problems import problem_types
 from payment_api.container import Container
+from service_kit.problems import problem_types
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "specs" / "payment_api.yaml"
 SWAGGER_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"

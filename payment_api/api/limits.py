@@ -10,7 +10,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from payment_api.api.problems import type_and_title
+from service_kit.problems import PROBLEM_JSON, problem_body
 
 # Stripe events and every API body are far smaller; the user service uses 64 KiB.
 MAX_BODY_BYTES = 256 * 1024
@@ -59,24 +59,19 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
-        type_uri, title = type_and_title(413)
-        problem = {
-            "type": type_uri,
-            "title": title,
-            "status": 413,
-            "detail": f"The request body is larger than the limit of {self.max_bytes} bytes.",
-            "instance": scope.get("path", ""),
-        }
-        request_id = scope.get("state", {}).get("request_id")
-        if request_id:
-            problem["request_id"] = request_id
+        problem = problem_body(
+            413,
+            detail=f"The request body is larger than the limit of {self.max_bytes} bytes.",
+            instance=scope.get("path", ""),
+            request_id=scope.get("state", {}).get("request_id") or None,
+        )
         payload = json.dumps(problem).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", b"application/problem+json"),
+                    (b"content-type", PROBLEM_JSON.encode()),
                     (b"content-length", str(len(payload)).encode()),
                     (b"connection", b"close"),
                 ],

@@ -5,44 +5,22 @@ from __future__ import annotations
 import email.message
 import logging
 import re
-from functools import lru_cache
-from http import HTTPStatus
-from pathlib import Path
 from typing import Any
 
 import yaml
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from payment_api.domain.errors import DomainError, InvalidFieldError, NotAuthenticatedError
 from payment_api.domain.money import MoneyError
 from payment_api.domain.ports import ForwardedTokenRejectedError
+from service_kit.problems import PROBLEM_JSON, PROBLEM_SCHEMA_PATH, problem_body
 
 log = logging.getLogger("payment_api")
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_TYPES_PATH = Path(__file__).resolve().parents[2] / "specs" / "common" / "problem-types.yaml"
-
-
-@lru_cache(maxsize=1)
-def problem_types() -> dict[str, dict[str, Any]]:
-    """The platform's problem types (slug -> status, title, description), shared by both
-    services through specs/common/problem-types.yaml."""
-    types: dict[str, dict[str, Any]] = yaml.safe_load(PROBLEM_TYPES_PATH.read_text("utf-8"))
-    return types
-
-
-def type_and_title(status: int, kind: str | None = None) -> tuple[str, str]:
-    """`type` URI and `title` of a problem: the named kind, else the first kind of its status,
-    else about:blank with the HTTP phrase (RFC 9457 section 4.2.1)."""
-    types = problem_types()
-    slug = kind or next((s for s, t in types.items() if t["status"] == status), None)
-    if slug is None:
-        return "about:blank", HTTPStatus(status).phrase
-    return f"/problems/{slug}", str(types[slug]["title"])
 
 
 class FieldError(BaseModel):
@@ -50,20 +28,8 @@ class FieldError(BaseModel):
     message: str
 
 
-class Problem(BaseModel):
-    type: str
-    title: str
-    status: int = Field(ge=100, le=599)
-    detail: str | None = None
-    instance: str | None = None
-    request_id: str | None = None
-    errors: list[FieldError] | None = None
-
-
 # The shared RFC 9457 schemas, read from the one file both specs carry verbatim.
-PROBLEM_SCHEMAS: dict[str, Any] = yaml.safe_load(
-    (PROBLEM_TYPES_PATH.parent / "problem.yaml").read_text("utf-8")
-)
+PROBLEM_SCHEMAS: dict[str, Any] = yaml.safe_load(PROBLEM_SCHEMA_PATH.read_text("utf-8"))
 
 
 DESCRIPTIONS = {
@@ -113,18 +79,16 @@ def problem(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    type_uri, title = type_and_title(status, kind)
-    body = Problem(
-        type=type_uri,
-        title=title,
-        status=status,
+    body = problem_body(
+        status,
         detail=detail,
         instance=request.url.path,
         request_id=request.scope.get("state", {}).get("request_id"),
-        errors=errors,
+        errors=None if errors is None else [e.model_dump() for e in errors],
+        kind=kind,
     )
     return JSONResponse(
-        body.model_dump(exclude_none=True),
+        body,
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,

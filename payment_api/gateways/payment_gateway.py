@@ -12,8 +12,8 @@ from stripe.params.checkout import SessionCreateParams
 
 from payment_api.domain.ports import GatewayError, RefundInfo, SessionInfo, SessionRequest
 from payment_api.gateways.stripe_translation import refund_info, session_info
-from payment_api.logging_setup import current_request_id, get_logger
 from payment_api.observability import record_dependency_failure
+from service_kit.logs import current_request_id, get_logger
 
 T = TypeVar("T")
 log = get_logger("payment_api.gateway")

@@ -14,8 +14,8 @@ from payment_api.domain.ports import (
     LookupResult,
     UserDirectoryUnavailableError,
 )
-from payment_api.logging_setup import current_request_id
 from payment_api.observability import record_dependency_failure
+from service_kit.logs import current_request_id
 
 
 def _operation_module(operation_id: str) -> Any:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from payment_api.db.engine import make_engine
 from payment_api.db.models import Base
 from payment_api.settings import get_settings
+from service_kit.database import make_engine
 
 VERSION_TABLE = "payment_alembic_version"
 

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -17,12 +18,18 @@ from devstack import ports
 from devstack.processes import ROOT, free_port, python_argv
 from tests.devstack.helpers import alive, held_port, wait_until
 
-PORT_VARIABLES = ("USER_SERVICE_PORT", "PAYMENT_SERVICE_PORT", "SANDBOX_PORT")
+PORT_VARIABLES = ("WEB_PORT", "USER_SERVICE_PORT", "PAYMENT_SERVICE_PORT", "SANDBOX_PORT")
 # a developer's own settings would move the launcher's data (or Stripe) out of the tmp dir
-INHERITED_SETTINGS = ("DATABASE_URL", "PAYMENT_DATABASE_URL", "JWT_KEYS_DIR", "STRIPE_API_KEY")
+INHERITED_SETTINGS = (
+    "DATABASE_URL",
+    "PAYMENT_DATABASE_URL",
+    "WEB_DATABASE_URL",
+    "JWT_KEYS_DIR",
+    "STRIPE_API_KEY",
+)
 STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]  # Ctrl-C, kill, terminal closed
 BANNER_END = "Ctrl-C stops everything."
-STARTUP_TIMEOUT = 90  # two migrations and three servers on a shared 2-core machine
+STARTUP_TIMEOUT = 90  # two migrations and four servers on a shared 2-core machine
 GONE_WITHIN = 10  # seconds for every server process to exit and every port to be free
 
 
@@ -134,6 +141,18 @@ def test_second_launcher_refuses_every_port_naming_the_first_ones_servers(
         assert f"pid {owner.pid}: {' '.join(owner.cmdline())};" in line
     assert not (tmp_path / "second").exists()  # it started nothing
     assert running.proc.poll() is None  # the first one runs on, untouched
+
+
+def test_banner_prints_the_web_url_first_and_the_shop_answers_there(
+    launcher: tuple[Launcher, dict[str, int]],
+) -> None:
+    running, port_of = launcher
+    first = next(line for line in running.output if line.strip())
+    web_url = f"http://127.0.0.1:{port_of['WEB_PORT']}"
+    assert first.split()[:3] == ["Web", "(shop)", web_url]
+    shop = httpx.get(web_url + "/", timeout=10)
+    assert shop.status_code == 200
+    assert "<h1>Shop</h1>" in shop.text
 
 
 @pytest.mark.parametrize("sig", STOP_SIGNALS, ids=lambda s: s.name)

@@ -148,7 +148,7 @@ def test_the_stripe_sdk_sends_our_request_id_as_a_header() -> None:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from payment_api.gateways.payment_gateway import StripeGateway
-    from payment_api.logging_setup import REQUEST_ID
+    from service_kit.logs import REQUEST_ID
 
     seen: list[str | None] = []
 

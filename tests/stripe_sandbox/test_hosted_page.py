@@ -33,6 +33,17 @@ def test_page_shows_items_total_and_four_buttons_without_card_fields(
     assert not re.search(r"card|cvc", html.split("</table>")[1], re.IGNORECASE)
 
 
+def test_page_names_the_merchant_in_test_mode_and_is_laid_out_for_phones(
+    stripe_sandbox: ServerProcess,
+) -> None:
+    session = create_session(sdk(stripe_sandbox), amount=1099, quantity=1)
+    html = page(stripe_sandbox, session.id)
+    assert "Demo Shop" in html  # SANDBOX_BUSINESS_NAME's default
+    assert "TEST MODE" in html
+    assert "<meta name='viewport' content='width=device-width, initial-scale=1'>" in html
+    assert "<html lang='en'>" in html
+
+
 @pytest.mark.parametrize(
     ("currency", "amount", "shown"),
     [("jpy", 1500, "3,000 JPY"), ("bhd", 1234, "2.468 BHD"), ("eur", 5, "0.10 EUR")],

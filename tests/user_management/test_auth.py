@@ -37,7 +37,8 @@ from user_management_client.models import (
 from devstack import services
 from devstack.processes import ServerProcess
 from tests.fixtures.auth import Customer
-from user_management_service.domain.tokens import AccessTokens, KeyStore, SigningKey
+from user_management_service.adapters.jwt_tokens import JwtAccessTokens
+from user_management_service.adapters.keys import KeyStore, SigningKey
 from user_management_service.domain.users import Role, utc_now
 
 ISSUER = "urn:payment-platform:user-management"
@@ -49,13 +50,13 @@ def as_client(base_url: str, token: str) -> AuthenticatedClient:
 
 
 def tokens_signed_by(key: SigningKey, *, issuer: str = ISSUER, audience: str = AUDIENCE) -> Any:
-    """AccessTokens whose signing key is `key` (a store stand-in; never touches the folder)."""
+    """JwtAccessTokens whose signing key is `key` (a store stand-in; never touches the folder)."""
 
     class OneKey(KeyStore):
         def published(self) -> list[SigningKey]:
             return [key]
 
-    return AccessTokens(OneKey(Path("/nonexistent")), issuer, audience, 900)
+    return JwtAccessTokens(OneKey(Path("/nonexistent")), issuer, audience, 900)
 
 
 @pytest.fixture(scope="module")

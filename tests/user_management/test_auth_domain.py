@@ -4,22 +4,18 @@ access token verification."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.user_management.fakes import MemoryRefreshTokens, MemoryThrottle
+from user_management_service.adapters.jwt_tokens import JwtAccessTokens
+from user_management_service.adapters.keys import KeyStore
 from user_management_service.domain.errors import InvalidTokenError, ThrottledError
 from user_management_service.domain.passwords import password_problem
-from user_management_service.domain.throttle import Counter, LoginThrottle
-from user_management_service.domain.tokens import (
-    AccessTokens,
-    KeyStore,
-    RefreshRecord,
-    RefreshTokens,
-    ReusedRefreshTokenError,
-)
+from user_management_service.domain.refresh_tokens import RefreshTokens, ReusedRefreshTokenError
+from user_management_service.domain.throttle import LoginThrottle
 from user_management_service.domain.users import Role, utc_now
 
 
@@ -37,27 +33,6 @@ from user_management_service.domain.users import Role, utc_now
 )
 def test_password_policy(password: str, accepted: bool) -> None:
     assert (password_problem(password) is None) is accepted
-
-
-class MemoryThrottle:
-    def __init__(self) -> None:
-        self.rows: dict[str, Counter] = {}
-
-    def get(self, key: str) -> Counter | None:
-        return self.rows.get(key)
-
-    def add_failure(self, key: str, now: float, window_seconds: int) -> None:
-        row = self.rows.get(key)
-        if row is None or row.window_start <= now - window_seconds:
-            self.rows[key] = Counter(now, 1)
-        else:
-            self.rows[key] = Counter(row.window_start, row.failures + 1)
-
-    def clear(self, key: str) -> None:
-        self.rows.pop(key, None)
-
-    def prune(self, older_than: float) -> None:
-        self.rows = {k: v for k, v in self.rows.items() if v.window_start >= older_than}
 
 
 def test_throttle_blocks_until_the_window_ends_and_success_clears_the_account() -> None:
@@ -87,48 +62,8 @@ def test_throttle_per_address_counts_every_account() -> None:
     throttle.check("new@x", "3.3.3.3", 510.0)
 
 
-class MemoryRefresh:
-    def __init__(self) -> None:
-        self.rows: dict[str, RefreshRecord] = {}
-
-    def add(
-        self,
-        token_hash: str,
-        family_id: uuid.UUID,
-        user_id: uuid.UUID,
-        created_at: datetime,
-        expires_at: datetime,
-    ) -> None:
-        self.rows[token_hash] = RefreshRecord(
-            uuid.uuid4(), family_id, user_id, expires_at, None, None
-        )
-
-    def find(self, token_hash: str) -> RefreshRecord | None:
-        return self.rows.get(token_hash)
-
-    def mark_used(self, record_id: uuid.UUID, now: datetime) -> bool:
-        for key, row in self.rows.items():
-            if row.id == record_id and row.used_at is None and row.revoked_at is None:
-                self.rows[key] = replace(row, used_at=now)
-                return True
-        return False
-
-    def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
-        for key, row in self.rows.items():
-            if row.family_id == family_id and row.revoked_at is None:
-                self.rows[key] = replace(row, revoked_at=now)
-
-    def revoke_user(self, user_id: uuid.UUID, now: datetime) -> None:
-        for key, row in self.rows.items():
-            if row.user_id == user_id and row.revoked_at is None:
-                self.rows[key] = replace(row, revoked_at=now)
-
-    def prune(self, expired_before: datetime) -> None:
-        self.rows = {k: v for k, v in self.rows.items() if v.expires_at >= expired_before}
-
-
 def test_refresh_rotation_reuse_and_expiry() -> None:
-    repo = MemoryRefresh()
+    repo = MemoryRefreshTokens()
     tokens = RefreshTokens(repo, ttl_seconds=60)
     user = uuid.uuid4()
     first = tokens.issue(user)
@@ -148,9 +83,9 @@ def test_refresh_rotation_reuse_and_expiry() -> None:
 def test_issuing_now_and_then_forgets_long_expired_refresh_tokens(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from user_management_service.domain import tokens as module
+    from user_management_service.domain import refresh_tokens as module
 
-    repo = MemoryRefresh()
+    repo = MemoryRefreshTokens()
     RefreshTokens(repo, ttl_seconds=-3 * 24 * 3600).issue(uuid.uuid4())  # expired 3 days ago
     RefreshTokens(repo, ttl_seconds=-3600).issue(uuid.uuid4())  # expired an hour ago: kept
     monkeypatch.setattr(module.secrets, "randbelow", lambda _n: 0)
@@ -161,7 +96,7 @@ def test_issuing_now_and_then_forgets_long_expired_refresh_tokens(
 def test_access_token_verification_reasons(tmp_path: Path) -> None:
     keys = KeyStore(tmp_path)
     keys.ensure()
-    tokens = AccessTokens(keys, "iss", "aud", 900)
+    tokens = JwtAccessTokens(keys, "iss", "aud", 900)
     user = uuid.uuid4()
     principal = tokens.verify(tokens.issue(user, Role.ADMIN))
     assert (principal.user_id, principal.role, principal.is_admin) == (user, Role.ADMIN, True)
@@ -169,12 +104,12 @@ def test_access_token_verification_reasons(tmp_path: Path) -> None:
     with pytest.raises(InvalidTokenError, match="expired"):
         tokens.verify(old)
     with pytest.raises(InvalidTokenError, match="audience"):
-        tokens.verify(AccessTokens(keys, "iss", "other", 900).issue(user, Role.CUSTOMER))
+        tokens.verify(JwtAccessTokens(keys, "iss", "other", 900).issue(user, Role.CUSTOMER))
     with pytest.raises(InvalidTokenError, match="issuer"):
-        tokens.verify(AccessTokens(keys, "other", "aud", 900).issue(user, Role.CUSTOMER))
+        tokens.verify(JwtAccessTokens(keys, "other", "aud", 900).issue(user, Role.CUSTOMER))
     elsewhere = KeyStore(tmp_path / "elsewhere")
     elsewhere.ensure()
-    foreign = AccessTokens(elsewhere, "iss", "aud", 900).issue(user, Role.CUSTOMER)
+    foreign = JwtAccessTokens(elsewhere, "iss", "aud", 900).issue(user, Role.CUSTOMER)
     with pytest.raises(InvalidTokenError, match="unknown key"):
         tokens.verify(foreign)
 
@@ -193,6 +128,7 @@ def check_proxy_throttling(url: str, tmp_path: Path, hops: int) -> None:
     from alembic import command
 
     from user_management_service.__main__ import alembic_config
+    from user_management_service.api.context import container_of
     from user_management_service.app import create_app
     from user_management_service.settings import Settings
 
@@ -223,7 +159,7 @@ def check_proxy_throttling(url: str, tmp_path: Path, hops: int) -> None:
     # an email that grows when lower-cased still makes a short counter key
     form = {"username": "\u0130" * 254, "password": "wrong password"}
     assert client.post("/auth/token", data=form).status_code in {401, 429}
-    app.extensions["ums_engine"].dispose()  # PostgreSQL drops the database afterwards
+    container_of(app).close()  # PostgreSQL drops the database afterwards
 
 
 def test_a_cached_access_token_still_expires_and_dies_with_its_pruned_key(tmp_path: Path) -> None:
@@ -232,7 +168,7 @@ def test_a_cached_access_token_still_expires_and_dies_with_its_pruned_key(tmp_pa
     keys = KeyStore(tmp_path)
     keys.ensure()
     wall = [utc_now().timestamp()]
-    tokens = AccessTokens(keys, "iss", "aud", 900, clock=lambda: wall[0])
+    tokens = JwtAccessTokens(keys, "iss", "aud", 900, clock=lambda: wall[0])
     user = uuid.uuid4()
     token = tokens.issue(user, Role.CUSTOMER)
     first = tokens.verify(token)
@@ -254,7 +190,7 @@ def test_a_cached_access_token_still_expires_and_dies_with_its_pruned_key(tmp_pa
 def test_access_token_cache_is_bounded(tmp_path: Path) -> None:
     keys = KeyStore(tmp_path)
     keys.ensure()
-    tokens = AccessTokens(keys, "iss", "aud", 900, cache_size=2)
+    tokens = JwtAccessTokens(keys, "iss", "aud", 900, cache_size=2)
     issued = [tokens.issue(uuid.uuid4(), Role.CUSTOMER) for _ in range(3)]
     principals = [tokens.verify(t) for t in issued]
     assert tokens.verify(issued[2]) is principals[2]  # most recent: remembered

@@ -20,7 +20,7 @@ from devstack import services
 from devstack.auth import login, register
 from devstack.databases import fresh_database
 from devstack.processes import ServerProcess, free_port, python_argv
-from user_management_service.domain.tokens import KeyStore
+from user_management_service.adapters.keys import KeyStore
 from user_management_service.domain.users import utc_now
 
 PASSWORD = "a long enough passphrase"

@@ -1,4 +1,4 @@
-"""Unit tests of the domain layer with an in-memory repository (no framework, no database)."""
+"""Unit tests of the domain layer with in-memory fakes (no framework, no database)."""
 
 from __future__ import annotations
 
@@ -6,57 +6,30 @@ import uuid
 
 import pytest
 
+from tests.user_management.fakes import FakeUnitOfWork
+from user_management_service.adapters.passwords import PasswordHashing
 from user_management_service.domain.errors import (
     EmailTakenError,
     InvalidCursorError,
     UserDeactivatedError,
     UserNotFoundError,
 )
-from user_management_service.domain.passwords import PasswordHashing
 from user_management_service.domain.users import (
     Status,
-    User,
     UserService,
     decode_cursor,
     normalise_email,
 )
 
 
-class MemoryRepository:
-    def __init__(self) -> None:
-        self.rows: dict[uuid.UUID, User] = {}
-
-    def add(self, user: User) -> None:
-        if self.active_with_email(user.email):
-            raise EmailTakenError(user.email)
-        user.seq = len(self.rows) + 1
-        self.rows[user.id] = user
-
-    def get(self, user_id: uuid.UUID) -> User | None:
-        return self.rows.get(user_id)
-
-    def active_with_email(self, email: str) -> User | None:
-        return next(
-            (u for u in self.rows.values() if u.email == email and u.status is Status.ACTIVE),
-            None,
-        )
-
-    def list_after(
-        self, after_seq: int | None, limit: int, email: str | None, status: Status | None
-    ) -> list[User]:
-        users = sorted(self.rows.values(), key=lambda u: u.seq or 0)
-        users = [u for u in users if after_seq is None or (u.seq or 0) > after_seq]
-        users = [u for u in users if email is None or u.email == email]
-        users = [u for u in users if status is None or u.status is status]
-        return users[:limit]
-
-    def save(self, user: User) -> None:
-        self.rows[user.id] = user
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
 
 
 @pytest.fixture
-def service() -> UserService:
-    return UserService(MemoryRepository(), PasswordHashing(time_cost=1, memory_cost_kib=1024))
+def service(uow: FakeUnitOfWork) -> UserService:
+    return UserService(uow, PasswordHashing(time_cost=1, memory_cost_kib=1024))
 
 
 def test_emails_are_trimmed_and_lower_cased() -> None:
@@ -79,7 +52,9 @@ def test_duplicate_email_in_another_case_is_a_conflict(service: UserService) -> 
         service.create("ADA@example.com", "Other Ada", "password2")
 
 
-def test_deactivated_user_frees_its_email_and_is_gone_for_reads(service: UserService) -> None:
+def test_deactivated_user_frees_its_email_and_is_gone_for_reads(
+    service: UserService, uow: FakeUnitOfWork
+) -> None:
     old = service.create("ada@example.com", "Ada", "password1")
     service.deactivate(old.id)
     service.deactivate(old.id)  # idempotent
@@ -87,7 +62,7 @@ def test_deactivated_user_frees_its_email_and_is_gone_for_reads(service: UserSer
     assert new.id != old.id
     with pytest.raises(UserDeactivatedError):
         service.get(old.id)
-    stored = service.repository.get(old.id)
+    stored = uow.users.get(old.id)
     assert stored is not None
     assert stored.status is Status.DEACTIVATED
     assert stored.deactivated_at is not None

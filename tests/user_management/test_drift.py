@@ -24,7 +24,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from user_management_service.app import create_app
+from user_management_service.app import create_app, generated_openapi
 from user_management_service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,9 +63,7 @@ def comparable(document: dict[str, Any]) -> dict[str, Any]:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("drift")
     app = create_app(Settings(database_url=f"sqlite:///{tmp / 'drift.sqlite3'}", jwt_keys_dir=tmp))
-    with app.app_context():
-        document: dict[str, Any] = app.extensions["ums_api"].spec.to_dict()
-    return document
+    return generated_openapi(app)
 
 
 @pytest.fixture(scope="module")

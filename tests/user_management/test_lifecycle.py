@@ -15,6 +15,7 @@ from devstack import services
 from devstack.auth import login
 from devstack.databases import fresh_database
 from devstack.processes import free_port, python_argv
+from user_management_service.api.context import container_of
 from user_management_service.app import create_app
 from user_management_service.domain.users import Role
 from user_management_service.settings import Settings, SettingsError, load_settings
@@ -98,7 +99,7 @@ def test_cli_refuses_to_start_with_a_bad_setting() -> None:
 def test_database_down_is_a_503_problem(tmp_path: Path) -> None:
     url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
     app = create_app(Settings(database_url=url, jwt_keys_dir=tmp_path / "keys"))
-    token = app.extensions["ums_access_tokens"].issue(uuid.uuid4(), Role.ADMIN)
+    token = container_of(app).access_tokens.issue(uuid.uuid4(), Role.ADMIN)
     headers = {"Authorization": f"Bearer {token}"}
     client = app.test_client()
     assert client.get("/healthz").status_code == 200

@@ -5,25 +5,15 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
-from user_management_service.api.context import passwords, session
-from user_management_service.api.security import PUBLIC, access_tokens, key_store
-from user_management_service.db.repository import (
-    SqlRefreshTokenRepository,
-    SqlThrottleRepository,
-    SqlUserRepository,
-)
-from user_management_service.domain.errors import InvalidCredentialsError, InvalidTokenError
-from user_management_service.domain.throttle import LoginThrottle
-from user_management_service.domain.tokens import RefreshTokens, ReusedRefreshTokenError
-from user_management_service.domain.users import Status, User, normalise_email
-from user_management_service.settings import Settings
+from user_management_service.api.context import container
+from user_management_service.api.security import PUBLIC
+from user_management_service.domain.authentication import IssuedTokens
 
 blp = Blueprint("auth", __name__, description="Tokens: log in, refresh, log out, signing keys.")
 
@@ -39,34 +29,15 @@ JWKS_CACHE_DOC = {
 }
 
 
-def settings() -> Settings:
-    value: Settings = current_app.extensions["ums_settings"]
-    return value
-
-
-def refresh_tokens() -> RefreshTokens:
-    return RefreshTokens(SqlRefreshTokenRepository(session()), settings().refresh_token_ttl_seconds)
-
-
-def token_response(user: User, refresh_token: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+def token_response(tokens: IssuedTokens) -> tuple[dict[str, Any], int, dict[str, str]]:
     body = {
-        "access_token": access_tokens().issue(user.id, user.role),
+        "access_token": tokens.access_token,
         "token_type": "Bearer",
-        "expires_in": settings().access_token_ttl_seconds,
-        "refresh_token": refresh_token,
-        "refresh_expires_in": settings().refresh_token_ttl_seconds,
+        "expires_in": tokens.expires_in,
+        "refresh_token": tokens.refresh_token,
+        "refresh_expires_in": tokens.refresh_expires_in,
     }
     return body, 200, NO_STORE
-
-
-def throttle() -> LoginThrottle:
-    s = settings()
-    return LoginThrottle(
-        SqlThrottleRepository(session()),
-        window_seconds=s.login_throttle_window_seconds,
-        max_per_account=s.login_max_failures_per_account,
-        max_per_address=s.login_max_failures_per_address,
-    )
 
 
 @blp.route("/auth/token", methods=["POST"])
@@ -86,26 +57,8 @@ def createToken(form: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, st
     Failed attempts are counted per account and per client address; past the limit the
     answer is 429 with `Retry-After` until the window ends.
     """
-    email = normalise_email(form["username"])
-    # at most an IPv6 text form; a forged X-Forwarded-For (trusted proxies only) stays short
-    address = (request.remote_addr or "unknown")[:64]
-    limiter = throttle()
-    now = time.time()
-    limiter.check(email, address, now)
-    user = SqlUserRepository(session()).active_with_email(email)
-    if user is None or user.status is not Status.ACTIVE:
-        passwords().dummy_verify(form["password"])
-        verified = False
-    else:
-        verified = passwords().verify(user.password_hash, form["password"])
-    if user is None or not verified:
-        limiter.failed(email, address, now)
-        session().commit()
-        raise InvalidCredentialsError()
-    limiter.succeeded(email, address)
-    refresh = refresh_tokens().issue(user.id)
-    session().commit()
-    return token_response(user, refresh)
+    address = request.remote_addr or "unknown"  # X-Forwarded-For only behind trusted proxies
+    return token_response(container().auth.login(form["username"], form["password"], address))
 
 
 @blp.route("/auth/refresh", methods=["POST"])
@@ -124,17 +77,7 @@ def refreshToken(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, s
     stops working. Sending an already used refresh token again revokes every token of its
     family (the chain started by one login) and answers 401.
     """
-    try:
-        user_id, refresh = refresh_tokens().rotate(body["refresh_token"])
-    except ReusedRefreshTokenError:
-        session().commit()  # keep the revocation of the family
-        raise
-    user = SqlUserRepository(session()).get(user_id)
-    if user is None or user.status is not Status.ACTIVE:
-        session().rollback()
-        raise InvalidTokenError("The token's user is no longer active.")
-    session().commit()
-    return token_response(user, refresh)
+    return token_response(container().auth.refresh(body["refresh_token"]))
 
 
 @blp.route("/auth/logout", methods=["POST"])
@@ -152,8 +95,7 @@ def revokeToken(body: dict[str, Any]) -> None:  # noqa: N802 (named after the op
     revoked token is also answered 204 (nothing to reveal). Access tokens already issued
     stay valid until they expire (at most ACCESS_TOKEN_TTL_SECONDS).
     """
-    refresh_tokens().revoke(body["refresh_token"])
-    session().commit()
+    container().auth.logout(body["refresh_token"])
 
 
 @blp.route("/.well-known/jwks.json", methods=["GET"])
@@ -167,4 +109,4 @@ def getJwks() -> tuple[dict[str, Any], int, dict[str, str]]:  # noqa: N802 (name
     header's `kid`. After a key rotation the previous key stays listed until the tokens it
     signed have expired.
     """
-    return key_store().jwks(), 200, {"Cache-Control": "public, max-age=300"}
+    return container().keys.jwks(), 200, {"Cache-Control": "public, max-age=300"}

@@ -1,4 +1,4 @@
-"""Per-request plumbing: one DB session (committed by the route), request ids, media types."""
+"""Per-request plumbing: the container, request ids, media types, the session's end."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ import re
 import uuid
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
-from sqlalchemy.orm import Session, sessionmaker
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import UnprocessableEntity, UnsupportedMediaType
 
-from user_management_service.db.repository import SqlRefreshTokenRepository, SqlUserRepository
-from user_management_service.domain.passwords import PasswordHashing
-from user_management_service.domain.users import UserService
+from service_kit.logs import REQUEST_ID, current_request_id
+from user_management_service.container import Container
 
+EXTENSION = "user_management_service"  # the one app.extensions key: the Container
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 FORM = "application/x-www-form-urlencoded"
@@ -25,30 +24,23 @@ class MissingBodyError(UnprocessableEntity):
     data: dict[str, Any] = {"messages": {"json": {"_schema": ["Missing request body."]}}}
 
 
-def session() -> Session:
-    if "db_session" not in g:
-        factory: sessionmaker[Session] = current_app.extensions["ums_session_factory"]
-        g.db_session = factory()
-    db: Session = g.db_session
-    return db
+def container_of(app: Flask) -> Container:
+    found: Container = app.extensions[EXTENSION]
+    return found
 
 
-def passwords() -> PasswordHashing:
-    hashing: PasswordHashing = current_app.extensions["ums_passwords"]
-    return hashing
+def container() -> Container:
+    """The application's container, while a request (or app context) is active."""
+    return container_of(current_app)
 
 
-def user_service() -> UserService:
-    return UserService(
-        SqlUserRepository(session()), passwords(), SqlRefreshTokenRepository(session())
-    )
+def register(app: Flask, services: Container) -> None:
+    app.extensions[EXTENSION] = services
 
-
-def register(app: Flask) -> None:
     @app.before_request
     def _request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        REQUEST_ID.set(incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex)
 
     @app.before_request
     def _json_body_required() -> None:
@@ -67,12 +59,11 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _echo_request_id(response: Response) -> Response:
-        response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
+        response.headers["X-Request-ID"] = current_request_id() or uuid.uuid4().hex
         response.headers["X-Content-Type-Options"] = "nosniff"  # OWASP API8
         return response
 
     @app.teardown_request
-    def _close_session(_exc: BaseException | None) -> None:
-        db: Session | None = g.pop("db_session", None)
-        if db is not None:
-            db.close()
+    def _end_request(_exc: BaseException | None) -> None:
+        services.end_session()
+        REQUEST_ID.set(None)  # the worker's thread serves the next request

@@ -1,13 +1,6 @@
-"""CORS for the token endpoints only, for configured browser origins (CORS_ALLOWED_ORIGINS).
-
-Why: the payment service's Swagger UI offers an OAuth2 password form whose tokenUrl is our
-`/auth/token`; the browser posts it from the payment service's origin (another port), so it
-needs our `Access-Control-Allow-Origin`, and Swagger UI's `X-Requested-With` header makes it a
-preflighted request. Only the endpoints a browser on another origin needs to log in are open
-(`/auth/token`, `/auth/refresh`, the JWKS); nothing else answers with CORS headers, and no origin
-that is not configured gets any. No cookies are involved (tokens travel in bodies and the
-Authorization header), so credentials are not allowed.
-"""
+"""CORS on the token endpoints only, for the configured origins (CORS_ALLOWED_ORIGINS): another
+service's Swagger UI posts its OAuth2 password form to our /auth/token from its own origin.
+Tokens travel in bodies and headers, never cookies, so credentials stay disallowed."""
 
 from __future__ import annotations
 

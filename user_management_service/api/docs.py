@@ -19,7 +19,7 @@ from flask import (
     send_from_directory,
 )
 
-from user_management_service.api.problems import problem_types
+from service_kit.problems import problem_types
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "specs" / "user_management.yaml"
 ASSETS = Path(flask_swagger_ui.__file__).resolve().parent / "dist"

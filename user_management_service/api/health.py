@@ -6,10 +6,9 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from sqlalchemy import text
 
 from user_management_service.api import schemas
-from user_management_service.api.context import session
+from user_management_service.api.context import container
 from user_management_service.api.security import PUBLIC
 
 blp = Blueprint("health", __name__, description="Liveness and readiness.")
@@ -36,5 +35,5 @@ def getReadiness() -> dict[str, str]:  # noqa: N802 (named after the operationId
 
     Answers 200 when the database answers a trivial query, else 503 (problem).
     """
-    session().execute(text("SELECT 1"))
+    container().check_database()
     return {"status": "ready"}

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import http
 import logging
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-from flask import Flask, Response, current_app, g, json, request
+from flask import Flask, Response, current_app, json, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from service_kit.logs import current_request_id
+from service_kit.problems import PROBLEM_JSON, problem_body
 from user_management_service.domain.errors import (
     EmailTakenError,
     ForbiddenError,
@@ -26,7 +24,6 @@ from user_management_service.domain.errors import (
     UserNotFoundError,
 )
 
-PROBLEM_JSON = "application/problem+json"
 LOCATIONS = {
     "json": "body",
     "form": "body",
@@ -35,25 +32,6 @@ LOCATIONS = {
     "view_args": "path",
 }
 log = logging.getLogger(__name__)
-PROBLEM_TYPES_PATH = Path(__file__).resolve().parents[2] / "specs" / "common" / "problem-types.yaml"
-
-
-@lru_cache(maxsize=1)
-def problem_types() -> dict[str, dict[str, Any]]:
-    """The platform's problem types (slug -> status, title, description), shared by both
-    services through specs/common/problem-types.yaml."""
-    types: dict[str, dict[str, Any]] = yaml.safe_load(PROBLEM_TYPES_PATH.read_text("utf-8"))
-    return types
-
-
-def type_and_title(status: int, kind: str | None = None) -> tuple[str, str]:
-    """`type` URI and `title` of a problem: the named kind, else the first kind of its status,
-    else about:blank with the HTTP phrase (RFC 9457 section 4.2.1)."""
-    types = problem_types()
-    slug = kind or next((s for s, t in types.items() if t["status"] == status), None)
-    if slug is None:
-        return "about:blank", http.HTTPStatus(status).phrase
-    return f"/problems/{slug}", str(types[slug]["title"])
 
 
 def problem(
@@ -64,18 +42,14 @@ def problem(
     headers: Mapping[str, str] | None = None,
     kind: str | None = None,
 ) -> Response:
-    type_uri, title = type_and_title(status, kind)
-    body: dict[str, Any] = {
-        "type": type_uri,
-        "title": title,
-        "status": status,
-        "instance": request.path,
-        "request_id": g.get("request_id", ""),
-    }
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = errors
+    body = problem_body(
+        status,
+        detail=detail or None,
+        instance=request.path,
+        request_id=current_request_id() or "",
+        errors=errors or None,
+        kind=kind,
+    )
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 
-from user_management_service.api.context import session
-from user_management_service.db.repository import SqlUserRepository
+from user_management_service.api.context import container
+from user_management_service.domain.access_tokens import Principal
 from user_management_service.domain.errors import ForbiddenError, InvalidTokenError
-from user_management_service.domain.tokens import AccessTokens, KeyStore, Principal
-from user_management_service.domain.users import Status
 
 REALM = "user-management"
 
@@ -26,16 +24,6 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     },
     "BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
 }
-
-
-def access_tokens() -> AccessTokens:
-    tokens: AccessTokens = current_app.extensions["ums_access_tokens"]
-    return tokens
-
-
-def key_store() -> KeyStore:
-    keys: KeyStore = current_app.extensions["ums_keys"]
-    return keys
 
 
 def _bearer() -> str | None:
@@ -54,15 +42,7 @@ def optional_principal() -> Principal | None:
         cached: Principal | None = g.principal
         return cached
     token = _bearer()
-    principal = None
-    if token is not None:
-        claimed = access_tokens().verify(token)
-        # The user service is the source of truth: a deactivated user's tokens stop working
-        # here at once, and the role is the current one, not the one in the token.
-        user = SqlUserRepository(session()).get(claimed.user_id)
-        if user is None or user.status is not Status.ACTIVE:
-            raise InvalidTokenError("The token's user is no longer active.")
-        principal = Principal(user.id, user.role, claimed.token_id)
+    principal = None if token is None else container().auth.authenticate(token)
     g.principal = principal
     return principal
 

@@ -12,7 +12,7 @@ from flask import url_for
 from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
-from user_management_service.api.context import session, user_service
+from user_management_service.api.context import container
 from user_management_service.api.security import (
     AUTHENTICATED,
     OPTIONAL,
@@ -20,8 +20,8 @@ from user_management_service.api.security import (
     require_admin,
     require_principal,
 )
+from user_management_service.domain.access_tokens import Principal
 from user_management_service.domain.errors import ForbiddenError, UserNotFoundError
-from user_management_service.domain.tokens import Principal
 from user_management_service.domain.users import Page, Role, User
 
 blp = Blueprint("users", __name__, description="Create, list, read, update and deactivate users.")
@@ -59,8 +59,7 @@ def createUser(body: dict[str, Any]) -> tuple[User, int, dict[str, str]]:  # noq
     principal = optional_principal()
     if role is not Role.CUSTOMER and (principal is None or not principal.is_admin):
         raise ForbiddenError("Only an admin may create a user with another role than customer.")
-    user = user_service().create(body["email"], body["full_name"], body["password"], role)
-    session().commit()
+    user = container().users.create(body["email"], body["full_name"], body["password"], role)
     return user, 201, {"Location": url_for("users.getUser", user_id=user.id)}
 
 
@@ -81,7 +80,7 @@ def listUsers(  # noqa: N802 (named after the operationId)
     the normalised email exactly; `status` filters active or deactivated users.
     """
     require_admin()
-    return user_service().list(limit, cursor, email, status)
+    return container().users.list(limit, cursor, email, status)
 
 
 @blp.route("/users/me", methods=["GET"])
@@ -94,7 +93,7 @@ def getCurrentUser() -> User:  # noqa: N802 (named after the operationId)
 
     The user the access token belongs to.
     """
-    return user_service().get(require_principal().user_id)
+    return container().users.get(require_principal().user_id)
 
 
 @blp.route("/users/<uuid:user_id>", methods=["GET"])
@@ -110,7 +109,7 @@ def getUser(user_id: uuid.UUID) -> User:  # noqa: N802 (named after the operatio
     of a deactivated user is kept for audit and still listed with `status=deactivated`).
     """
     self_or_admin(user_id)
-    return user_service().get(user_id)
+    return container().users.get(user_id)
 
 
 @blp.route("/users/<uuid:user_id>", methods=["PATCH"])
@@ -134,7 +133,7 @@ def updateUser(body: dict[str, Any], user_id: uuid.UUID) -> User:  # noqa: N802 
     principal = self_or_admin(user_id)
     if "role" in body and not principal.is_admin:
         raise ForbiddenError("Only an admin may change a role.")
-    user = user_service().update(
+    return container().users.update(
         user_id,
         email=body.get("email"),
         full_name=body.get("full_name"),
@@ -142,8 +141,6 @@ def updateUser(body: dict[str, Any], user_id: uuid.UUID) -> User:  # noqa: N802 
         role=body.get("role"),
         actor_id=principal.user_id,
     )
-    session().commit()
-    return user
 
 
 @blp.route("/users/<uuid:user_id>", methods=["DELETE"])
@@ -160,5 +157,4 @@ def deleteUser(user_id: uuid.UUID) -> None:  # noqa: N802 (named after the opera
     kept for audit and the email is free for a new user. Repeating it is harmless (204).
     """
     principal = self_or_admin(user_id)
-    user_service().deactivate(user_id, actor_id=principal.user_id)
-    session().commit()
+    container().users.deactivate(user_id, actor_id=principal.user_id)

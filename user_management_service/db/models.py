@@ -23,6 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from user_management_service.domain.users import Role, Status
+
+ACTIVE_ONLY = f"status = '{Status.ACTIVE.value}'"
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC in and out, also on SQLite (which drops the offset)."""
@@ -58,8 +62,12 @@ class UserRow(Base):
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     full_name: Mapped[str] = mapped_column(String(200), nullable=False)
     password_hash: Mapped[str] = mapped_column(Text, nullable=False)
-    role: Mapped[str] = mapped_column(String(20), nullable=False, server_default="customer")
-    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="active")
+    role: Mapped[str] = mapped_column(
+        String(20), nullable=False, server_default=Role.CUSTOMER.value
+    )
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, server_default=Status.ACTIVE.value
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -73,8 +81,8 @@ class UserRow(Base):
             "uq_ums_users_active_email",
             "email",
             unique=True,
-            sqlite_where=text("status = 'active'"),
-            postgresql_where=text("status = 'active'"),
+            sqlite_where=text(ACTIVE_ONLY),
+            postgresql_where=text(ACTIVE_ONLY),
         ),
     )
 

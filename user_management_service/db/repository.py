@@ -1,4 +1,4 @@
-"""SQLAlchemy repository of users; maps rows to domain objects and back."""
+"""SQLAlchemy repositories behind the domain's ports; they map rows to domain objects and back."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from user_management_service.db.models import LoginThrottleRow, RefreshTokenRow, UserRow
 from user_management_service.domain.errors import EmailTakenError
+from user_management_service.domain.refresh_tokens import RefreshRecord
 from user_management_service.domain.throttle import Counter
-from user_management_service.domain.tokens import RefreshRecord
 from user_management_service.domain.users import Role, Status, User
 
 USERS = UserRow.__table__
@@ -78,7 +78,7 @@ class SqlUserRepository:
         return to_domain(row) if row is not None else None
 
     def active_with_email(self, email: str) -> User | None:
-        query = select(UserRow).where(UserRow.email == email, UserRow.status == "active")
+        query = select(UserRow).where(UserRow.email == email, UserRow.status == Status.ACTIVE.value)
         row = self.session.scalars(query).first()
         return to_domain(row) if row is not None else None
 

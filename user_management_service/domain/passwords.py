@@ -1,37 +1,24 @@
-"""Argon2id password hashing (argon2-cffi); the hash is the only thing ever stored."""
+"""Password policy, and the port the services hash and check passwords through."""
 
 from __future__ import annotations
 
 from functools import lru_cache
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
-
-class PasswordHashing:
-    def __init__(self, time_cost: int = 2, memory_cost_kib: int = 19 * 1024) -> None:
-        # argon2-cffi's PasswordHasher uses Argon2id by default; OWASP's minimum is m=19 MiB, t=2.
-        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib)
-        self._dummy: str | None = None
-
-    def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
-
-    def dummy_verify(self, password: str) -> None:
-        """Spend the time of a real verification (login with an unknown email)."""
-        if self._dummy is None:
-            self._dummy = self._hasher.hash("dummy password for timing only")
-        self.verify(self._dummy, password)
-
-    def verify(self, password_hash: str, password: str) -> bool:
-        try:
-            return self._hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
-
+from typing import Protocol
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
+
+
+class PasswordHasher(Protocol):
+    """Only the hash is ever stored (adapters.passwords: Argon2id)."""
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def dummy_verify(self, password: str) -> None:
+        """Spend the time of a real verification (a login with an unknown email)."""
+        ...
 
 
 @lru_cache(maxsize=1)

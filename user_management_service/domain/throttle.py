@@ -1,7 +1,7 @@
 """Login throttling: failed attempts per account and per client address in fixed windows.
 
-The counters live in the database (one row per key, updated atomically with an upsert), so
-every gunicorn worker and every replica sharing the database sees the same numbers.
+The counters are stored (db: one row per key, an atomic upsert) so that every worker and
+replica sharing the database sees the same numbers.
 """
 
 from __future__ import annotations
@@ -18,6 +18,13 @@ from user_management_service.domain.errors import ThrottledError
 class Counter:
     window_start: float  # epoch seconds
     failures: int
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    window_seconds: int
+    max_per_account: int
+    max_per_address: int
 
 
 class ThrottleRepository(Protocol):
@@ -44,6 +51,15 @@ class LoginThrottle:
         self.repository = repository
         self.window = window_seconds
         self.limits = {"account": max_per_account, "address": max_per_address}
+
+    @classmethod
+    def of(cls, repository: ThrottleRepository, policy: ThrottlePolicy) -> LoginThrottle:
+        return cls(
+            repository,
+            window_seconds=policy.window_seconds,
+            max_per_account=policy.max_per_account,
+            max_per_address=policy.max_per_address,
+        )
 
     @staticmethod
     def keys(email: str, address: str) -> dict[str, str]:

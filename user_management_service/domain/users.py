@@ -1,12 +1,13 @@
-"""User rules: email normalisation, soft delete, keyset pages. No web framework here."""
+"""Users: email normalisation, soft delete, keyset pages, and the users resource's use cases."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from user_management_service.domain.errors import (
     EmailTakenError,
@@ -15,7 +16,10 @@ from user_management_service.domain.errors import (
     UserDeactivatedError,
     UserNotFoundError,
 )
-from user_management_service.domain.passwords import PasswordHashing
+from user_management_service.domain.passwords import PasswordHasher
+
+if TYPE_CHECKING:  # the port names the repositories defined here
+    from user_management_service.domain.unit_of_work import UnitOfWork
 
 MAX_CURSOR = 10**18  # cursors are positive integers below this (fits a BIGINT)
 
@@ -84,56 +88,27 @@ class UserRepository(Protocol):
     def save(self, user: User) -> None: ...
 
 
-class SessionRevoker(Protocol):
-    def revoke_user(self, user_id: uuid.UUID, now: datetime) -> None: ...
-
-
 class UserService:
-    """Use cases of the users resource; the caller commits (one transaction per request).
+    """Use cases of the users resource, each one transaction (committed here).
 
-    Authorization (who may call what) is the HTTP layer's; this layer keeps the data rules.
-    A new password or a deactivation revokes the user's refresh tokens (when a revoker is set).
+    Who may call what is the HTTP layer's; this keeps the data rules. A new password or a
+    deactivation revokes the user's refresh tokens.
     """
 
-    def __init__(
-        self,
-        repository: UserRepository,
-        passwords: PasswordHashing,
-        sessions: SessionRevoker | None = None,
-    ) -> None:
-        self.repository = repository
+    def __init__(self, uow: Callable[[], UnitOfWork], passwords: PasswordHasher) -> None:
+        self.uow = uow
         self.passwords = passwords
-        self.sessions = sessions
 
     def create(self, email: str, full_name: str, password: str, role: Role = Role.CUSTOMER) -> User:
-        email = normalise_email(email)
-        if self.repository.active_with_email(email) is not None:
-            raise EmailTakenError(email)
-        now = utc_now()
-        user = User(
-            id=uuid.uuid4(),
-            email=email,
-            full_name=full_name,
-            password_hash=self.passwords.hash(password),
-            role=role,
-            created_at=now,
-            updated_at=now,
-        )
-        self.repository.add(user)
-        return user
-
-    def _find(self, user_id: uuid.UUID) -> User:
-        user = self.repository.get(user_id)
-        if user is None:
-            raise UserNotFoundError(user_id)
+        with self.uow() as uow:
+            user = self._create(uow, email, full_name, password, role)
+            uow.commit()
         return user
 
     def get(self, user_id: uuid.UUID) -> User:
         """An active user; a deactivated one is gone for the API (its row stays for audit)."""
-        user = self._find(user_id)
-        if user.status is Status.DEACTIVATED:
-            raise UserDeactivatedError(user_id)
-        return user
+        with self.uow() as uow:
+            return self._active(uow, user_id)
 
     def list(
         self,
@@ -144,7 +119,8 @@ class UserService:
     ) -> Page:
         after = decode_cursor(cursor) if cursor else None
         email = normalise_email(email) if email is not None else None
-        rows = self.repository.list_after(after, limit + 1, email, status)
+        with self.uow() as uow:
+            rows = uow.users.list_after(after, limit + 1, email, status)
         items = rows[:limit]
         more = len(rows) > limit and items[-1].seq is not None
         return Page(items, encode_cursor(items[-1].seq or 0) if more else None)
@@ -159,7 +135,96 @@ class UserService:
         role: Role | None = None,
         actor_id: uuid.UUID | None = None,
     ) -> User:
-        user = self.get(user_id)
+        with self.uow() as uow:
+            user = self._active(uow, user_id)
+            self._update(uow, user, email, full_name, password, role, actor_id)
+            uow.commit()
+        return user
+
+    def ensure_admin(self, email: str, password: str) -> tuple[User, bool]:
+        """The active user with this email as an admin: (user, created). An existing user is
+        promoted, and gets this password; a missing one is created."""
+        with self.uow() as uow:
+            existing = uow.users.active_with_email(normalise_email(email))
+            if existing is None:
+                user = self._create(uow, email, "Administrator", password, Role.ADMIN)
+            else:
+                user = self._update(uow, existing, None, None, password, Role.ADMIN, None)
+            uow.commit()
+        return user, existing is None
+
+    def bootstrap_admin(self, email: str, password: str) -> User | None:
+        """Create this admin unless an active user has the email (then None): idempotent, and of
+        workers starting together one wins the unique index."""
+        try:
+            with self.uow() as uow:
+                if uow.users.active_with_email(normalise_email(email)) is not None:
+                    return None
+                user = self._create(uow, email, "Administrator", password, Role.ADMIN)
+                uow.commit()
+        except EmailTakenError:
+            return None
+        return user
+
+    def deactivate(self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> None:
+        """Soft delete: the row stays for audit, its email is free for a new active user."""
+        with self.uow() as uow:
+            user = self._find(uow, user_id)
+            if actor_id == user.id and user.role is Role.ADMIN and user.status is Status.ACTIVE:
+                raise SelfLockoutError(
+                    "An admin cannot deactivate their own account; ask another admin."
+                )
+            if user.status is Status.DEACTIVATED:
+                return
+            now = utc_now()
+            user.status = Status.DEACTIVATED
+            user.deactivated_at = now
+            user.updated_at = now
+            uow.users.save(user)
+            uow.refresh_tokens.revoke_user(user.id, now)
+            uow.commit()
+
+    def _find(self, uow: UnitOfWork, user_id: uuid.UUID) -> User:
+        user = uow.users.get(user_id)
+        if user is None:
+            raise UserNotFoundError(user_id)
+        return user
+
+    def _active(self, uow: UnitOfWork, user_id: uuid.UUID) -> User:
+        user = self._find(uow, user_id)
+        if user.status is Status.DEACTIVATED:
+            raise UserDeactivatedError(user_id)
+        return user
+
+    def _create(
+        self, uow: UnitOfWork, email: str, full_name: str, password: str, role: Role
+    ) -> User:
+        email = normalise_email(email)
+        if uow.users.active_with_email(email) is not None:
+            raise EmailTakenError(email)
+        now = utc_now()
+        user = User(
+            id=uuid.uuid4(),
+            email=email,
+            full_name=full_name,
+            password_hash=self.passwords.hash(password),
+            role=role,
+            created_at=now,
+            updated_at=now,
+        )
+        uow.users.add(user)
+        return user
+
+    def _update(
+        self,
+        uow: UnitOfWork,
+        user: User,
+        email: str | None,
+        full_name: str | None,
+        password: str | None,
+        role: Role | None,
+        actor_id: uuid.UUID | None,
+    ) -> User:
         if actor_id == user.id and user.role is Role.ADMIN and role not in (None, Role.ADMIN):
             raise SelfLockoutError(
                 "An admin cannot remove their own admin role; ask another admin."
@@ -167,7 +232,7 @@ class UserService:
         if email is not None:
             email = normalise_email(email)
             if email != user.email:
-                other = self.repository.active_with_email(email)
+                other = uow.users.active_with_email(email)
                 if other is not None and other.id != user.id:
                     raise EmailTakenError(email)
             user.email = email
@@ -177,33 +242,7 @@ class UserService:
             user.role = role
         if password is not None:
             user.password_hash = self.passwords.hash(password)
-            if self.sessions is not None:
-                self.sessions.revoke_user(user.id, utc_now())
+            uow.refresh_tokens.revoke_user(user.id, utc_now())
         user.updated_at = utc_now()
-        self.repository.save(user)
+        uow.users.save(user)
         return user
-
-    def ensure_admin(self, email: str, password: str) -> tuple[User, bool]:
-        """The active user with this email as an admin: (user, created). An existing user is
-        promoted, and gets this password; a missing one is created."""
-        existing = self.repository.active_with_email(normalise_email(email))
-        if existing is None:
-            return self.create(email, "Administrator", password, Role.ADMIN), True
-        return self.update(existing.id, password=password, role=Role.ADMIN), False
-
-    def deactivate(self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> None:
-        """Soft delete: the row stays for audit, its email is free for a new active user."""
-        user = self._find(user_id)
-        if actor_id == user.id and user.role is Role.ADMIN and user.status is Status.ACTIVE:
-            raise SelfLockoutError(
-                "An admin cannot deactivate their own account; ask another admin."
-            )
-        if user.status is Status.DEACTIVATED:
-            return
-        now = utc_now()
-        user.status = Status.DEACTIVATED
-        user.deactivated_at = now
-        user.updated_at = now
-        self.repository.save(user)
-        if self.sessions is not None:
-            self.sessions.revoke_user(user.id, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from user_management_service.db.engine import make_engine
+from service_kit.database import make_engine
 from user_management_service.db.models import Base
 from user_management_service.settings import get_settings
 
@@ -25,7 +25,7 @@ def run(connection: Connection) -> None:
 
 
 url = context.config.attributes.get("database_url") or get_settings().database_url
-engine = make_engine(url)
+engine = make_engine(url, timeout=600)  # long data migrations must not hit the request timeout
 with engine.connect() as conn:
     run(conn)
 engine.dispose()

@@ -1,8 +1,8 @@
 """Logging: stdlib logging routed through structlog's ProcessorFormatter, one line per record.
 
-LOG_FORMAT=json (default) writes one JSON object per line; `console` writes aligned key=value
-text for humans. The request id lives in a context variable (set by the access-log middleware):
-every record logged while a request runs carries it, and the outgoing calls forward it.
+LOG_FORMAT=json writes one JSON object per line on stderr; `console` writes key=value text for
+humans. The request id lives in a context variable the web layer sets per request: every record
+logged meanwhile carries it, and outgoing calls can forward it.
 """
 
 from __future__ import annotations
@@ -10,17 +10,28 @@ from __future__ import annotations
 import logging
 import sys
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-# Server loggers that keep their own handlers by default: routed to ours instead. The
-# server's access log stays off: our access line (observability.py) replaces it.
-SERVER_LOGGERS = ("uvicorn", "uvicorn.error")
 HANDLER_NAME = "structlog-json"
-SERVER_ACCESS_LOGGER = "uvicorn.access"
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+QUIET_OPERATIONS = frozenset({"metrics"})  # scrapes are counted, not logged
+
+
+@dataclass(frozen=True)
+class ServerLoggers:
+    """A server's own loggers: `routed` lose their handlers and reach ours; `access` is silenced,
+    since our access line (AccessLog) replaces it."""
+
+    routed: tuple[str, ...]
+    access: str
+
+
+GUNICORN = ServerLoggers(routed=("gunicorn.error",), access="gunicorn.access")
+UVICORN = ServerLoggers(routed=("uvicorn", "uvicorn.error"), access="uvicorn.access")
 
 
 def current_request_id() -> str | None:
@@ -45,8 +56,8 @@ SHARED: list[Processor] = [
 
 
 def _configure_structlog() -> None:
-    """structlog loggers hand their records to stdlib logging (never print to stdout, where
-    the CLIs write their answers)."""
+    """structlog loggers hand their records to stdlib logging (never print to stdout, where the
+    CLIs write their answers)."""
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
@@ -63,7 +74,7 @@ def _configure_structlog() -> None:
 _configure_structlog()
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+def configure_logging(level: str, fmt: str, server: ServerLoggers) -> None:
     _configure_structlog()
     renderer: Processor = (
         structlog.dev.ConsoleRenderer(colors=False)
@@ -79,17 +90,38 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     handler.setFormatter(formatter)
     handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
-    # Replace only our own handler (create_app may run twice; pytest's capture handlers stay).
+    # Replace only our own handler (an app factory may run twice; pytest's capture handlers stay).
     root.handlers = [h for h in root.handlers if h.get_name() != HANDLER_NAME] + [handler]
     root.setLevel(level)
-    for name in SERVER_LOGGERS:
+    for name in server.routed:
         server_logger = logging.getLogger(name)
         server_logger.handlers = []
         server_logger.propagate = True
-    server_access = logging.getLogger(SERVER_ACCESS_LOGGER)
+    server_access = logging.getLogger(server.access)
     server_access.handlers = []
     server_access.propagate = False
 
 
 def get_logger(name: str) -> Any:
     return structlog.stdlib.get_logger(name)
+
+
+class AccessLog:
+    """One line per answered request, labelled by operationId (never the raw path alone)."""
+
+    def __init__(self, name: str) -> None:
+        self._log = get_logger(name)
+
+    def record(
+        self, *, method: str, path: str, operation: str, status: int, seconds: float
+    ) -> None:
+        if operation in QUIET_OPERATIONS:
+            return
+        self._log.info(
+            "request",
+            method=method,
+            path=path,
+            operation=operation,
+            status=status,
+            duration_ms=round(seconds * 1000, 2),
+        )

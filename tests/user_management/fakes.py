@@ -1,0 +1,181 @@
+"""In-memory stand-ins for the user service's ports, for unit tests of its domain."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from user_management_service.domain.access_tokens import AccessTokenPolicy, Principal
+from user_management_service.domain.errors import EmailTakenError, InvalidTokenError
+from user_management_service.domain.refresh_tokens import RefreshRecord
+from user_management_service.domain.throttle import Counter
+from user_management_service.domain.users import Role, Status, User, utc_now
+
+
+class MemoryUsers:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, User] = {}
+
+    def add(self, user: User) -> None:
+        if self.active_with_email(user.email):
+            raise EmailTakenError(user.email)
+        user.seq = len(self.rows) + 1
+        self.rows[user.id] = user
+
+    def get(self, user_id: uuid.UUID) -> User | None:
+        return self.rows.get(user_id)
+
+    def active_with_email(self, email: str) -> User | None:
+        return next(
+            (u for u in self.rows.values() if u.email == email and u.status is Status.ACTIVE),
+            None,
+        )
+
+    def list_after(
+        self, after_seq: int | None, limit: int, email: str | None, status: Status | None
+    ) -> list[User]:
+        users = sorted(self.rows.values(), key=lambda u: u.seq or 0)
+        users = [u for u in users if after_seq is None or (u.seq or 0) > after_seq]
+        users = [u for u in users if email is None or u.email == email]
+        users = [u for u in users if status is None or u.status is status]
+        return users[:limit]
+
+    def save(self, user: User) -> None:
+        self.rows[user.id] = user
+
+
+class MemoryRefreshTokens:
+    def __init__(self) -> None:
+        self.rows: dict[str, RefreshRecord] = {}
+
+    def add(
+        self,
+        token_hash: str,
+        family_id: uuid.UUID,
+        user_id: uuid.UUID,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        self.rows[token_hash] = RefreshRecord(
+            uuid.uuid4(), family_id, user_id, expires_at, None, None
+        )
+
+    def find(self, token_hash: str) -> RefreshRecord | None:
+        return self.rows.get(token_hash)
+
+    def mark_used(self, record_id: uuid.UUID, now: datetime) -> bool:
+        for key, row in self.rows.items():
+            if row.id == record_id and row.used_at is None and row.revoked_at is None:
+                self.rows[key] = replace(row, used_at=now)
+                return True
+        return False
+
+    def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
+        for key, row in self.rows.items():
+            if row.family_id == family_id and row.revoked_at is None:
+                self.rows[key] = replace(row, revoked_at=now)
+
+    def revoke_user(self, user_id: uuid.UUID, now: datetime) -> None:
+        for key, row in self.rows.items():
+            if row.user_id == user_id and row.revoked_at is None:
+                self.rows[key] = replace(row, revoked_at=now)
+
+    def prune(self, expired_before: datetime) -> None:
+        self.rows = {k: v for k, v in self.rows.items() if v.expires_at >= expired_before}
+
+
+class MemoryThrottle:
+    def __init__(self) -> None:
+        self.rows: dict[str, Counter] = {}
+
+    def get(self, key: str) -> Counter | None:
+        return self.rows.get(key)
+
+    def add_failure(self, key: str, now: float, window_seconds: int) -> None:
+        row = self.rows.get(key)
+        if row is None or row.window_start <= now - window_seconds:
+            self.rows[key] = Counter(now, 1)
+        else:
+            self.rows[key] = Counter(row.window_start, row.failures + 1)
+
+    def clear(self, key: str) -> None:
+        self.rows.pop(key, None)
+
+    def prune(self, older_than: float) -> None:
+        self.rows = {k: v for k, v in self.rows.items() if v.window_start >= older_than}
+
+
+class FakeUnitOfWork:
+    """Writes land at once (no isolation); `commits` and `rollbacks` count what the services
+    asked for, which is what a unit test checks."""
+
+    def __init__(self) -> None:
+        self.users = MemoryUsers()
+        self.refresh_tokens = MemoryRefreshTokens()
+        self.throttle = MemoryThrottle()
+        self.commits = 0
+        self.rollbacks = 0
+
+    def __call__(self) -> Self:  # the services take a factory; every call is this one
+        return self
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            self.rollback()
+
+    def commit(self) -> None:
+        self.commits += 1
+
+    def rollback(self) -> None:
+        self.rollbacks += 1
+
+
+class FakeAccessTokens:
+    """Tokens are `access:<n>` strings remembered with their principal (no signature)."""
+
+    def __init__(self, ttl_seconds: int = 900) -> None:
+        self.policy = AccessTokenPolicy("iss", "aud", ttl_seconds)
+        self.issued: dict[str, Principal] = {}
+
+    @property
+    def ttl_seconds(self) -> int:
+        return self.policy.ttl_seconds
+
+    def issue(self, user_id: uuid.UUID, role: Role, now: datetime | None = None) -> str:
+        claims = self.policy.claims(user_id, role, now or utc_now())
+        token = f"access:{len(self.issued)}"
+        self.issued[token] = self.policy.principal(claims)
+        return token
+
+    def verify(self, token: str) -> Principal:
+        principal = self.issued.get(token)
+        if principal is None:
+            raise InvalidTokenError("The token is malformed.")
+        return principal
+
+
+class PlainPasswords:
+    """Hashing stand-in: the "hash" is the password reversed, so tests stay fast."""
+
+    def __init__(self) -> None:
+        self.dummy_checks = 0
+
+    def hash(self, password: str) -> str:
+        return "plain$" + password[::-1]
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        return password_hash == self.hash(password)
+
+    def dummy_verify(self, password: str) -> None:
+        self.dummy_checks += 1

@@ -1,0 +1,355 @@
+"""The web in a real browser (Debian's Chromium via Playwright, outside network blocked),
+against real processes: the shopper's journey, an async failure, an admin's refund seen by the
+customer, CSRF refusal, an expired session, the user service down, keyboard-only checkout and
+axe-core on every page (no serious or critical violation)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from payment_api_client import AuthenticatedClient
+
+from devstack import services
+from devstack.databases import fresh_database
+from devstack.processes import free_port
+from tests.fixtures.auth import CUSTOMER_PASSWORD, Customer
+from tests.fixtures.web import WebStack, start_web
+from tests.web.browser import DESKTOP, PHONE, audit, browser, browser_marks, new_page
+from tests.web.helpers import new_product
+
+pytestmark = browser_marks
+__all__ = ["browser"]  # the fixture, imported for this module
+
+DECLINED = "card_declined: Your card was declined."
+
+
+def sign_in(page: Any, web: WebStack, email: str, password: str, path: str = "/") -> None:
+    page.goto(f"{web.url}/account/sign-in?next={path}")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{web.url}{path}")
+
+
+def status_text(page: Any) -> str:
+    return str(page.locator("#payment-status").inner_text())
+
+
+def buy(page: Any, web: WebStack, product_name: str, quantity: int = 1) -> None:
+    """From the catalogue to the hosted page, with the mouse."""
+    page.goto(web.url + "/")
+    page.get_by_role("link", name=product_name).click()
+    page.get_by_label("Quantity").fill(str(quantity))
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_url(f"{web.url}/cart")
+    page.get_by_role("button", name=re.compile(r"^Check out")).click()
+
+
+def test_shopper_journey_from_the_catalogue_to_succeeded_in_the_order_history(
+    browser: Any, web_stack: WebStack, payment_client: AuthenticatedClient
+) -> None:
+    product = new_product(payment_client, 1099, name=f"Gyokuro {uuid.uuid4().hex[:6]}")
+    page, blocked = new_page(browser)
+    page.goto(web_stack.url + "/")
+    audit(page, "catalogue")
+    card = page.locator("li.product", has_text=product.name)
+    assert "$10.99" in card.inner_text()
+    card.get_by_role("link", name=product.name).click()
+    audit(page, "product")
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_url(f"{web_stack.url}/cart")
+    audit(page, "cart")
+    assert page.locator("#cart-total").inner_text() == "$21.98"
+    page.get_by_role("button", name="Check out · $21.98").click()
+    page.wait_for_url(re.compile(r"/account/sign-in\?next=/cart"))  # the cart is kept
+    audit(page, "sign-in")
+    page.get_by_role("link", name="Create an account").click()
+    audit(page, "register")
+    email = f"shopper-{uuid.uuid4().hex[:8]}@example.com"
+    page.get_by_label("Full name").fill("Ada Lovelace")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(CUSTOMER_PASSWORD)
+    page.get_by_label("Repeat the password").fill(CUSTOMER_PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(f"{web_stack.url}/cart")
+    page.get_by_role("button", name="Check out · $21.98").click()
+
+    page.wait_for_url(re.compile(re.escape(web_stack.payments.sandbox.url) + r"/checkout/cs_"))
+    audit(page, "hosted checkout (sandbox)")
+    assert page.locator("#total").inner_text() == "21.98 USD"
+    assert "Demo Shop" in page.locator(".merchant").inner_text()
+    assert product.name in page.locator("table").inner_text()
+    page.get_by_role("button", name="Pay", exact=True).click()
+
+    page.wait_for_url(re.compile(r"/checkout/success\?session_id=cs_"))
+    page.locator("#payment-status", has_text="Succeeded").wait_for()  # followed live
+    assert page.locator("h1").inner_text() == "Thank you! Your payment succeeded"
+    audit(page, "checkout success")
+    assert page.get_by_role("link", name=re.compile("^Cart")).inner_text().strip() == "Cart"
+
+    page.get_by_role("link", name="See your orders").click()
+    audit(page, "orders")
+    row = page.locator("tbody tr").first
+    assert product.name in row.inner_text()
+    assert "Succeeded" in row.inner_text()
+    assert "$21.98" in row.inner_text()
+    row.get_by_role("link").click()
+    audit(page, "order detail")
+    assert "Succeeded" in page.locator("#order-status").inner_text()
+    assert blocked == []
+    page.context.close()
+
+
+def test_an_async_payment_that_fails_shows_failed_and_its_reason(
+    browser: Any, web_stack: WebStack, customer: Customer, payment_client: AuthenticatedClient
+) -> None:
+    product = new_product(payment_client, 4200, name=f"Hojicha {uuid.uuid4().hex[:6]}")
+    page, _ = new_page(browser)
+    sign_in(page, web_stack, customer.email, customer.password)
+    buy(page, web_stack, product.name)
+    page.get_by_role("button", name="Pay (async, fails)").click()
+    page.wait_for_url(re.compile(r"/checkout/success"))
+    page.locator("#payment-status", has_text="Failed").wait_for()
+    assert page.locator("h1").inner_text() == "Your payment failed"
+    assert page.locator("#failure-reason").inner_text() == f"Reason: {DECLINED}"
+    audit(page, "checkout failed")
+    page.goto(web_stack.url + "/account/orders")
+    row = page.locator("tbody tr", has_text=product.name)
+    assert "Failed" in row.inner_text()
+    row.get_by_role("link").click()
+    assert page.locator("#order-failure").inner_text() == DECLINED
+    page.context.close()
+
+
+def test_the_success_page_follows_a_processing_payment_live_until_it_fails(
+    browser: Any, web_stack: WebStack, customer: Customer, payment_client: AuthenticatedClient
+) -> None:
+    product = new_product(payment_client, 1800, name=f"Kabusecha {uuid.uuid4().hex[:6]}")
+    page, _ = new_page(browser)
+    sign_in(page, web_stack, customer.email, customer.password)
+    buy(page, web_stack, product.name)
+    page.wait_for_url(re.compile(r"/checkout/cs_"))
+    session_id = page.url.rsplit("/", 1)[1]
+    web_stack.pay(session_id, "async_pending")  # paid by a slow method: funds not there yet
+    page.goto(f"{web_stack.url}/checkout/success?session_id={session_id}")
+    page.locator("#payment-status", has_text="Processing").wait_for()
+    assert page.locator("h1").inner_text() == "Your payment is processing"
+    page.evaluate("window.sameDocument = true")  # gone if the page were reloaded
+    web_stack.pay(session_id, "async_failed")  # the bank says no
+    page.locator("#payment-status", has_text="Failed").wait_for()
+    assert page.evaluate("window.sameDocument === true")  # updated in place, live
+    assert page.locator("h1").inner_text() == "Your payment failed"
+    assert page.locator("#failure-reason").inner_text() == f"Reason: {DECLINED}"
+    assert page.locator("#payment-state").get_attribute("data-final") == "true"
+    page.context.close()
+
+
+def test_canceling_on_the_hosted_page_cancels_the_payment_and_keeps_the_cart(
+    browser: Any, web_stack: WebStack, customer: Customer, payment_client: AuthenticatedClient
+) -> None:
+    product = new_product(payment_client, 700, name=f"Bancha {uuid.uuid4().hex[:6]}")
+    page, _ = new_page(browser)
+    sign_in(page, web_stack, customer.email, customer.password)
+    buy(page, web_stack, product.name)
+    page.get_by_role("button", name="Cancel").click()
+    page.wait_for_url(re.compile(r"/checkout/cancel\?session_id=cs_"))
+    assert page.locator("h1").inner_text() == "Your checkout was canceled"
+    audit(page, "checkout canceled")
+    page.get_by_role("link", name="Back to your cart").click()
+    assert product.name in page.locator("table.cart").inner_text()
+    page.goto(web_stack.url + "/account/orders")
+    assert "Canceled" in page.locator("tbody tr", has_text=product.name).inner_text()
+    page.context.close()
+
+
+def test_an_admins_refund_appears_in_the_customers_order(
+    browser: Any, web_stack: WebStack, make_customer: Callable[..., Customer],
+    payment_client: AuthenticatedClient,
+) -> None:  # fmt: skip
+    shopper = make_customer()
+    product = new_product(payment_client, 2500, name=f"Matcha {uuid.uuid4().hex[:6]}")
+    customer_page, _ = new_page(browser)
+    sign_in(customer_page, web_stack, shopper.email, shopper.password)
+    buy(customer_page, web_stack, product.name)
+    customer_page.get_by_role("button", name="Pay", exact=True).click()
+    customer_page.locator("#payment-status", has_text="Succeeded").wait_for()
+
+    admin, _ = new_page(browser)
+    sign_in(admin, web_stack, services.DEV_ADMIN_EMAIL, services.DEV_ADMIN_PASSWORD, "/console")
+    admin.get_by_role("navigation", name="Console").get_by_role("link", name="Payments").click()
+    admin.get_by_label("User (email or id)").fill(shopper.email)
+    admin.get_by_role("button", name="Filter").click()
+    audit(admin, "console payments")
+    admin.locator("tbody tr").first.get_by_role("link").click()
+    audit(admin, "console payment")
+    admin.get_by_label("Amount (USD)").fill("7.50")
+    admin.get_by_label("Reason").select_option("requested_by_customer")
+    admin.get_by_role("button", name="Refund").click()
+    admin.get_by_role("status").filter(has_text="Refund of $7.50").wait_for()
+    assert "$7.50" in admin.locator("#refunds").inner_text()
+
+    customer_page.goto(web_stack.url + "/account/orders")
+    customer_page.locator("tbody tr", has_text=product.name).get_by_role("link").click()
+    refunds = customer_page.locator("#refunds").inner_text()
+    assert "$7.50" in refunds
+    assert "requested by customer" in refunds
+    assert "Partially refunded" in customer_page.locator("#order-status").inner_text()
+    assert customer_page.locator("#order-refunded").inner_text() == "$7.50"
+    admin.context.close()
+    customer_page.context.close()
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(
+    browser: Any, web_stack: WebStack, payment_client: AuthenticatedClient
+) -> None:
+    product = new_product(payment_client, 300, name=f"Kukicha {uuid.uuid4().hex[:6]}")
+    page, _ = new_page(browser)
+    page.goto(f"{web_stack.url}/products/{product.id}")
+    page.evaluate("document.querySelector('main input[name=csrf_token]').remove()")
+    page.get_by_role("button", name="Add to cart").click()
+    assert page.locator("h1").inner_text() == "This form has expired"
+    audit(page, "csrf refused")
+    page.goto(web_stack.url + "/cart")
+    assert product.name not in page.locator("main").inner_text()
+    page.context.close()
+
+
+def test_an_expired_web_session_sends_the_user_to_sign_in_and_back(
+    browser: Any, web_stack: WebStack, customer: Customer
+) -> None:
+    page, _ = new_page(browser)
+    sign_in(page, web_stack, customer.email, customer.password, "/account")
+    web_stack.expire_all_sessions()  # as if the idle timeout had passed
+    page.get_by_role("link", name="Orders", exact=True).click()
+    page.wait_for_url(re.compile(r"/account/sign-in\?next=/account/orders&reason=expired"))
+    assert "Your session has expired" in page.locator("main").inner_text()
+    page.get_by_label("Email").fill(customer.email)
+    page.get_by_label("Password").fill(customer.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{web_stack.url}/account/orders")
+    assert page.locator("h1").inner_text() == "Your orders"
+    page.context.close()
+
+
+def test_with_the_user_service_stopped_the_account_pages_are_a_friendly_503(
+    browser: Any, web_stack: WebStack, tmp_path: Path, logs_dir: Path
+) -> None:
+    with fresh_database(None, tmp_path, "users-down") as database_url:
+        users = services.user_service(
+            free_port(), database_url, log_path=logs_dir / "users-down.log",
+            keys_dir=tmp_path / "keys",
+        ).start()  # fmt: skip
+        web = start_web(
+            free_port(), web_stack.payments, tmp_path / "web.sqlite3", logs_dir / "web-down.log",
+            user_service_url=users.url,
+        )  # fmt: skip
+        try:
+            page, _ = new_page(browser)
+            # this user service signs tokens the session's payment service does not know:
+            # only account pages are visited
+            page.goto(web.url + "/account/register?next=/account")
+            page.get_by_label("Full name").fill("Grace Hopper")
+            page.get_by_label("Email").fill("grace@example.com")
+            page.get_by_label("Password", exact=True).fill(CUSTOMER_PASSWORD)
+            page.get_by_label("Repeat the password").fill(CUSTOMER_PASSWORD)
+            page.get_by_role("button", name="Create account").click()
+            page.wait_for_url(web.url + "/account")
+            users.stop()
+            response = page.goto(web.url + "/account")
+            assert response is not None
+            assert response.status == 503
+            assert page.locator("h1").inner_text() == (
+                "Our account service is not answering right now"
+            )
+            assert "Traceback" not in page.content()
+            audit(page, "503 user service down")
+            page.context.close()
+        finally:
+            web.stop()
+            users.stop()
+
+
+def tab_to(page: Any, name: str, limit: int = 80) -> None:
+    """Press Tab until the focused element's text or label is `name`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return (e.getAttribute('aria-label') || e.innerText || e.value || '').trim(); }"
+        )
+        if focused == name:
+            return
+    raise AssertionError(f"{name!r} never got the keyboard focus")
+
+
+def test_keyboard_only_checkout_works(
+    browser: Any, web_stack: WebStack, customer: Customer, payment_client: AuthenticatedClient
+) -> None:
+    product = new_product(payment_client, 1500, name=f"Genmaicha {uuid.uuid4().hex[:6]}")
+    page, _ = new_page(browser)
+    page.goto(web_stack.url + "/account/sign-in?next=/")
+    tab_to(page, "Skip to content")
+    tab_to(page, "Sign in")  # the nav link first
+    page.keyboard.press("Tab")  # Register
+    tab_to(page, "")  # the email field has no text: the next focus stop is a field
+    page.keyboard.type(customer.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(customer.password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(web_stack.url + "/")
+    tab_to(page, f"Add {product.name} to cart")
+    page.keyboard.press("Enter")
+    page.wait_for_url(web_stack.url + "/cart")
+    tab_to(page, "Check out · $15.00")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/checkout/cs_"))
+    tab_to(page, "Pay")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/checkout/success"))
+    page.locator("#payment-status", has_text="Succeeded").wait_for()
+    page.context.close()
+
+
+CONSOLE_PAGES = ["/console", "/console/products", "/console/payments", "/console/users"]
+ACCOUNT_PAGES = ["/account", "/account/password", "/account/orders", "/no-such-page"]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_every_page_has_no_serious_or_critical_axe_violation(
+    browser: Any, web_stack: WebStack, customer: Customer, payment_client: AuthenticatedClient,
+    viewport: dict[str, int],
+) -> None:  # fmt: skip
+    product = new_product(payment_client, 990, name=f"Oolong {uuid.uuid4().hex[:6]}")
+    page, blocked = new_page(browser, viewport)
+    for path in ["/", f"/products/{product.id}", "/account/sign-in", "/account/register"]:
+        page.goto(web_stack.url + path)
+        audit(page, path)
+    sign_in(page, web_stack, services.DEV_ADMIN_EMAIL, services.DEV_ADMIN_PASSWORD)
+    for path in [*CONSOLE_PAGES, *ACCOUNT_PAGES, f"/console/products/{product.id}"]:
+        page.goto(web_stack.url + path)
+        audit(page, path)
+    page.goto(web_stack.url + "/console/payments")
+    first = page.locator("tbody tr a").first
+    if first.count():
+        first.click()
+        audit(page, "/console/payments/{id}")
+        page.goto(web_stack.url + "/account/orders")
+    page.goto(f"{web_stack.url}/cart")
+    page.context.close()
+    customer_page, _ = new_page(browser, viewport)
+    sign_in(customer_page, web_stack, customer.email, customer.password)
+    response = customer_page.goto(web_stack.url + "/console")
+    assert response is not None
+    assert response.status == 403
+    audit(customer_page, "403 console as a customer")
+    customer_page.goto(f"{web_stack.url}/products/{product.id}")
+    customer_page.get_by_role("button", name="Add to cart").click()
+    audit(customer_page, "/cart with items")
+    customer_page.context.close()
+    assert blocked == []

@@ -1,0 +1,110 @@
+"""Logging in, refreshing and revoking tokens, and who a bearer token belongs to."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from user_management_service.domain.access_tokens import AccessTokens, Principal
+from user_management_service.domain.errors import InvalidCredentialsError, InvalidTokenError
+from user_management_service.domain.passwords import PasswordHasher
+from user_management_service.domain.refresh_tokens import RefreshTokens, ReusedRefreshTokenError
+from user_management_service.domain.throttle import LoginThrottle, ThrottlePolicy
+from user_management_service.domain.unit_of_work import UnitOfWork
+from user_management_service.domain.users import Status, User, normalise_email
+
+MAX_ADDRESS_LENGTH = 64  # an IPv6 text form; a forged X-Forwarded-For stays short
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class AuthService:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        passwords: PasswordHasher,
+        access_tokens: AccessTokens,
+        *,
+        refresh_ttl_seconds: int,
+        throttle: ThrottlePolicy,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.uow = uow
+        self.passwords = passwords
+        self.access_tokens = access_tokens
+        self.refresh_ttl_seconds = refresh_ttl_seconds
+        self.throttle = throttle
+        self.clock = clock
+
+    def login(self, email: str, password: str, address: str) -> IssuedTokens:
+        """Tokens for an active user's right password. An unknown email, a deactivated user and a
+        wrong password get the same error after the same work (no probing); failures count
+        towards the throttle, which refuses further attempts with ThrottledError."""
+        email = normalise_email(email)
+        address = address[:MAX_ADDRESS_LENGTH]
+        now = self.clock()
+        with self.uow() as uow:
+            limiter = LoginThrottle.of(uow.throttle, self.throttle)
+            limiter.check(email, address, now)
+            user = uow.users.active_with_email(email)
+            if user is None or user.status is not Status.ACTIVE:
+                self.passwords.dummy_verify(password)
+                verified = False
+            else:
+                verified = self.passwords.verify(user.password_hash, password)
+            if user is None or not verified:
+                limiter.failed(email, address, now)
+                uow.commit()
+                raise InvalidCredentialsError()
+            limiter.succeeded(email, address)
+            refresh = self._refresh_tokens(uow).issue(user.id)
+            uow.commit()
+        return self._issued(user, refresh)
+
+    def refresh(self, refresh_token: str) -> IssuedTokens:
+        """New tokens for a refresh token, which stops working; see RefreshTokens.rotate."""
+        with self.uow() as uow:
+            try:
+                user_id, refresh = self._refresh_tokens(uow).rotate(refresh_token)
+            except ReusedRefreshTokenError:
+                uow.commit()  # the family stays revoked although the answer is an error
+                raise
+            user = uow.users.get(user_id)
+            if user is None or user.status is not Status.ACTIVE:
+                raise InvalidTokenError("The token's user is no longer active.")
+            uow.commit()
+        return self._issued(user, refresh)
+
+    def logout(self, refresh_token: str) -> None:
+        """Revoke the token's family; an unknown token is no error (nothing to reveal)."""
+        with self.uow() as uow:
+            self._refresh_tokens(uow).revoke(refresh_token)
+            uow.commit()
+
+    def authenticate(self, access_token: str) -> Principal:
+        """The caller of a valid access token, with the user's current role: this service is
+        the source of truth, so a deactivated user's tokens stop working at once."""
+        claimed = self.access_tokens.verify(access_token)
+        with self.uow() as uow:
+            user = uow.users.get(claimed.user_id)
+        if user is None or user.status is not Status.ACTIVE:
+            raise InvalidTokenError("The token's user is no longer active.")
+        return Principal(user.id, user.role, claimed.token_id)
+
+    def _refresh_tokens(self, uow: UnitOfWork) -> RefreshTokens:
+        return RefreshTokens(uow.refresh_tokens, self.refresh_ttl_seconds)
+
+    def _issued(self, user: User, refresh_token: str) -> IssuedTokens:
+        return IssuedTokens(
+            access_token=self.access_tokens.issue(user.id, user.role),
+            expires_in=self.access_tokens.ttl_seconds,
+            refresh_token=refresh_token,
+            refresh_expires_in=self.refresh_ttl_seconds,
+        )
