@@ -92,6 +92,12 @@ class CheckoutPolicy:
 CHECKOUT_SCOPES = "checkout:"  # every caller's checkout keys: "checkout:<caller>"
 
 
+def cancel_key(payment_id: str) -> str:
+    """The gateway key of a cancel's session expiry: its expiry event names it, so the inbox
+    knows that event for the echo of the cancel (canceled, not expired), whichever is first."""
+    return f"cancel-{payment_id}"
+
+
 def gateway_key(payment_id: str) -> str:
     """The gateway's idempotency key: one per payment, never the client's key. A resumed
     request sends it again (the gateway replays its session); a new payment gets a new one,
@@ -142,7 +148,7 @@ class CheckoutService:
         if session_id is None:
             raise ConflictError(f"payment {payment_id} has no session yet; retry in a moment")
         try:
-            self.gateway.expire_session(session_id)
+            self.gateway.expire_session(session_id, idempotency_key=cancel_key(payment_id))
         except GatewayError as exc:
             if exc.kind != "rejected":
                 raise gateway_failure(exc) from exc

@@ -214,8 +214,9 @@ class PaymentGateway(Protocol):
 
     def get_session(self, session_id: str) -> SessionInfo: ...
 
-    def expire_session(self, session_id: str) -> SessionInfo:
-        """Close an open session; `rejected` when it is not open any more."""
+    def expire_session(self, session_id: str, *, idempotency_key: str) -> SessionInfo:
+        """Close an open session; `rejected` when it is not open any more. Its expiry event
+        names `idempotency_key` (`SessionChanged.request_key`)."""
         ...
 
     def create_refund(
@@ -248,6 +249,8 @@ class SessionChanged:
     change: PaymentEvent | None
     intent_expanded: bool = False  # the event carries the payment intent, with its error
     failure_reason: str | None = None  # from the expanded payment intent
+    # The Idempotency-Key of the API call that caused the event (ours, for a session we closed).
+    request_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from payment_api.domain.checkout import cancel_key
 from payment_api.domain.errors import DuplicateError, NotFoundError
 from payment_api.domain.model import InboxEvent, NewInboxEvent, Payment, utcnow
 from payment_api.domain.payments import apply_event
@@ -176,6 +177,8 @@ class WebhookInbox:
         change = fact.change
         if change is None:
             return f"ignored: unhandled type {event.type}"
+        if change is PaymentEvent.SESSION_EXPIRED and fact.request_key == cancel_key(payment.id):
+            change = PaymentEvent.CANCELED  # our cancel closed it: its echo may come first
         moved = apply_event(uow, payment, change, event_id=event.id)
         if change is PaymentEvent.ASYNC_PAYMENT_FAILED and payment.status == PaymentStatus.FAILED:
             payment.failure_reason = failure or payment.failure_reason

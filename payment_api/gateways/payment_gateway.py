@@ -73,11 +73,13 @@ class StripeGateway:
         )
         return session_info(session.to_dict())
 
-    def expire_session(self, session_id: str) -> SessionInfo:
+    def expire_session(self, session_id: str, *, idempotency_key: str) -> SessionInfo:
         """Close an open session (Stripe: only `open` ones; anything else is `rejected`)."""
         session = self._call(
             "checkout.sessions.expire",
-            lambda: self.client.v1.checkout.sessions.expire(session_id, options=_options()),
+            lambda: self.client.v1.checkout.sessions.expire(
+                session_id, options=_options(idempotency_key)
+            ),
         )
         return session_info(session.to_dict())
 

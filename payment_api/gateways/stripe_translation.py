@@ -129,7 +129,9 @@ def refund_info(refund: Mapping[str, Any]) -> RefundInfo:
     )
 
 
-def _session_changed(event_type: str, session: Mapping[str, Any]) -> SessionChanged:
+def _session_changed(
+    event_type: str, session: Mapping[str, Any], request_key: str | None
+) -> SessionChanged:
     metadata = session.get("metadata") or {}
     intent = session.get("payment_intent")
     expanded: Mapping[str, Any] | None = intent if isinstance(intent, Mapping) else None
@@ -144,6 +146,7 @@ def _session_changed(event_type: str, session: Mapping[str, Any]) -> SessionChan
         change=change,
         intent_expanded=expanded is not None,
         failure_reason=failure_reason(expanded.get("last_payment_error")) if expanded else None,
+        request_key=request_key,
     )
 
 
@@ -155,14 +158,22 @@ def _attempt_failed(intent: Mapping[str, Any]) -> PaymentAttemptFailed:
     )
 
 
-def event_fact(event_type: str, data: Mapping[str, Any]) -> EventFact:
-    """What an event of `event_type` with `data` says, for the inbox to act on."""
+def request_key(request: Any) -> str | None:
+    """The Idempotency-Key of the API request an event came from (`event.request`); None for
+    an event nobody's request caused (a session that reached its expiry time)."""
+    key = request.get("idempotency_key") if isinstance(request, Mapping) else None
+    return key if isinstance(key, str) and key else None
+
+
+def event_fact(event_type: str, data: Mapping[str, Any], caused_by: str | None = None) -> EventFact:
+    """What an event of `event_type` with `data` says, for the inbox to act on; `caused_by`
+    is the key of the request behind it."""
     try:
         obj = data["object"]
         if event_type == "payment_intent.payment_failed":
             return _attempt_failed(obj)
         if event_type.startswith("checkout.session."):
-            return _session_changed(event_type, obj)
+            return _session_changed(event_type, obj, caused_by)
         if event_type in REFUND_EVENTS:
             return RefundsReported((refund_info(obj),))
         if event_type == "charge.refunded":
@@ -192,7 +203,8 @@ def parse_event(text: str) -> GatewayEvent:
     for name, value, limit in (("id", event_id, ID_MAX), ("type", event_type, TYPE_MAX)):
         if not value or len(value) > limit or CONTROL_CHARACTER.search(value):
             raise BadSignatureError(f"payload is not a Stripe event: bad {name}")
-    return GatewayEvent(event_id, event_type, text, event_fact(event_type, data))
+    fact = event_fact(event_type, data, request_key(event.get("request")))
+    return GatewayEvent(event_id, event_type, text, fact)
 
 
 class StripeWebhooks:

@@ -64,7 +64,7 @@ class FakeGateway:
     def get_session(self, session_id: str) -> SessionInfo:
         raise NotImplementedError
 
-    def expire_session(self, session_id: str) -> SessionInfo:
+    def expire_session(self, session_id: str, *, idempotency_key: str) -> SessionInfo:
         raise NotImplementedError
 
     def create_refund(

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from payment_api.container import Container
-from payment_api.domain.checkout import CheckoutRequest, CheckoutService, gateway_key
+from payment_api.domain.checkout import (
+    CheckoutRequest,
+    CheckoutService,
+    cancel_key,
+    gateway_key,
+)
 from payment_api.domain.errors import ConflictError, DependencyError, InvalidFieldError
 from payment_api.domain.model import utcnow
 from payment_api.domain.money import Money
@@ -22,6 +28,7 @@ from payment_api.domain.ports import (
 )
 from payment_api.settings import Settings
 from tests.payment.fakes import ACTIVE, FakeGateway, FakeUsers, unit_container
+from tests.payment.helpers import event_payload, sign
 
 
 def service(
@@ -227,3 +234,32 @@ def test_a_publishable_key_is_refused() -> None:
 def test_postgres_urls_are_normalised_to_psycopg() -> None:
     settings = Settings(database_url="postgresql://u@h/db")
     assert settings.database_url == "postgresql+psycopg://u@h/db"
+
+
+def expiry(payment_id: str, session_id: str, request_key: str | None) -> bytes:
+    event = json.loads(event_payload("checkout.session.expired", {"id": session_id}))
+    event["data"]["object"]["metadata"] = {"payment_id": payment_id}
+    event["request"] = {"id": "req_1" if request_key else None, "idempotency_key": request_key}
+    return json.dumps(event).encode()
+
+
+@pytest.mark.parametrize(
+    ("request_key", "status"),
+    [("ours", "canceled"), (None, "expired"), ("cancel-someone-else", "expired")],
+)
+def test_the_expiry_event_of_a_session_a_cancel_closed_cancels_even_when_it_comes_first(
+    tmp_path: Path, request_key: str | None, status: str
+) -> None:
+    """cancelPayment expires the session, then marks the payment canceled; the gateway's
+    expiry event of that session may be processed in between. It names the cancel's key, so
+    it cancels the payment itself; an expiry nobody asked for (the session's time ran out)
+    or another key still expires it."""
+    checkout, container = service(tmp_path, FakeUsers(ACTIVE), FakeGateway())
+    started = checkout.start(REQUEST)
+    key = cancel_key(started.payment_id) if request_key == "ours" else request_key
+    payload = expiry(started.payment_id, started.session_id, key)
+    receipt = container.inbox.receive(payload, sign(payload))
+    assert receipt.state == "processed"
+    found = container.reads.payment(started.payment_id)
+    assert found is not None
+    assert found["status"] == status

@@ -158,3 +158,18 @@ def test_the_verified_event_keeps_the_raw_body_for_the_inbox() -> None:
     assert WEBHOOKS.parse(event.payload) == event
     with pytest.raises(BadSignatureError, match="not a JSON event"):
         WEBHOOKS.verify(b"\xff", sign(b"\xff", secret="whsec_test"))  # not UTF-8
+
+
+def test_an_event_names_the_idempotency_key_of_the_request_behind_it() -> None:
+    payload = event_payload("checkout.session.expired", {"id": "cs_1"})
+    event = json.loads(payload)
+    for request, key in (
+        ({"id": "req_1", "idempotency_key": "cancel-p1"}, "cancel-p1"),
+        ({"id": None, "idempotency_key": None}, None),  # expired by its time
+        ("req_1", None),  # older API versions: the request id only
+        (None, None),
+    ):
+        body = json.dumps({**event, "request": request}).encode()
+        fact = WEBHOOKS.verify(body, sign(body, secret="whsec_test")).fact
+        assert isinstance(fact, SessionChanged)
+        assert fact.request_key == key
