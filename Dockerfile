@@ -21,7 +21,7 @@ COPY specs /app/specs
 COPY user_management_service /app/user_management_service
 COPY payment_api /app/payment_api
 COPY stripe_sandbox /app/stripe_sandbox
-COPY deploy/__init__.py deploy/role.py /app/deploy/
+COPY deploy/__init__.py deploy/role.py deploy/migrations.py /app/deploy/
 COPY clients/user_management_client/user_management_client /app/user_management_client
 # Bytecode now: at run time the root filesystem may be read-only.
 RUN /opt/venv/bin/python -m compileall -q -j 0 /app

@@ -142,6 +142,10 @@ ROLES: dict[str, Role] = {
     "migrate": Role(
         "apply both services' migrations, then exit", migrate, None, "migrate"
     ),
+    "wait-migrations": Role(
+        "wait until DATABASE_URL is at this image's head (init container)",
+        fixed("-m", "deploy.migrations", "wait"), None, "deploy.migrations",
+    ),
     "reconcile": Role(
         "one reconcile pass against Stripe (cron)", fixed("-m", "payment_api", "reconcile"),
         None, "reconcile",
