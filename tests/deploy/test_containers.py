@@ -400,3 +400,42 @@ def test_backup_and_restore_with_pg_dump_and_pg_restore(stack: ComposeStack) -> 
     count = "SELECT count(*) FROM ums_users"
     assert stack.psql("restore_check", count) == stack.psql("users", count)
     stack.exec("postgres", "dropdb", "-U", "platform", "restore_check")
+
+
+def run_role(
+    stack: ComposeStack, role: str, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """A one-off container of the image on the host network, as the Kubernetes Job,
+    CronJob and init containers run it."""
+    flags = [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
+    docker = ["docker", "run", "--rm", "--network", "host", "--read-only", "--tmpfs", "/tmp"]  # noqa: S108
+    return subprocess.run(
+        [*docker, *flags, stack.settings["PLATFORM_IMAGE"], role, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_kubernetes_roles_wait_migrations_and_reconcile_work_against_the_stack(
+    stack: ComposeStack,
+) -> None:
+    for target, variable in (
+        ("users", "USERS_DATABASE_URL"),
+        ("payments", "PAYMENTS_DATABASE_URL"),
+    ):
+        waited = run_role(stack, "wait-migrations", target, DATABASE_URL=stack.settings[variable])
+        assert waited.returncode == 0, waited.stderr
+        assert f"{target}: database at head" in waited.stdout
+    reconciled = run_role(
+        stack,
+        "reconcile",
+        DATABASE_URL=stack.settings["PAYMENTS_DATABASE_URL"],
+        STRIPE_API_KEY=stack.settings["STRIPE_API_KEY"],
+        STRIPE_API_BASE=stack.settings["STRIPE_API_BASE"],
+        RECONCILE_AFTER_SECONDS="0",
+    )
+    assert reconciled.returncode == 0, reconciled.stderr[-2000:]
+    report = json.loads(reconciled.stdout)
+    assert report["errors"] == [], report
