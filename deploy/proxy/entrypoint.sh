@@ -5,7 +5,8 @@
 #   PROXY_LISTEN               nginx `listen` value: 8080 (default) or 127.0.0.1:18080
 #   USER_SERVICE_UPSTREAMS     space-separated host:port of every user service replica
 #   PAYMENT_SERVICE_UPSTREAMS  the same for the payment service
-# `entrypoint.sh test` checks the rendered configuration instead (nginx -t).
+# `entrypoint.sh test` checks the rendered configuration (nginx -t); `entrypoint.sh reload`,
+# run in the running container, makes nginx re-resolve and re-read it (docs/deployment.md).
 set -euo pipefail
 out=/tmp/nginx
 mkdir -p "$out"
@@ -24,7 +25,11 @@ echo "listen $listen;" >"$out/listen.conf"
 servers USER_SERVICE_UPSTREAMS "${USER_SERVICE_UPSTREAMS:-}" >"$out/user-service.upstream"
 servers PAYMENT_SERVICE_UPSTREAMS "${PAYMENT_SERVICE_UPSTREAMS:-}" >"$out/payment-service.upstream"
 
-if [ "${1:-}" = test ]; then
-  exec nginx -e stderr -c /etc/platform-proxy/nginx.conf -t -q
-fi
-exec nginx -e stderr -c /etc/platform-proxy/nginx.conf -g 'daemon off;'
+conf=(-e stderr -c /etc/platform-proxy/nginx.conf)
+case ${1:-} in
+  test) exec nginx "${conf[@]}" -t -q ;;
+  # Re-resolve the upstream names (a recreated replica has a new address) and re-read the
+  # configuration; requests in flight finish on the old workers.
+  reload) exec nginx "${conf[@]}" -s reload ;;
+esac
+exec nginx "${conf[@]}" -g 'daemon off;'

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -439,3 +440,46 @@ def test_the_kubernetes_roles_wait_migrations_and_reconcile_work_against_the_sta
     assert reconciled.returncode == 0, reconciled.stderr[-2000:]
     report = json.loads(reconciled.stdout)
     assert report["errors"] == [], report
+
+
+def test_a_rolling_restart_of_every_replica_drops_no_read(stack: ComposeStack) -> None:
+    """docs/deployment.md's upgrade, replica by replica: recreate it (SIGTERM, drain, a new
+    container), wait until it is healthy, reload the proxy, next. Reads keep answering 200
+    all along: the proxy passes a refused connection to the other replica. Last in this
+    file: the recreated containers' logs start afresh."""
+    _, token = register_and_login(stack.proxy)
+    answers: dict[int, int] = {}
+    stop = threading.Event()
+
+    def traffic() -> None:
+        with httpx.Client(timeout=15, headers=bearer(token)) as client:
+            while not stop.is_set():
+                for path in ("/users/me", "/payments"):
+                    try:
+                        status = client.get(f"{stack.proxy}{path}").status_code
+                    except httpx.HTTPError:
+                        status = 0
+                    answers[status] = answers.get(status, 0) + 1
+
+    reader = threading.Thread(target=traffic)
+    reader.start()
+    started = time.monotonic()
+    try:
+        for replica in (
+            "user-service-1",
+            "user-service-2",
+            "payment-service-1",
+            "payment-service-2",
+        ):
+            stack.compose("up", "-d", "--no-deps", "--force-recreate", replica)
+            healthy = until(
+                lambda r=replica: stack.inspect(r)["State"]["Health"]["Status"] == "healthy", 60
+            )
+            assert healthy, replica
+            stack.exec("proxy", "/usr/local/bin/entrypoint.sh", "reload")
+    finally:
+        stop.set()
+        reader.join()
+    print(f"rolling restart of 4 replicas in {time.monotonic() - started:.0f} s: {answers}")
+    assert set(answers) == {200}, answers
+    assert answers[200] > 50
