@@ -63,12 +63,12 @@ class ComposeStack:
     files: list[Path]
     ports: dict[str, int]
     settings: dict[str, str] = field(default_factory=dict)
+    # service -> container id; `compose up` may recreate containers, so it forgets them
+    _ids: dict[str, str] = field(default_factory=dict, repr=False)
 
     # --- running compose and docker -------------------------------------------------------
-    def compose(
-        self, *args: str, timeout: float = 300, check: bool = True, stdin: bytes | None = None
-    ) -> subprocess.CompletedProcess[bytes]:
-        argv = [
+    def compose_argv(self, *args: str) -> list[str]:
+        return [
             *compose_command(),
             "--project-name", self.project,
             "--project-directory", str(ROOT),
@@ -77,6 +77,13 @@ class ComposeStack:
             "--profile", "dev",
             *args,
         ]  # fmt: skip
+
+    def compose(
+        self, *args: str, timeout: float = 300, check: bool = True, stdin: bytes | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        if args[:1] == ("up",):
+            self._ids.clear()
+        argv = self.compose_argv(*args)
         done = subprocess.run(argv, capture_output=True, timeout=timeout, input=stdin, check=False)
         if check and done.returncode != 0:
             raise AssertionError(
@@ -88,7 +95,9 @@ class ComposeStack:
         return self.compose("exec", "-T", service, *argv, stdin=stdin).stdout
 
     def container(self, service: str) -> str:
-        return self.compose("ps", "-q", service).stdout.decode().strip()
+        if service not in self._ids:
+            self._ids[service] = self.compose("ps", "-q", service).stdout.decode().strip()
+        return self._ids[service]
 
     def inspect(self, service: str) -> dict[str, Any]:
         out = subprocess.run(

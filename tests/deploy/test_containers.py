@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import re
+import shlex
 import subprocess
 import threading
 import time
@@ -24,6 +25,7 @@ import httpx
 import pytest
 
 from deploy import images as image_builds
+from devstack.processes import ROOT
 from tests.deploy.compose_stack import ComposeStack, make_stack
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(900)]
@@ -440,6 +442,29 @@ def test_the_kubernetes_roles_wait_migrations_and_reconcile_work_against_the_sta
     assert reconciled.returncode == 0, reconciled.stderr[-2000:]
     report = json.loads(reconciled.stdout)
     assert report["errors"] == [], report
+
+
+def test_the_curl_walkthrough_runs_against_the_stack_through_the_proxy(stack: ComposeStack) -> None:
+    """docs/walkthrough.sh, every operation of both APIs, with both base URLs the proxy's and
+    reconcile run inside a payment replica, as docs/deployment.md says."""
+    reconcile = shlex.join(stack.compose_argv("exec", "-T", "payment-service-1"))
+    done = subprocess.run(
+        ["bash", "docs/walkthrough.sh"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "U": stack.proxy,
+            "P": stack.proxy,
+            "S": stack.sandbox,
+            "RECONCILE": f"{reconcile} python -m payment_api reconcile",
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-2000:])
+    assert done.stdout.count("== step:") >= 20
 
 
 def test_a_rolling_restart_of_every_replica_drops_no_read(stack: ComposeStack) -> None:
