@@ -393,7 +393,7 @@ def test_a_retried_checkout_is_one_payment_whichever_replica_answers(
 
 
 def test_backup_and_restore_with_pg_dump_and_pg_restore(stack: ComposeStack) -> None:
-    """The commands of docs/deployment.md, against the compose service."""
+    """The commands of docs/deployment.md, against the compose services."""
     register_and_login(stack.proxy)
     dump = stack.exec("postgres", "pg_dump", "-U", "platform", "-Fc", "users")
     assert dump.startswith(b"PGDMP")
@@ -402,7 +402,17 @@ def test_backup_and_restore_with_pg_dump_and_pg_restore(stack: ComposeStack) -> 
     stack.exec("postgres", "pg_restore", "-U", "platform", "-d", "restore_check", stdin=dump)
     count = "SELECT count(*) FROM ums_users"
     assert stack.psql("restore_check", count) == stack.psql("users", count)
+    # Over an existing copy, as the restore of docs/deployment.md does.
+    clean = ["pg_restore", "-U", "platform", "-d", "restore_check", "--clean", "--if-exists"]
+    stack.exec("postgres", *clean, stdin=dump)
+    assert stack.psql("restore_check", count) == stack.psql("users", count)
     stack.exec("postgres", "dropdb", "-U", "platform", "restore_check")
+    # The signing keys, streamed out of a running replica.
+    keys = stack.exec("user-service-1", "tar", "-C", "/var/lib/platform/keys", "-czf", "-", ".")
+    listing = subprocess.run(
+        ["tar", "-tzf", "-"], input=keys, capture_output=True, check=True
+    ).stdout.decode()
+    assert any(name.endswith(".pem") for name in listing.split())
 
 
 def run_role(
