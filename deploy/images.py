@@ -61,9 +61,25 @@ def build_argv(name: str, tag: str, base: str) -> list[str]:
     ]  # fmt: skip
 
 
+def ensure_base(base: str) -> None:
+    """The base image locally, pulled if need be; a clear message where no registry answers."""
+
+    def docker(*args: str) -> bool:
+        return subprocess.run(["docker", *args], capture_output=True, check=False).returncode == 0
+
+    if docker("image", "inspect", base) or docker("pull", "--quiet", base):
+        return
+    raise SystemExit(
+        f"base image {base} is not here and cannot be pulled; without a registry build one "
+        "from Debian's packages (deploy/base-image.sh) and pass it: make image "
+        "BASE_IMAGE=local/python-base:bookworm PROXY_BASE_IMAGE=local/python-base:bookworm"
+    )
+
+
 def build(name: str, tag: str, base: str) -> None:
     if name == "platform" and not any(WHEELHOUSE.glob("*.whl")):
         raise SystemExit(f"no wheels in {WHEELHOUSE}: run `python -m deploy.wheelhouse` first")
+    ensure_base(base)
     done = subprocess.run(build_argv(name, tag, base), capture_output=True, text=True, check=False)
     if done.returncode != 0:  # the legacy builder's deprecation notice is noise otherwise
         raise SystemExit(f"docker build of {name} failed:\n{done.stdout}{done.stderr}")
