@@ -1,12 +1,15 @@
-"""The compose stack of compose.yaml, run for the container test on the host network.
+"""The compose stack of compose.yaml, run for the container test.
 
-Two steps turn compose.yaml into what runs here, and nothing else changes:
+On the host network (most checks), two steps turn compose.yaml into what runs here, and
+nothing else changes:
 - `ports:` are dropped: Compose v1 refuses port publishing with `network_mode: host`, and an
   override file cannot remove a list (it would append), so the test runs a copy of
   compose.yaml without them (written under build/, run with the repository as project
   directory so every relative path still means what it means in compose.yaml);
 - deploy/compose.test.yaml puts every container on the host network with one free port per
   replica, so test traffic stays on 127.0.0.1.
+On Docker's bridge network (`host_network=False`), compose.yaml runs exactly as written: the
+proxy and the sandbox published on free ports, every other address a compose service name.
 Settings come from .env.example with the test's values over it: every name the test sets
 must already be in .env.example.
 """
@@ -181,35 +184,53 @@ class ComposeStack:
         self.compose("down", "--volumes", "--remove-orphans", "--timeout", "10", check=False)
 
 
-def make_stack(project: str, images: dict[str, str], settings: dict[str, str]) -> ComposeStack:
+def make_stack(
+    project: str, images: dict[str, str], settings: dict[str, str], *, host_network: bool = True
+) -> ComposeStack:
     """A stack on free loopback ports; `settings` are .env names with the test's values."""
-    ports = {name: free_port() for name in PORT_NAMES}
     example = read_env_file(ROOT / ".env.example")
     unknown = sorted(set(settings) - set(example))
     assert not unknown, f".env.example lacks {unknown}"
     password = settings["POSTGRES_PASSWORD"]
-    db = f"postgresql://platform:{password}@127.0.0.1:{ports['POSTGRES']}"
     values = {
         **example,
         "COMPOSE_PROJECT_NAME": project,
         "PLATFORM_IMAGE": images["platform"],
         "PROXY_IMAGE": images["proxy"],
         "POSTGRES_IMAGE": images["postgres"],
+    }
+    if host_network:
+        ports = {name: free_port() for name in PORT_NAMES}
+        db = f"postgresql://platform:{password}@127.0.0.1:{ports['POSTGRES']}"
+        values |= {
+            "USER_SERVICE_URL": f"http://127.0.0.1:{ports['PROXY']}",
+            "STRIPE_API_BASE": f"http://127.0.0.1:{ports['SANDBOX']}",
+        }
+        values.update({f"TEST_{name}_PORT": str(port) for name, port in ports.items()})
+    else:  # the published ports; inside, the service names of compose.yaml
+        ports = {"PROXY": free_port(), "SANDBOX": free_port()}
+        db = f"postgresql://platform:{password}@postgres:5432"
+        values |= {
+            "HTTP_PORT": str(ports["PROXY"]),
+            "SANDBOX_PORT": str(ports["SANDBOX"]),
+            "STRIPE_API_BASE": "http://stripe-sandbox:12111",
+        }
+    values |= {
         "USERS_DATABASE_URL": f"{db}/users",
         "PAYMENTS_DATABASE_URL": f"{db}/payments",
-        "USER_SERVICE_URL": f"http://127.0.0.1:{ports['PROXY']}",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['PROXY']}",
-        "STRIPE_API_BASE": f"http://127.0.0.1:{ports['SANDBOX']}",
         "SANDBOX_PUBLIC_URL": f"http://127.0.0.1:{ports['SANDBOX']}",
         **settings,
     }
-    values.update({f"TEST_{name}_PORT": str(port) for name, port in ports.items()})
     BUILD.mkdir(parents=True, exist_ok=True)
     env_file = BUILD / f"{project}.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()), "utf-8")
     env_file.chmod(0o600)
-    files = [
-        without_ports(ROOT / "compose.yaml", BUILD / f"{project}.compose.yaml"),
-        ROOT / "deploy" / "compose.test.yaml",
-    ]
+    if host_network:
+        files = [
+            without_ports(ROOT / "compose.yaml", BUILD / f"{project}.compose.yaml"),
+            ROOT / "deploy" / "compose.test.yaml",
+        ]
+    else:
+        files = [ROOT / "compose.yaml"]
     return ComposeStack(project, env_file, files, ports, values)

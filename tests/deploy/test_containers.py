@@ -10,6 +10,7 @@ engine the suite skips with a message (fails under CI=true).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -72,28 +73,42 @@ def built() -> dict[str, str]:
     return IMAGES
 
 
-@pytest.fixture(scope="module")
-def stack(built: dict[str, str]) -> Iterator[ComposeStack]:
-    stack = make_stack(
-        f"platformtest{os.getpid()}",
-        built,
-        {
-            "POSTGRES_PASSWORD": uuid.uuid4().hex,
-            "STRIPE_API_KEY": "sk_test_sandbox",
-            "STRIPE_WEBHOOK_SECRETS": "whsec_sandbox_local_development_secret",
-            "BOOTSTRAP_ADMIN_EMAIL": ADMIN[0],
-            "BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1],
-            "USER_SERVICE_WORKERS": "1",  # 2 cores for 8 containers
-        },
-    )
+def stack_settings() -> dict[str, str]:
+    return {
+        "POSTGRES_PASSWORD": uuid.uuid4().hex,
+        "STRIPE_API_KEY": "sk_test_sandbox",
+        "STRIPE_WEBHOOK_SECRETS": "whsec_sandbox_local_development_secret",
+        "BOOTSTRAP_ADMIN_EMAIL": ADMIN[0],
+        "BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1],
+        "USER_SERVICE_WORKERS": "1",  # 2 cores for 8 containers
+    }
+
+
+@contextlib.contextmanager
+def running(stack: ComposeStack) -> Iterator[ComposeStack]:
     started = time.monotonic()
     try:
         stack.up()
-        print(f"stack ready in {time.monotonic() - started:.0f} s")
+        print(f"{stack.project} ready in {time.monotonic() - started:.0f} s")
         yield stack
     finally:
         print(f"logs: {stack.save_logs(SERVICES)}")
         stack.down()
+
+
+@pytest.fixture(scope="module")
+def stack(built: dict[str, str]) -> Iterator[ComposeStack]:
+    """compose.yaml on the host network (see tests/deploy/compose_stack.py)."""
+    with running(make_stack(f"platformtest{os.getpid()}", built, stack_settings())) as up:
+        yield up
+
+
+@pytest.fixture
+def bridge_stack(built: dict[str, str]) -> Iterator[ComposeStack]:
+    """compose.yaml exactly as written, on Docker's bridge network."""
+    project = f"platformbridge{os.getpid()}"
+    with running(make_stack(project, built, stack_settings(), host_network=False)) as up:
+        yield up
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -207,6 +222,38 @@ def test_the_image_runs_as_non_root_without_compilers_pip_or_caches(
         ).stdout
     )
     print(f"{image}: {size / 1e6:.0f} MB on {BASE_IMAGE}")
+
+
+def test_compose_yaml_as_written_runs_the_curl_walkthrough_on_the_bridge_network(
+    bridge_stack: ComposeStack,
+) -> None:
+    """The unmodified compose.yaml (published proxy port, service names, Docker's DNS):
+    docs/walkthrough.sh, every operation of both APIs, with both base URLs the proxy's and
+    reconcile run inside a payment replica, as docs/deployment.md says. Before the first
+    test of the host-network stack, so that the two stacks never run at once."""
+    stack = bridge_stack
+    reconcile = shlex.join(stack.compose_argv("exec", "-T", "payment-service-1"))
+    done = subprocess.run(
+        ["bash", "docs/walkthrough.sh"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "U": stack.proxy,
+            "P": stack.proxy,
+            "S": stack.sandbox,
+            "RECONCILE": f"{reconcile} python -m payment_api reconcile",
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-2000:])
+    assert done.stdout.count("== step:") >= 20
+    # The sandbox's webhooks reached a payment replica through the proxy, by service name.
+    hooks = [e for e in proxy_log(stack) if e["path"] == "/webhooks/stripe"]
+    assert hooks
+    assert all(e["status"] == 200 for e in hooks)
 
 
 def test_every_running_container_is_non_root_and_healthy(stack: ComposeStack) -> None:
@@ -454,34 +501,11 @@ def test_the_kubernetes_roles_wait_migrations_and_reconcile_work_against_the_sta
     assert report["errors"] == [], report
 
 
-def test_the_curl_walkthrough_runs_against_the_stack_through_the_proxy(stack: ComposeStack) -> None:
-    """docs/walkthrough.sh, every operation of both APIs, with both base URLs the proxy's and
-    reconcile run inside a payment replica, as docs/deployment.md says."""
-    reconcile = shlex.join(stack.compose_argv("exec", "-T", "payment-service-1"))
-    done = subprocess.run(
-        ["bash", "docs/walkthrough.sh"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "U": stack.proxy,
-            "P": stack.proxy,
-            "S": stack.sandbox,
-            "RECONCILE": f"{reconcile} python -m payment_api reconcile",
-        },
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-2000:])
-    assert done.stdout.count("== step:") >= 20
-
-
 def test_a_rolling_restart_of_every_replica_drops_no_read(stack: ComposeStack) -> None:
     """docs/deployment.md's upgrade, replica by replica: recreate it (SIGTERM, drain, a new
     container), wait until it is healthy, reload the proxy, next. Reads keep answering 200
-    all along: the proxy passes a refused connection to the other replica. Last in this
-    file: the recreated containers' logs start afresh."""
+    all along: the proxy passes a refused connection to the other replica. The last test of
+    the host-network stack: the recreated containers' logs start afresh."""
     _, token = register_and_login(stack.proxy)
     answers: dict[int, int] = {}
     stop = threading.Event()
