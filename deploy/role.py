@@ -92,9 +92,14 @@ def payment_service(env: Env, _args: list[str]) -> list[Step]:
     return [Step(argv, full)]
 
 
-def sandbox(env: Env, _args: list[str]) -> list[Step]:
-    host, port = listen(env)
-    return [Step(["-m", "stripe_sandbox", "--host", host, "--port", port], env)]
+def listening(module: str) -> Callable[[Env, list[str]], list[Step]]:
+    """A role that is `python -m MODULE --host $HOST --port $PORT` (the sandbox, the web)."""
+
+    def steps(env: Env, args: list[str]) -> list[Step]:
+        host, port = listen(env)
+        return [Step(["-m", module, "--host", host, "--port", port, *args], env)]
+
+    return steps
 
 
 # migrate target -> (service package, variable holding that service's database URL)
@@ -137,7 +142,8 @@ ROLES: dict[str, Role] = {
         "payment_api.main:create_app",
     ),
     "sandbox": Role(
-        "Stripe sandbox (development only) on $PORT", sandbox, "/healthz", "stripe_sandbox"
+        "Stripe sandbox (development only) on $PORT", listening("stripe_sandbox"), "/healthz",
+        "stripe_sandbox",
     ),
     "migrate": Role(
         "apply both services' migrations, then exit", migrate, None, "migrate"
@@ -152,8 +158,8 @@ ROLES: dict[str, Role] = {
     ),
     # When `python -m payment_api worker` exists:
     # "worker": Role("background jobs", fixed("-m", "payment_api", "worker"), None, "worker"),
-    # When the web frontend exists (its module and /healthz as it defines them):
-    # "web": Role("web frontend on $PORT", fixed("-m", "web", "--port", "8080"), "/healthz", "web"),
+    # When the web frontend (`python -m web --host H --port P`, /healthz) is in the image:
+    # "web": Role("web frontend on $PORT", listening("web"), "/healthz", "web"),
 }  # fmt: skip
 
 

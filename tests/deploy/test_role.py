@@ -89,6 +89,16 @@ def test_a_new_role_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "worker" in role.usage()
 
 
+def test_the_web_line_of_roles_would_run_the_web_on_host_and_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The commented `web` entry, as it would be once web/ is in the image."""
+    monkeypatch.setitem(ROLES, "web", Role("web", role.listening("web"), "/healthz", "web"))
+    [step] = steps("web", {"PORT": "8081"})
+    assert step.argv == ["-m", "web", "--host", "0.0.0.0", "--port", "8081"]
+    assert ROLES["web"].marker in step.argv
+
+
 def test_all_steps_but_the_last_run_as_children_and_stop_at_a_failure(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
