@@ -1,8 +1,8 @@
 # One image for every role of the platform: `docker run IMAGE ROLE` (user-service,
-# payment-service, sandbox, migrate, reconcile; `docker run IMAGE` lists them). Build with
-# `make image`, which first downloads the pinned wheels on the host (python -m
-# deploy.wheelhouse): pip in a build cannot always reach PyPI, and a local wheelhouse is the
-# reproducible way. Legacy builder compatible (no BuildKit features).
+# payment-service, sandbox, migrate, wait-migrations, reconcile; `docker run IMAGE` lists
+# them). Build with `make image`, which first downloads the pinned wheels on the host
+# (python -m deploy.wheelhouse): pip in a build cannot always reach PyPI, and a local
+# wheelhouse is the reproducible way. Legacy builder compatible (no BuildKit features).
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
 # --- build: a virtualenv with the pinned runtime dependencies, and the compiled sources ---
@@ -13,8 +13,7 @@ COPY requirements.txt deploy/requirements-runtime.in /requirements/
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/python -m pip install --quiet --find-links /wheels \
       -r /requirements/requirements-runtime.in -c /requirements/requirements.txt \
- && /opt/venv/bin/python -m pip uninstall --quiet --yes pip setuptools \
- && find /opt/venv -name '__pycache__' -path '*/pip/*' -prune -exec rm -rf {} +
+ && /opt/venv/bin/python -m pip uninstall --quiet --yes pip setuptools
 # Sources as they are in the repository (the services find specs/ beside their packages);
 # the generated user-service client is the only client the services import.
 COPY specs /app/specs
