@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CLIENTS := $(wildcard clients/*_client)
 
-.PHONY: help install run test contract-test lint format clients migrate bench reliability-test screenshots clean
+.PHONY: help install run test contract-test lint format clients migrate bench reliability-test \
+	screenshots wheelhouse image container-test clean
 
 help:
 	@echo "make run             set up and start every service on the embedded defaults"
@@ -19,6 +20,8 @@ help:
 	@echo "make bench           benchmarks against the bare frameworks (not part of make test)"
 	@echo "make reliability-test  long fault-injection tests"
 	@echo "make screenshots     phone and desktop screenshots of the web into docs/screenshots/"
+	@echo "make image           build the platform and proxy images (BASE_IMAGE=..., PROXY_BASE_IMAGE=...)"
+	@echo "make container-test  images + compose stack in Docker (prepares Docker here as root)"
 
 $(STAMP): requirements.txt pyproject.toml $(wildcard clients/*/pyproject.toml)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -71,6 +74,28 @@ screenshots: install
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(PY) -m devstack.screenshots
+
+# Containers (docs/deployment.md). The wheelhouse holds the pinned runtime wheels the image
+# installs (pip inside a build cannot reach PyPI here); it is rebuilt when the pins change.
+WHEELHOUSE := build/image/wheelhouse
+BASE_IMAGE ?= python:3.11-slim-bookworm
+PROXY_BASE_IMAGE ?= debian:bookworm-slim
+TEST_BASE_IMAGE ?= local/python-base:bookworm
+
+$(WHEELHOUSE)/.stamp: requirements.txt deploy/requirements-runtime.in deploy/wheelhouse.py | install
+	$(PY) -m deploy.wheelhouse $(WHEELHOUSE)
+	touch $@
+
+wheelhouse: $(WHEELHOUSE)/.stamp
+
+image: wheelhouse
+	$(PY) -m deploy.images --base $(BASE_IMAGE) --proxy-base $(PROXY_BASE_IMAGE)
+
+# Installs and starts Docker when missing (root), builds the debootstrapped base once.
+container-test: wheelhouse
+	deploy/host-prepare.sh
+	CONTAINER_TEST_BASE_IMAGE=$(TEST_BASE_IMAGE) $(PY) -m pytest -m containers -p no:cacheprovider \
+	  -s tests/deploy/test_containers.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

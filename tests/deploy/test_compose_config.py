@@ -1,0 +1,146 @@
+"""compose.yaml and .env.example, read without Docker: every setting of both services reaches
+its service, .env.example lists every variable compose reads (and nothing else), only the
+proxy is published, the start order, the shared keys volume, no secret in the file."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from payment_api.settings import Settings as PaymentSettings
+from tests.deploy.compose_stack import read_env_file
+from user_management_service.settings import Settings as UserSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "compose.yaml"
+SECRETS = re.compile(r"DATABASE_URL|PASSWORD|STRIPE_API_KEY|SECRET")
+REPLICAS = {
+    "user-service": ["user-service-1", "user-service-2"],
+    "payment-service": ["payment-service-1", "payment-service-2"],
+}
+
+
+@cache
+def services() -> dict[str, Any]:
+    found: dict[str, Any] = yaml.safe_load(COMPOSE.read_text("utf-8"))["services"]
+    return found
+
+
+def environment(service: str) -> dict[str, str]:
+    return {k: str(v) for k, v in services()[service]["environment"].items()}
+
+
+def setting_names(settings: type[UserSettings] | type[PaymentSettings]) -> set[str]:
+    return {name.upper() for name in settings.model_fields}
+
+
+def example() -> dict[str, str]:
+    return read_env_file(ROOT / ".env.example")
+
+
+def test_every_setting_of_each_service_reaches_every_replica() -> None:
+    for role, settings in (("user-service", UserSettings), ("payment-service", PaymentSettings)):
+        first, second = REPLICAS[role]
+        assert services()[first] == services()[second]  # replicas differ in nothing
+        missing = setting_names(settings) - set(environment(first))
+        assert not missing, f"{role}: compose.yaml does not pass {sorted(missing)}"
+
+
+def test_env_example_lists_every_setting_and_every_variable_compose_reads() -> None:
+    listed = set(example())
+    per_service = {"DATABASE_URL"}  # USERS_DATABASE_URL / PAYMENTS_DATABASE_URL instead
+    wanted = (setting_names(UserSettings) | setting_names(PaymentSettings)) - per_service
+    assert not wanted - listed, f".env.example lacks {sorted(wanted - listed)}"
+    lines = COMPOSE.read_text("utf-8").splitlines()
+    code = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    read = set(re.findall(r"(?<!\$)\$\{(\w+)", code))  # $${X} is the container's own
+    assert not read - listed, f".env.example lacks {sorted(read - listed)}"
+    extra = listed - read - wanted - {"COMPOSE_PROJECT_NAME", "PROMETHEUS_MULTIPROC_DIR"}
+    assert not extra, f".env.example names what nothing reads: {sorted(extra)}"
+
+
+def test_no_secret_is_written_into_compose_yaml() -> None:
+    for name, service in services().items():
+        for variable, value in service.get("environment", {}).items():
+            if SECRETS.search(variable):
+                assert re.fullmatch(r"\$\{\w+(:[?-][^}]*)?\}", str(value)), (name, variable)
+
+
+def test_only_the_proxy_is_published_and_the_sandbox_only_in_the_dev_profile() -> None:
+    published = {name for name, service in services().items() if service.get("ports")}
+    assert published == {"proxy", "stripe-sandbox"}
+    sandbox = services()["stripe-sandbox"]
+    assert sandbox["profiles"] == ["dev"]
+    assert all(port.startswith("127.0.0.1:") for port in sandbox["ports"])
+    assert all("profiles" not in s for n, s in services().items() if n != "stripe-sandbox")
+
+
+def test_start_order_postgres_then_migrate_then_apis_then_proxy() -> None:
+    def condition(service: str, on: str) -> str:
+        return str(services()[service]["depends_on"][on]["condition"])
+
+    assert "healthcheck" in services()["postgres"]
+    assert condition("migrate", "postgres") == "service_healthy"
+    assert services()["migrate"]["command"] == ["migrate"]
+    assert services()["migrate"]["restart"] == "no"
+    for replica in REPLICAS["user-service"] + REPLICAS["payment-service"]:
+        assert condition(replica, "migrate") == "service_completed_successfully"
+        assert condition("proxy", replica) == "service_healthy"
+    upstreams = " ".join(
+        environment("proxy")[f"{role}_UPSTREAMS"] for role in ("USER_SERVICE", "PAYMENT_SERVICE")
+    )
+    assert upstreams.split() == [f"{r}:8080" for role in REPLICAS.values() for r in role]
+
+
+def test_the_user_service_replicas_share_the_signing_keys_volume() -> None:
+    for replica in REPLICAS["user-service"]:
+        keys_dir = environment(replica)["JWT_KEYS_DIR"]
+        assert f"jwt-keys:{keys_dir}" in services()[replica]["volumes"]
+        assert environment(replica)["TRUSTED_PROXY_HOPS"] == "${TRUSTED_PROXY_HOPS:-1}"
+    assert example()["TRUSTED_PROXY_HOPS"] == "1"
+    for replica in REPLICAS["payment-service"]:
+        assert "volumes" not in services()[replica]  # nothing but PostgreSQL is shared
+
+
+def test_every_app_container_is_read_only_and_unprivileged() -> None:
+    for name, service in services().items():
+        if name == "postgres":
+            continue
+        assert service["read_only"] is True, name
+        assert service["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in service["security_opt"], name
+        assert "/tmp" in service["tmpfs"], name  # noqa: S108 (the container's, a tmpfs)
+
+
+def test_compose_accepts_the_file_with_the_example_settings() -> None:
+    """`config -q` of the Compose on this machine (v1 here, v2 elsewhere), when installed."""
+    if shutil.which("docker-compose"):
+        argv = ["docker-compose"]
+    elif (
+        shutil.which("docker")
+        and subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, check=False
+        ).returncode
+        == 0
+    ):
+        argv = ["docker", "compose"]
+    else:
+        pytest.skip("no Compose installed (make container-test installs it)")
+    for profile in ([], ["--profile", "dev"]):
+        files = ["--env-file", str(ROOT / ".env.example"), "-f", str(COMPOSE)]
+        done = subprocess.run(
+            [*argv, *files, *profile, "config", "-q"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
