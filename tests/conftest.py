@@ -9,5 +9,6 @@ pytest_plugins = [
     "tests.fixtures.auth",
     "tests.fixtures.stripe_sandbox",
     "tests.fixtures.payment_service",
+    "tests.browser",  # the Chromium `browser` fixture of every browser test
     "tests.fixtures.web",
 ]

@@ -3,69 +3,26 @@ request to anything but loopback blocked: the docs must work with no internet.""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 import yaml
 
 from devstack import services
 from devstack.processes import ServerProcess
+from tests.browser import block_outside_network, browser_marks
 from tests.contract.spec_rules import operations
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = [
-    pytest.mark.browser,
-    # Skipped only on a developer machine without Chromium; in CI (.ci/run installs it) a
-    # missing browser must fail, not hide the check.
-    pytest.mark.skipif(
-        CHROMIUM is None and not os.environ.get("CI"),
-        reason="no Chromium installed (apt-get install -y chromium)",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
+pytestmark = browser_marks
 
 
 def open_docs(browser: Any, service: ServerProcess) -> tuple[Any, list[str]]:
     """Open /docs with the outside network closed; returns the page and blocked URLs."""
     page = browser.new_page()
-    blocked: list[str] = []
-
-    def only_loopback(route: Any) -> None:
-        if urlsplit(route.request.url).hostname in {"127.0.0.1", "localhost"}:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_loopback)
+    blocked = block_outside_network(page)
     page.goto(service.url + "/docs")
     page.wait_for_selector(".opblock", timeout=15_000)
     return page, blocked

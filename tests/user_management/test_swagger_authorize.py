@@ -8,19 +8,16 @@ from typing import Any
 
 from devstack import services
 from devstack.processes import ServerProcess
+from tests.browser import browser_marks
 
-# The browser fixture, the offline page opener and the skip/CI marks of the docs browser test.
-from tests.contract.test_swagger_ui_browser import (  # noqa: F401
-    authorize_with_password,
-    browser,
-    open_docs,
-    pytestmark,
-    try_it_out,
-)
+# The offline page opener and the dialog helpers of the docs browser test.
+from tests.contract.test_swagger_ui_browser import authorize_with_password, open_docs, try_it_out
+
+pytestmark = browser_marks
 
 
 def test_authorize_with_the_password_flow_then_try_get_current_user(
-    browser: Any,  # noqa: F811 (the imported fixture)
+    browser: Any,
     user_service: ServerProcess,
 ) -> None:
     page, blocked = open_docs(browser, user_service)
@@ -32,7 +29,7 @@ def test_authorize_with_the_password_flow_then_try_get_current_user(
     page.close()
 
 
-def test_operations_show_their_lock(browser: Any, user_service: ServerProcess) -> None:  # noqa: F811
+def test_operations_show_their_lock(browser: Any, user_service: ServerProcess) -> None:
     page, _ = open_docs(browser, user_service)
     locked = page.locator(".opblock", has=page.locator('[data-path="/users/me"]')).first
     assert locked.locator(".authorization__btn").count() == 1

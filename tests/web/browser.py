@@ -1,80 +1,28 @@
-"""Debian's Chromium driven by Playwright (no browser download), as in
-tests/contract/test_swagger_ui_browser.py, plus axe-core (axe-playwright-python) audits."""
+"""Pages of the web in Chromium (tests/browser.py) at phone and desktop sizes, plus axe-core
+(axe-playwright-python) audits."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import pytest
+from tests.browser import block_outside_network
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parents[2]
 AXE_REPORT = ROOT / "build" / "web" / "axe.json"
 BLOCKING_IMPACTS = {"serious", "critical"}
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-browser_marks = [
-    pytest.mark.browser,
-    # Skipped only on a developer machine without Chromium; in CI (.ci/run installs it) a
-    # missing browser must fail, not hide the check.
-    pytest.mark.skipif(
-        CHROMIUM is None and not os.environ.get("CI"),
-        reason="no Chromium installed (apt-get install -y chromium)",
-    ),
-]
 
 
-def launch(pw: Any) -> Any:
-    return pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch(pw)
-        yield chromium
-        chromium.close()
-
-
-class Blocked(list[str]):
-    pass
-
-
-def new_page(browser: Any, viewport: dict[str, int] | None = None) -> tuple[Any, Blocked]:
+def new_page(browser: Any, viewport: dict[str, int] | None = None) -> tuple[Any, list[str]]:
     """A page in a fresh context (own cookies) with every request off loopback blocked."""
     context = browser.new_context(viewport=viewport or DESKTOP)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    blocked = Blocked()
-
-    def only_loopback(route: Any) -> None:
-        if urlsplit(route.request.url).hostname in {"127.0.0.1", "localhost"}:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_loopback)
-    return page, blocked
+    return page, block_outside_network(page)
 
 
 _axe: Any = None

@@ -17,13 +17,13 @@ from payment_api_client import AuthenticatedClient
 from devstack import services
 from devstack.databases import fresh_database
 from devstack.processes import free_port
+from tests.browser import browser_marks
 from tests.fixtures.auth import CUSTOMER_PASSWORD, Customer
 from tests.fixtures.web import WebStack, start_web
-from tests.web.browser import DESKTOP, PHONE, audit, browser, browser_marks, new_page
+from tests.web.browser import DESKTOP, PHONE, audit, new_page
 from tests.web.helpers import new_product
 
 pytestmark = browser_marks
-__all__ = ["browser"]  # the fixture, imported for this module
 
 DECLINED = "card_declined: Your card was declined."
 
