@@ -191,3 +191,22 @@ class WebhookEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OutboundEvent(Base):
+    """The outbox: every event we emit, written in the transaction of the change it reports.
+
+    `payload` is the whole envelope as receivers get it (the resource as the API showed it at
+    that moment), so a redelivery days later sends the same bytes under the same id.
+    """
+
+    __tablename__ = "pay_events"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # evt_<hex>
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    object_type: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_pay_events_created_id", "created_at", "id"),)

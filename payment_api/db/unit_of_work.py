@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from payment_api.db.outbox import SqlOutbox
 from payment_api.db.repositories import (
     IdempotencyRepository,
     InboxRepository,
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
         self.refunds = RefundRepository(self.session)
         self.idempotency = IdempotencyRepository(self.session)
         self.inbox = InboxRepository(self.session)
+        self.outbox = SqlOutbox(self.session)
         return self
 
     def __exit__(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from payment_api.domain.errors import NotFoundError
+from payment_api.domain.events import payment_event
 from payment_api.domain.model import Payment, utcnow
 from payment_api.domain.ports import UnitOfWork
 from payment_api.domain.states import PaymentEvent, PaymentStatus, next_status
@@ -13,7 +14,8 @@ def apply_event(
 ) -> bool:
     """Move `payment` if the table allows `event`; False (and no change) otherwise.
 
-    The caller holds the payment row lock (`for_update=True`) inside its transaction.
+    The caller holds the payment row lock (`for_update=True`) inside its transaction; the
+    outbound event of the move is written in that same transaction.
     """
     target = next_status(PaymentStatus(payment.status), event)
     if target is None:
@@ -22,6 +24,9 @@ def apply_event(
     payment.status = target
     payment.updated_at = utcnow()
     uow.payments.record_change(payment, previous, event.value, event_id)
+    emitted = payment_event(target)
+    if emitted is not None:
+        uow.outbox.emit(emitted, payment)
     return True
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 
+from payment_api.domain.events import EventType
 from payment_api.domain.model import (
     IdempotencyRecord,
     InboxEvent,
@@ -119,6 +120,12 @@ class InboxRepository(Protocol):
     def failed_ids(self, limit: int, max_attempts: int) -> list[str]: ...
 
 
+class Outbox(Protocol):
+    def emit(self, event_type: EventType, subject: Payment | Refund) -> None:
+        """Write the event with `subject` as the API shows it now, in the caller's
+        transaction: it is kept only if that transaction commits."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: `with uow:` begins it, `commit()` keeps it, leaving the block without
     committing rolls it back. Records read inside stay readable after the block."""
@@ -137,6 +144,9 @@ class UnitOfWork(Protocol):
 
     @property
     def inbox(self) -> InboxRepository: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     def __enter__(self) -> Self: ...
 

@@ -15,7 +15,12 @@ from payment_api.domain.idempotency import Idempotency
 from payment_api.domain.model import utcnow
 from payment_api.domain.payments import apply_event, get_payment
 from payment_api.domain.ports import GatewayError, PaymentGateway, UnitOfWorkFactory
-from payment_api.domain.refunds import refund_record, refund_scope, settle_gateway_refund
+from payment_api.domain.refunds import (
+    fail_refund,
+    refund_record,
+    refund_scope,
+    settle_gateway_refund,
+)
 from payment_api.domain.states import OPEN, InboxState, PaymentEvent, RefundStatus
 from payment_api.domain.webhooks import WebhookInbox
 
@@ -153,7 +158,7 @@ class Reconciler:
                     continue  # settled meanwhile (webhook, a retried request)
                 keys = self.idempotency.keys_for(uow, refund_scope(payment_id), refund_id)
                 if info is None:
-                    refund.status = RefundStatus.FAILED
+                    fail_refund(uow, refund)
                     self.idempotency.release(uow, keys)
                 else:
                     settle_gateway_refund(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from payment_api.domain.errors import ConflictError, InvalidFieldError
+from payment_api.domain.events import refund_event
 from payment_api.domain.idempotency import Answer, Creation, Done, Idempotency, request_hash
 from payment_api.domain.model import NewRefund, Payment, Refund, new_id, utcnow
 from payment_api.domain.payments import apply_event, get_payment
@@ -81,11 +82,31 @@ def settle_gateway_refund(
         payment.refunded_amount += min(refund.amount, room)
         full = payment.refunded_amount >= payment.amount
         event = PaymentEvent.FULLY_REFUNDED if full else PaymentEvent.PARTIALLY_REFUNDED
+        refund.updated_at = utcnow()
+        _emit_refund(uow, refund)  # before the payment's: the refund caused that move
         apply_event(uow, payment, event, event_id=event_id)
-    else:
-        refund.status = info.status
+        return refund
+    moved = refund.status != info.status
+    refund.status = info.status
     refund.updated_at = utcnow()
+    if moved:
+        _emit_refund(uow, refund)
     return refund
+
+
+def fail_refund(uow: UnitOfWork, refund: Refund) -> None:
+    """The gateway refused the refund, or never made it: its amount is free again."""
+    if refund.counted or refund.status == RefundStatus.FAILED:
+        return
+    refund.status = RefundStatus.FAILED
+    refund.updated_at = utcnow()
+    _emit_refund(uow, refund)
+
+
+def _emit_refund(uow: UnitOfWork, refund: Refund) -> None:
+    emitted = refund_event(RefundStatus(refund.status))
+    if emitted is not None:
+        uow.outbox.emit(emitted, refund)
 
 
 class RefundService:
@@ -164,8 +185,8 @@ class _CreateRefund(Creation[_GatewayRefund, RefundInfo, Refund]):
 
     def failed(self, uow: UnitOfWork, pending: _GatewayRefund, error: GatewayError) -> None:
         refund = uow.refunds.get(pending.refund_id)
-        if refund is not None and not refund.counted:
-            refund.status = RefundStatus.FAILED
+        if refund is not None:
+            fail_refund(uow, refund)
 
     def complete(
         self, uow: UnitOfWork, pending: _GatewayRefund, outcome: RefundInfo

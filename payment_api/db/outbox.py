@@ -1,0 +1,43 @@
+"""The outbox adapter: `Outbox.emit` writes one `pay_events` row in the caller's session."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from payment_api import views
+from payment_api.db.models import OutboundEvent, Payment, StatusChange
+from payment_api.domain import model
+from payment_api.domain.events import EventType
+from payment_api.event_payloads import envelope_json, new_event_id
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def emit(self, event_type: EventType, subject: model.Payment | model.Refund) -> None:
+        created = model.utcnow()
+        if event_type.object_type == "payment":
+            assert isinstance(subject, Payment)
+            # The history as it is now, with the change being recorded (autoflushed first).
+            history = self.session.scalars(
+                select(StatusChange)
+                .where(StatusChange.payment_id == subject.id)
+                .order_by(StatusChange.id)
+            ).all()
+            data = views.payment_view(subject, subject.line_items, history)
+        else:
+            data = views.refund_view(subject)  # type: ignore[arg-type]
+        event_id = new_event_id()
+        payload = envelope_json(event_id, event_type.value, created, event_type.object_type, data)
+        self.session.add(
+            OutboundEvent(
+                id=event_id,
+                type=event_type.value,
+                object_type=event_type.object_type,
+                object_id=subject.id,
+                payload=payload,
+                created_at=created,
+            )
+        )
