@@ -88,6 +88,7 @@ class State:
     refresh_tokens: list[str] = field(default_factory=list)
     payments: list[PaidPayment] = field(default_factory=list)
     event_ids: list[str] = field(default_factory=list)
+    emitted_ids: list[str] = field(default_factory=list)  # outbound events (GET /events)
     sandbox_events_loaded: bool = False
     # Case id -> the value a hook put in, so after_call knows the answer is about it.
     substituted: dict[str, str] = field(default_factory=dict)
@@ -189,6 +190,21 @@ def stored_event_ids() -> list[str]:
     return STATE.event_ids
 
 
+def emitted_event_ids() -> list[str]:
+    """Outbound events the payment service emitted: a paid payment's, paying one first."""
+    if not STATE.emitted_ids:
+        if not STATE.payments:
+            STATE.payments.append(PaidPayment(pay_one(), "setup"))
+        page = httpx.get(
+            f"{env('payment_service')}/events", headers=admin_headers(), timeout=TIMEOUT
+        )
+        page.raise_for_status()
+        STATE.emitted_ids = [str(e["id"]) for e in page.json()["data"]]
+        if not STATE.emitted_ids:
+            raise RuntimeError("a paid payment emitted no event")
+    return STATE.emitted_ids
+
+
 def fresh_refresh_token() -> str | None:
     """One nobody else holds: a chain of our own rotations, a new login when it breaks.
 
@@ -256,11 +272,19 @@ def use_stored_event(case: Case[Any], kwargs: dict[str, Any]) -> None:
         case.path_parameters = {**case.path_parameters, "event_id": event_id}
 
 
+def use_emitted_event(case: Case[Any], kwargs: dict[str, Any]) -> None:
+    if generated_valid(case, ParameterLocation.PATH) and STATE.take_turn("getEvent"):
+        ids = emitted_event_ids()
+        event_id = ids[STATE.next_index("emitted_ids") % len(ids)]
+        case.path_parameters = {**case.path_parameters, "event_id": event_id}
+
+
 BEFORE_CALL = {
     "receiveStripeWebhook": sign_webhook,
     "refreshToken": use_refresh_token,
     "createRefund": use_paid_payment,
     "replayWebhookEvent": use_stored_event,
+    "getEvent": use_emitted_event,
 }
 
 

@@ -243,6 +243,10 @@ show status amount refunded_amount
 # ---------------------------------------------------------------- operations (admin)
 # The stored event's id comes from the payment's status_history above (the sandbox also
 # lists its events, as Stripe does: curl -u sk_test_sandbox: "$S/v1/events?limit=3").
+step "the events the platform emitted about the payment, newest first (admin)"
+call 200 -H "Authorization: Bearer $ADMIN" "$P/events?object_id=$PAYMENT_ID"
+show_list "$LIST" type data.status data.refunded_amount.amount
+
 step "replay the stored webhook event (idempotent: nothing moves twice)"
 call 200 -X POST -H "Authorization: Bearer $ADMIN" "$P/webhooks/events/$EVENT_ID/replay"
 show id type state outcome attempts

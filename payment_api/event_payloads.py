@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from payment_api.api.schemas import Payment, Refund
 
-API_VERSION = "3.0.0"  # the payment spec's info.version the payloads follow
+API_VERSION = "3.1.0"  # the payment spec's info.version the payloads follow
 
 
 class EventEnvelope(BaseModel):
@@ -23,7 +23,8 @@ class EventEnvelope(BaseModel):
 
 
 def new_event_id() -> str:
-    return f"evt_{uuid.uuid4().hex}"
+    """A UUID like every id of ours (specs/STYLE.md); receivers deduplicate on it."""
+    return str(uuid.uuid4())
 
 
 def envelope_json(

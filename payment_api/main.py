@@ -19,6 +19,7 @@ from payment_api.api import (
     checkout,
     checkout_pages,
     docs,
+    events,
     health,
     payments,
     problems,
@@ -41,6 +42,10 @@ TAGS = [
     {"name": "checkout", "description": "Start a payment on the gateway's hosted page."},
     {"name": "payments", "description": "Payment records and refunds."},
     {"name": "webhooks", "description": "Signed gateway events and their replay."},
+    {
+        "name": "events",
+        "description": "The events we send to merchants' endpoints, and what we emitted.",
+    },
     {"name": "health", "description": "Liveness and readiness."},
 ]
 DESCRIPTION = (
@@ -149,6 +154,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         openapi_version="3.1.0",
         description=app.description,
         routes=app.routes,
+        webhooks=app.webhooks.routes,
         tags=TAGS,
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -177,8 +183,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         generate_unique_id_function=operation_id,
     )
     app.state.container = container or build_container(settings)
-    for module in (products, checkout, checkout_pages, payments, webhooks, health):
+    for module in (products, checkout, checkout_pages, payments, webhooks, events, health):
         app.include_router(module.router)
+    app.webhooks.include_router(events.webhooks)
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware)
     observability.install(app)  # access log + metrics: inside RequestIdMiddleware

@@ -9,13 +9,21 @@ the commands return alike; the routes' response models validate the dicts once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Select, and_, bindparam, or_, select
 
-from payment_api.db.models import Payment, PaymentLineItem, Product, Refund, StatusChange
+from payment_api.db.models import (
+    OutboundEvent,
+    Payment,
+    PaymentLineItem,
+    Product,
+    Refund,
+    StatusChange,
+)
 from payment_api.domain import model
 from payment_api.domain.checkout import CheckoutResult
 from payment_api.domain.pagination import decode_cursor, encode_cursor
@@ -28,6 +36,7 @@ LI = PaymentLineItem.__table__.c
 SC = StatusChange.__table__.c
 R = Refund.__table__.c
 PR = Product.__table__.c
+EV = OutboundEvent.__table__.c
 _PAYMENT_COLUMNS = [
     P.id, P.status, P.amount, P.currency, P.refunded_amount, P.user_id, P.customer_email,
     P.description, P.checkout_session_id, P.payment_intent_id, P.checkout_url,
@@ -165,6 +174,12 @@ def webhook_ack_view(receipt: Receipt) -> View:
         "duplicate": receipt.duplicate,
         "state": receipt.state,
     }
+
+
+def event_view(payload: str) -> View:
+    """An emitted event: its stored envelope, byte for byte what receivers got."""
+    parsed: View = json.loads(payload)
+    return parsed
 
 
 def checkout_session_view(result: CheckoutResult) -> View:
@@ -316,6 +331,30 @@ class ReadModel:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return page_view([product_view(r) for r in rows[:limit]], _next_cursor(rows, limit))
+
+    def events(
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        event_type: str | None = None,
+        object_id: str | None = None,
+    ) -> View:
+        """A page of emitted events, newest first."""
+        query = select(EV.id, EV.created_at, EV.payload)
+        if event_type is not None:
+            query = query.where(EV.type == event_type)
+        if object_id is not None:
+            query = query.where(EV.object_id == object_id)
+        query = _newest_first(query, EV.created_at, EV.id, cursor).limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return page_view([event_view(r.payload) for r in rows[:limit]], _next_cursor(rows, limit))
+
+    def event(self, event_id: str) -> View | None:
+        with self.engine.connect() as conn:
+            payload = conn.execute(select(EV.payload).where(EV.id == event_id)).scalar()
+        return event_view(payload) if payload is not None else None
 
     def checkout_outcome(self, session_id: str) -> View | None:
         """The status, amount, currency, description and failure reason of the payment of a

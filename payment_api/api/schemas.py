@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from payment_api.domain.events import EventType as DomainEventType
 from payment_api.domain.money import CURRENCIES
 from payment_api.domain.states import PaymentStatus as DomainPaymentStatus
 
@@ -251,3 +252,50 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: Literal["ready"]
     checks: dict[str, str]
+
+
+EventType = StrEnum("EventType", {t.value: t.value for t in DomainEventType})  # type: ignore[misc]
+EventType.__doc__ = "What happened: `<object>.<change>`, e.g. `payment.succeeded`."
+PaymentEventType = StrEnum(  # type: ignore[misc]
+    "PaymentEventType", {t.value: t.value for t in DomainEventType if t.object_type == "payment"}
+)
+PaymentEventType.__doc__ = "The payment events: the payment moved to the status in the name."
+RefundEventType = StrEnum(  # type: ignore[misc]
+    "RefundEventType", {t.value: t.value for t in DomainEventType if t.object_type == "refund"}
+)
+RefundEventType.__doc__ = "The refund events: the gateway's final word on a refund."
+
+
+class PaymentEventPayload(BaseModel):
+    """What a merchant's endpoint receives for a payment event: the payment at that moment."""
+
+    id: str
+    type: PaymentEventType
+    created: datetime
+    api_version: str
+    data: Payment
+
+
+class RefundEventPayload(BaseModel):
+    """What a merchant's endpoint receives for a refund event: the refund at that moment."""
+
+    id: str
+    type: RefundEventType
+    created: datetime
+    api_version: str
+    data: Refund
+
+
+class OutboundEvent(BaseModel):
+    """An event we emitted, exactly as its receivers get it."""
+
+    id: str
+    type: EventType
+    created: datetime
+    api_version: str
+    data: Payment | Refund
+
+
+class OutboundEventList(BaseModel):
+    data: list[OutboundEvent]
+    next_cursor: str | None

@@ -202,7 +202,7 @@ class OutboundEvent(Base):
 
     __tablename__ = "pay_events"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # evt_<hex>
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
     type: Mapped[str] = mapped_column(String(40), index=True)
     object_type: Mapped[str] = mapped_column(String(16))
     object_id: Mapped[str] = mapped_column(String(64), index=True)

@@ -1,6 +1,7 @@
 """Drift gate: FastAPI `app.openapi()` must equal specs/payment_api.yaml, operation by operation.
 
-Compared strictly, operation by operation: the set of paths and methods, operationIds, tags,
+Compared strictly, operation by operation (the `paths` and the outbound events declared under
+`webhooks`): the set of paths and methods, operationIds, tags,
 parameters (name, location, required, schema), request bodies, response codes, response
 headers, response schemas, links and security requirements; and the security schemes.
 Local `$ref`s are inlined on both sides first, so a schema matters by content, not by where it
@@ -61,13 +62,17 @@ def _normalise(node: Any, key: str = "") -> Any:
 
 
 def operations(doc: dict[str, Any]) -> dict[str, Any]:
-    inlined = _inline(doc, doc.get("paths", {}))
-    return {
-        f"{method.upper()} {path}": _normalise(item[method])
-        for path, item in inlined.items()
-        for method in METHODS
-        if method in item
-    }
+    """Every operation of `paths`, and of `webhooks` (the outbound events), by method and key."""
+    found = {}
+    for section, prefix in (("paths", ""), ("webhooks", "webhook ")):
+        inlined = _inline(doc, doc.get(section, {}))
+        found |= {
+            f"{method.upper()} {prefix}{name}": _normalise(item[method])
+            for name, item in inlined.items()
+            for method in METHODS
+            if method in item
+        }
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +111,14 @@ def test_code_and_spec_declare_the_same_security_schemes() -> None:
     served = app.openapi()["components"]["securitySchemes"]
     spec = yaml.safe_load(SPEC.read_text())["components"]["securitySchemes"]
     assert _normalise(served) == _normalise(spec)
+
+
+def test_the_gate_notices_a_changed_event_payload(spec_ops: dict[str, Any]) -> None:
+    """Self-check: the outbound events are compared too."""
+    doc = yaml.safe_load(SPEC.read_text())
+    del doc["components"]["schemas"]["PaymentEventPayload"]["properties"]["api_version"]
+    changed = operations(doc)
+    assert changed["POST webhook payment.succeeded"] != spec_ops["POST webhook payment.succeeded"]
 
 
 def test_the_gate_notices_a_changed_schema(spec_ops: dict[str, Any]) -> None:

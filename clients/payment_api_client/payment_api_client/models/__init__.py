@@ -3,6 +3,7 @@
 from .checkout_session import CheckoutSession
 from .currency import Currency
 from .custom_amount_checkout import CustomAmountCheckout
+from .event_type import EventType
 from .field_error import FieldError
 from .gateway_refs import GatewayRefs
 from .health import Health
@@ -12,7 +13,11 @@ from .line_item_input import LineItemInput
 from .line_items_checkout import LineItemsCheckout
 from .lower_currency import LowerCurrency
 from .money import Money
+from .outbound_event import OutboundEvent
+from .outbound_event_list import OutboundEventList
 from .payment import Payment
+from .payment_event_payload import PaymentEventPayload
+from .payment_event_type import PaymentEventType
 from .payment_list import PaymentList
 from .payment_status import PaymentStatus
 from .problem import Problem
@@ -24,6 +29,8 @@ from .readiness import Readiness
 from .readiness_checks import ReadinessChecks
 from .refund import Refund
 from .refund_create import RefundCreate
+from .refund_event_payload import RefundEventPayload
+from .refund_event_type import RefundEventType
 from .refund_list import RefundList
 from .refund_reason import RefundReason
 from .refund_status import RefundStatus
@@ -37,6 +44,7 @@ __all__ = (
     "CheckoutSession",
     "Currency",
     "CustomAmountCheckout",
+    "EventType",
     "FieldError",
     "GatewayRefs",
     "Health",
@@ -46,7 +54,11 @@ __all__ = (
     "LineItemsCheckout",
     "LowerCurrency",
     "Money",
+    "OutboundEvent",
+    "OutboundEventList",
     "Payment",
+    "PaymentEventPayload",
+    "PaymentEventType",
     "PaymentList",
     "PaymentStatus",
     "Problem",
@@ -58,6 +70,8 @@ __all__ = (
     "ReadinessChecks",
     "Refund",
     "RefundCreate",
+    "RefundEventPayload",
+    "RefundEventType",
     "RefundList",
     "RefundReason",
     "RefundStatus",
