@@ -266,7 +266,8 @@ def use_paid_payment(case: Case[Any], kwargs: dict[str, Any]) -> None:
 
 
 def use_stored_event(case: Case[Any], kwargs: dict[str, Any]) -> None:
-    if generated_valid(case, ParameterLocation.PATH) and STATE.take_turn("replayWebhookEvent"):
+    """replayWebhookEvent, getWebhookEvent: a stored event in every other valid case."""
+    if generated_valid(case, ParameterLocation.PATH) and STATE.take_turn(operation_id(case)):
         ids = stored_event_ids()
         event_id = ids[STATE.next_index("event_ids") % len(ids)]  # each in turn
         case.path_parameters = {**case.path_parameters, "event_id": event_id}
@@ -284,6 +285,7 @@ BEFORE_CALL = {
     "refreshToken": use_refresh_token,
     "createRefund": use_paid_payment,
     "replayWebhookEvent": use_stored_event,
+    "getWebhookEvent": use_stored_event,
     "getEvent": use_emitted_event,
 }
 

@@ -247,6 +247,10 @@ step "the events the platform emitted about the payment, newest first (admin)"
 call 200 -H "Authorization: Bearer $ADMIN" "$P/events?object_id=$PAYMENT_ID"
 show_list "$LIST" type data.status data.refunded_amount.amount
 
+step "the stored Stripe events that completed checkouts, with their processing state (admin)"
+call 200 -H "Authorization: Bearer $ADMIN" "$P/webhooks/events?type=checkout.session.completed&limit=3"
+show_list "$LIST" id state outcome
+
 step "replay the stored webhook event (idempotent: nothing moves twice)"
 call 200 -X POST -H "Authorization: Bearer $ADMIN" "$P/webhooks/events/$EVENT_ID/replay"
 show id type state outcome attempts

@@ -29,6 +29,7 @@ from payment_api.api import (
 from payment_api.api.deps import OAUTH2_SCHEME
 from payment_api.api.limits import BodyLimitMiddleware
 from payment_api.api.problems import PROBLEM_SCHEMAS
+from payment_api.api.schemas import NO_CONTROL
 from payment_api.container import Container, build_container
 from payment_api.settings import Settings, get_settings
 from service_kit.logs import UVICORN, configure_logging
@@ -61,7 +62,6 @@ DESCRIPTION = (
 )
 VERSION = "2.1.0"
 
-NO_CONTROL = "^[^\\x00-\\x1f\\x7f]+$"
 STRIPE_EVENT_SCHEMA: dict[str, Any] = {
     "description": (
         "A Stripe Event object as sent by Stripe (or the sandbox); it is verified against "

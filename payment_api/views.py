@@ -23,10 +23,16 @@ from payment_api.db.models import (
     Product,
     Refund,
     StatusChange,
+    WebhookEvent,
 )
 from payment_api.domain import model
 from payment_api.domain.checkout import CheckoutResult
-from payment_api.domain.pagination import decode_cursor, encode_cursor
+from payment_api.domain.pagination import (
+    CURSOR_PATTERN,
+    GATEWAY_CURSOR_PATTERN,
+    decode_cursor,
+    encode_cursor,
+)
 from payment_api.domain.webhooks import Receipt
 
 View = dict[str, Any]
@@ -37,6 +43,17 @@ SC = StatusChange.__table__.c
 R = Refund.__table__.c
 PR = Product.__table__.c
 EV = OutboundEvent.__table__.c
+IN = WebhookEvent.__table__.c
+_INBOX_COLUMNS = [
+    IN.id,
+    IN.type,
+    IN.state,
+    IN.outcome,
+    IN.error,
+    IN.attempts,
+    IN.received_at,
+    IN.processed_at,
+]  # fmt: skip (not the payload: it can be large, and the record does not show it)
 _PAYMENT_COLUMNS = [
     P.id, P.status, P.amount, P.currency, P.refunded_amount, P.user_id, P.customer_email,
     P.description, P.checkout_session_id, P.payment_intent_id, P.checkout_url,
@@ -210,21 +227,22 @@ def _newest_first(
     created: ColumnElement[datetime],
     row_id: ColumnElement[str],
     cursor: str | None,
+    pattern: str = CURSOR_PATTERN,
 ) -> Select[Any]:
     """A keyset page, newest first, after the position `cursor` names."""
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, pattern)
     if after is not None:
         at, last_id = after
         query = query.where(or_(created < at, and_(created == at, row_id < last_id)))
     return query.order_by(created.desc(), row_id.desc())
 
 
-def _next_cursor(rows: Sequence[Any], limit: int) -> str | None:
+def _next_cursor(rows: Sequence[Any], limit: int, created: str = "created_at") -> str | None:
     """The cursor after the page when one more row than `limit` was read."""
     if len(rows) <= limit:
         return None
     last = rows[limit - 1]
-    return encode_cursor(last.created_at, last.id)
+    return encode_cursor(getattr(last, created), last.id)
 
 
 class ReadModel:
@@ -350,6 +368,31 @@ class ReadModel:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return page_view([event_view(r.payload) for r in rows[:limit]], _next_cursor(rows, limit))
+
+    def inbox_events(
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        state: str | None = None,
+        event_type: str | None = None,
+    ) -> View:
+        """A page of the stored gateway (Stripe) events, newest first."""
+        query = select(*_INBOX_COLUMNS)
+        if state is not None:
+            query = query.where(IN.state == state)
+        if event_type is not None:
+            query = query.where(IN.type == event_type)
+        query = _newest_first(query, IN.received_at, IN.id, cursor, GATEWAY_CURSOR_PATTERN)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.limit(limit + 1)).all()
+        data = [inbox_event_view(r) for r in rows[:limit]]
+        return page_view(data, _next_cursor(rows, limit, created="received_at"))
+
+    def inbox_event(self, event_id: str) -> View | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*_INBOX_COLUMNS).where(IN.id == event_id)).first()
+        return inbox_event_view(row) if row is not None else None
 
     def event(self, event_id: str) -> View | None:
         with self.engine.connect() as conn:

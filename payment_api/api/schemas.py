@@ -85,6 +85,7 @@ def _json_integer(value: object) -> object:
 Amount = Annotated[int, Field(ge=0, le=99_999_999), Strict(), BeforeValidator(_json_integer)]
 # Free text and ids never hold NUL (PostgreSQL text cannot store it): the contract says so.
 NO_NUL = r"^[^\x00]*$"
+NO_CONTROL = "^[^\\x00-\\x1f\\x7f]+$"  # one line of text: no control characters
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
 Url = Annotated[
     str, Field(max_length=2048, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$")
@@ -243,6 +244,11 @@ class WebhookEventRecord(BaseModel):
     attempts: int
     received_at: datetime
     processed_at: datetime | None
+
+
+class WebhookEventList(BaseModel):
+    data: list[WebhookEventRecord]
+    next_cursor: str | None
 
 
 class Health(BaseModel):

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from payment_api import views
-from payment_api.api.deps import AdminDep, InboxDep
+from payment_api.api.deps import AdminDep, InboxDep, ReadsDep
+from payment_api.api.params import GatewayCursor, Limit
 from payment_api.api.problems import problem_responses
-from payment_api.api.schemas import NO_NUL, WebhookAck, WebhookEventRecord
-from payment_api.domain.errors import DomainError
+from payment_api.api.schemas import (
+    NO_CONTROL,
+    NO_NUL,
+    InboxState,
+    WebhookAck,
+    WebhookEventList,
+    WebhookEventRecord,
+)
+from payment_api.domain.errors import DomainError, NotFoundError
 from payment_api.domain.ports import BadSignatureError
 from payment_api.observability import record_webhook
 
 router = APIRouter(tags=["webhooks"])
+EventId = Annotated[str, Path(min_length=1, max_length=255, pattern=NO_NUL)]
+REPLAY_LINK = {
+    "operationId": "replayWebhookEvent",
+    "parameters": {"event_id": "$response.body#/id"},
+    "description": "The stored event can be replayed.",
+}
 
 STRIPE_EVENT_BODY = {
     "required": True,
@@ -74,13 +88,68 @@ async def receiveStripeWebhook(  # noqa: N802 - operationId
     return views.webhook_ack_view(receipt)
 
 
+@router.get(
+    "/webhooks/events",
+    summary="List stored Stripe events",
+    response_model=WebhookEventList,
+    responses={
+        200: {
+            "description": "A page of stored events, newest first.",
+            "links": {
+                "GetWebhookEvent": {
+                    "operationId": "getWebhookEvent",
+                    "parameters": {"event_id": "$response.body#/data/0/id"},
+                    "description": "The first event of the page.",
+                }
+            },
+        },
+        **problem_responses(401, 403, 422, 503),
+    },
+)
+def listWebhookEvents(  # noqa: N802
+    reads: ReadsDep,
+    _admin: AdminDep,
+    limit: Limit = 20,
+    cursor: GatewayCursor = None,
+    state: InboxState | None = None,
+    type: Annotated[str | None, Query(min_length=1, max_length=100, pattern=NO_CONTROL)] = None,
+) -> views.View:
+    """The gateway events the service stored, newest first, with their processing state:
+    find a `failed` one to replay, or the event behind a payment's change. Filter by `state`
+    and by Stripe's event `type`. Admin only."""
+    chosen = None if state is None else str(state.value)
+    return reads.inbox_events(limit=limit, cursor=cursor, state=chosen, event_type=type)
+
+
+@router.get(
+    "/webhooks/events/{event_id}",
+    summary="Get a stored Stripe event",
+    response_model=WebhookEventRecord,
+    responses={
+        200: {
+            "description": "The stored event and its processing state.",
+            "links": {"ReplayWebhookEvent": REPLAY_LINK},
+        },
+        **problem_responses(401, 403, 404, 422, 503),
+    },
+)
+def getWebhookEvent(  # noqa: N802
+    event_id: EventId, reads: ReadsDep, _admin: AdminDep
+) -> views.View:
+    """One stored gateway event (Stripe's `evt_` id) and what processing it did. Admin only."""
+    found = reads.inbox_event(event_id)
+    if found is None:
+        raise NotFoundError(f"event {event_id} is not in the inbox")
+    return found
+
+
 @router.post(
     "/webhooks/events/{event_id}/replay",
     response_model=WebhookEventRecord,
     responses=problem_responses(401, 403, 404, 422, 503),
 )
 def replayWebhookEvent(  # noqa: N802
-    event_id: Annotated[str, Path(min_length=1, max_length=255, pattern=NO_NUL)],
+    event_id: EventId,
     inbox: InboxDep,
     _admin: AdminDep,
 ) -> views.View:

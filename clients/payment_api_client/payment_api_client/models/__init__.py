@@ -38,6 +38,7 @@ from .status_change import StatusChange
 from .stripe_event import StripeEvent
 from .stripe_event_data import StripeEventData
 from .webhook_ack import WebhookAck
+from .webhook_event_list import WebhookEventList
 from .webhook_event_record import WebhookEventRecord
 
 __all__ = (
@@ -79,5 +80,6 @@ __all__ = (
     "StripeEvent",
     "StripeEventData",
     "WebhookAck",
+    "WebhookEventList",
     "WebhookEventRecord",
 )
