@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payment_api import views
-from payment_api.db.models import OutboundEvent, Payment, StatusChange
+from payment_api.db.models import OutboundEvent, Payment, Refund, StatusChange
 from payment_api.domain import model
 from payment_api.domain.events import EventType
 from payment_api.event_payloads import envelope_json, new_event_id
@@ -17,9 +17,9 @@ class SqlOutbox:
         self.session = session
 
     def emit(self, event_type: EventType, subject: model.Payment | model.Refund) -> None:
+        """`subject` is a row of this session (the domain's records are the ORM rows)."""
         created = model.utcnow()
-        if event_type.object_type == "payment":
-            assert isinstance(subject, Payment)
+        if isinstance(subject, Payment):
             # The history as it is now, with the change being recorded (autoflushed first).
             history = self.session.scalars(
                 select(StatusChange)
@@ -28,7 +28,8 @@ class SqlOutbox:
             ).all()
             data = views.payment_view(subject, subject.line_items, history)
         else:
-            data = views.refund_view(subject)  # type: ignore[arg-type]
+            assert isinstance(subject, Refund)
+            data = views.refund_view(subject)
         event_id = new_event_id()
         payload = envelope_json(event_id, event_type.value, created, event_type.object_type, data)
         self.session.add(

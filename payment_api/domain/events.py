@@ -26,7 +26,7 @@ class EventType(StrEnum):
 
     @property
     def object_type(self) -> str:
-        """ "payment" or "refund": what the event's `data` holds."""
+        """What the event's `data` holds: "payment" or "refund"."""
         return self.value.split(".", 1)[0]
 
 

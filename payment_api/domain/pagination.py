@@ -15,8 +15,7 @@ CURSOR_PATTERN = r"^[0-9]{1,16}_[0-9a-f-]{1,64}$"
 # Lists of the gateway's own objects page after a gateway id (Stripe's `evt_...`): any id the
 # inbox accepted (no control characters), so a cursor the API hands out always matches.
 GATEWAY_CURSOR_PATTERN = r"^[0-9]{1,16}_[^\x00-\x1f\x7f]{1,255}$"
-_PATTERNS = {CURSOR_PATTERN: re.compile(CURSOR_PATTERN)}
-_PATTERNS[GATEWAY_CURSOR_PATTERN] = re.compile(GATEWAY_CURSOR_PATTERN)
+_PATTERNS = {p: re.compile(p) for p in (CURSOR_PATTERN, GATEWAY_CURSOR_PATTERN)}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
