@@ -9,8 +9,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,12 +28,32 @@ from devstack.ports import PortInUseError
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Servers listen below the kernel's ephemeral range: a port the kernel hands out (bind to 0)
+# can be taken by any outgoing connection's local end once its server stops, so a restarted
+# server could not bind it again (CI saw it after a SIGKILL mid-burst).
+_LOWEST_PORT = 10_000
+_handed_out: set[int] = set()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def free_port() -> int:
-    """Ask the kernel for a free loopback port (racy in theory, fine on a test machine)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A free loopback port outside the ephemeral range, not handed out before by this process
+    (racy against other programs in theory, fine on a test machine)."""
+    low, high = _ephemeral_range()
+    candidates = [p for p in range(_LOWEST_PORT, 65536) if not low <= p <= high]
+    for _ in range(200):
+        port = random.choice(candidates)  # noqa: S311 - not a secret
+        if port not in _handed_out and ports.is_free(port):
+            _handed_out.add(port)
+            return port
+    raise RuntimeError("no free loopback port outside the ephemeral range")
 
 
 @dataclass
