@@ -79,6 +79,24 @@ def render_markdown(info: dict[str, Any]) -> str:
             f"| {r['title']} | {r['median']:.2f} | {r['min']:.2f} - {r['max']:.2f}"
             f" | {target} | {met} |"
         )
+    worker = info.get("worker")
+    if worker:
+        lines += [
+            "",
+            "## The payment worker (one process, after the rounds)",
+            "",
+            "| job | items | seconds | per second | worker CPU ms per item |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for job, title in (
+            ("stripe_events", "stored Stripe events processed"),
+            ("deliveries", "outbound events delivered to a local receiver"),
+        ):
+            w = worker[job]
+            lines.append(
+                f"| {title} | {w['items']:,} | {w['seconds']:.1f} | {w['per_second']:,.1f}"
+                f" | {w['cpu_ms_per_item']:.3f} |"
+            )
     rss = info.get("rss_kib", {})
     lines += [
         "",

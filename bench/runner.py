@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from bench import profile, scenarios, servers
+from bench import worker as bench_worker
 from bench.config import BenchConfig
 from bench.report import render_markdown
 from bench.seed import SEED_PASSWORD, seed_payments, seed_users
@@ -283,6 +284,17 @@ def main() -> int:
                 else:
                     log(f"  py-spy failed: {err.decode(errors='replace')[-500:]}")
 
+        log("worker: drain the stored Stripe events, then deliver outbound events")
+        admin = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
+        info["worker"] = bench_worker.measure(
+            payments.url,
+            {"Authorization": f"Bearer {admin}"} if admin else {},
+            pay_db,
+            payments.env,
+            seeded_p.ids[0],
+            logs / "payment-worker.log",
+        )
+        log(f"  {info['worker']}")
         info.update(
             {
                 "auth": token is not None,

@@ -1,12 +1,12 @@
 """The image's entry point: `python -m deploy.role ROLE [ARGS]` runs one role of the platform.
 
-`docker run IMAGE user-service`, `... payment-service`, `... sandbox`, `... migrate`,
-`... reconcile`. Every HTTP role listens on $HOST:$PORT (0.0.0.0:8080 unless set), so one
-HEALTHCHECK (`python -m deploy.role healthcheck`) and one containerPort fit every role. A role
-is a list of steps: all but the last run as children, the last replaces this process (execv),
-so `docker stop`'s SIGTERM reaches the server itself and it drains gracefully.
+`docker run IMAGE user-service`, `... payment-service`, `... worker`, `... sandbox`,
+`... migrate`, `... reconcile`. Every HTTP role listens on $HOST:$PORT (0.0.0.0:8080 unless
+set), so one HEALTHCHECK (`python -m deploy.role healthcheck`) and one containerPort fit every
+role. A role is a list of steps: all but the last run as children, the last replaces this
+process (execv), so `docker stop`'s SIGTERM reaches the server itself and it drains gracefully.
 
-A new role is one line in ROLES (see the `worker` and `web` comments there).
+A new role is one line in ROLES (see the `web` comment there).
 """
 
 from __future__ import annotations
@@ -92,6 +92,15 @@ def payment_service(env: Env, _args: list[str]) -> list[Step]:
     return [Step(argv, full)]
 
 
+def worker(env: Env, args: list[str]) -> list[Step]:
+    """`python -m payment_api worker`, its /healthz and /metrics on $HOST:$PORT (unless
+    WORKER_HTTP_HOST / WORKER_HTTP_PORT say otherwise)."""
+    host, port = listen(env)
+    full = {**env, "WORKER_HTTP_HOST": env.get("WORKER_HTTP_HOST", host),
+            "WORKER_HTTP_PORT": env.get("WORKER_HTTP_PORT", port)}  # fmt: skip
+    return [Step(["-m", "payment_api", "worker", *args], full)]
+
+
 def listening(module: str) -> Callable[[Env, list[str]], list[Step]]:
     """A role that is `python -m MODULE --host $HOST --port $PORT` (the sandbox, the web)."""
 
@@ -156,8 +165,10 @@ ROLES: dict[str, Role] = {
         "one reconcile pass against Stripe (cron)", fixed("-m", "payment_api", "reconcile"),
         None, "reconcile",
     ),
-    # When `python -m payment_api worker` exists:
-    # "worker": Role("background jobs", fixed("-m", "payment_api", "worker"), None, "worker"),
+    "worker": Role(
+        "Stripe events, outbound webhooks, scheduled reconcile; /healthz on $PORT", worker,
+        "/healthz", "worker",
+    ),
     # When the web frontend (`python -m web --host H --port P`, /healthz) is in the image:
     # "web": Role("web frontend on $PORT", listening("web"), "/healthz", "web"),
 }  # fmt: skip

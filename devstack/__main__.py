@@ -70,12 +70,14 @@ def main() -> int:
     payment_port = int(os.environ.get("PAYMENT_SERVICE_PORT", "8000"))
     sandbox_port = int(os.environ.get("SANDBOX_PORT", "12111"))
     web_port = int(os.environ.get("WEB_PORT", "8080"))
+    worker_port = int(os.environ.get("WORKER_PORT", "8001"))  # its /healthz and /metrics
     use_sandbox = not os.environ.get("STRIPE_API_KEY")
 
     wanted = [
         ("WEB_PORT", web_port),
         ("USER_SERVICE_PORT", user_port),
         ("PAYMENT_SERVICE_PORT", payment_port),
+        ("WORKER_PORT", worker_port),
     ]
     if use_sandbox:
         wanted.append(("SANDBOX_PORT", sandbox_port))
@@ -143,6 +145,11 @@ def main() -> int:
             log_path=logs / "payment-service.log",
         )
         launch(payments)
+        # Stripe events are processed, merchants' webhooks delivered, reconcile run: off the
+        # request path (one worker: SQLite is the default).
+        launch(
+            services.payment_worker(worker_port, payments.env, log_path=logs / "payment-worker.log")
+        )
         site = services.web(
             web_port,
             user_service_url=users.url,

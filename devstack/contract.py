@@ -123,6 +123,11 @@ def running_platform(work: Path, database_base: str | None) -> Iterator[list[Tar
             )
             stack.callback(payments.stop)
             payments.start()
+            worker = services.payment_worker(
+                free_port(), payments.env, log_path=logs / "payment-worker.log"
+            )
+            stack.callback(worker.stop)
+            worker.start()
             payment_env = hook_env(
                 payment_service=payments.url,
                 sandbox=sandbox.url,

@@ -2,8 +2,9 @@
 
 Loaded by the schemathesis subprocess through SCHEMATHESIS_HOOKS=devstack.contract_hooks;
 devstack/contract.py passes what they need in CONTRACT_* environment variables (HOOK_ENV).
-Without them four operations never reach their success path: a refresh token, a Stripe
-signature, a paid payment and a stored event are all things a generator cannot invent.
+Without them some operations never reach their success path: a refresh token, a Stripe
+signature, a paid payment, a stored or emitted event, a registered webhook endpoint and a URL
+that resolves (there is no network) are all things a generator cannot invent.
 
 Only every other eligible case is changed, so most still go out as generated and keep probing
 the 4xx paths. A refresh token or a path id goes in only where that part was generated valid
@@ -89,6 +90,7 @@ class State:
     payments: list[PaidPayment] = field(default_factory=list)
     event_ids: list[str] = field(default_factory=list)
     emitted_ids: list[str] = field(default_factory=list)  # outbound events (GET /events)
+    endpoint_id: str | None = None  # a webhook endpoint the hooks registered
     sandbox_events_loaded: bool = False
     # Case id -> the value a hook put in, so after_call knows the answer is about it.
     substituted: dict[str, str] = field(default_factory=dict)
@@ -280,6 +282,57 @@ def use_emitted_event(case: Case[Any], kwargs: dict[str, Any]) -> None:
         case.path_parameters = {**case.path_parameters, "event_id": event_id}
 
 
+def loopback_url() -> str:
+    """A URL the contract stack's policy accepts (loopback over HTTP), unique: one endpoint per
+    URL. Nothing listens on port 9 (discard): deliveries fail and are retried, harmlessly."""
+    return f"http://127.0.0.1:9/contract/{uuid.uuid4().hex}"
+
+
+def new_endpoint() -> str:
+    answer = httpx.post(
+        f"{env('payment_service')}/webhook-endpoints",
+        json={"url": loopback_url(), "event_types": ["*"], "description": "contract-test"},
+        headers=admin_headers(),
+        timeout=TIMEOUT,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["id"])
+
+
+def shared_endpoint() -> str:
+    if STATE.endpoint_id is None:
+        STATE.endpoint_id = new_endpoint()
+    return STATE.endpoint_id
+
+
+def use_loopback_url(case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """createWebhookEndpoint, updateWebhookEndpoint: a generated host does not resolve here (no
+    network), so every other valid body gets a URL that does; a PATCH keeps its own id."""
+    if (
+        isinstance(case.body, dict)
+        and generated_valid(case, ParameterLocation.BODY)
+        and STATE.take_turn(f"{operation_id(case)}:url")
+        and (operation_id(case) == "createWebhookEndpoint" or "url" in case.body)
+    ):
+        case.body = {**case.body, "url": loopback_url()}
+    if operation_id(case) == "updateWebhookEndpoint":
+        use_endpoint(case, kwargs)
+
+
+def use_endpoint(case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """An endpoint that exists in every other valid case: one shared by the reads and changes;
+    a new one for each delete and retry (a delete removes it, a PATCH may disable it)."""
+    if not generated_valid(case, ParameterLocation.PATH) or not STATE.take_turn(operation_id(case)):
+        return
+    name = operation_id(case)
+    fresh = name in ("deleteWebhookEndpoint", "retryWebhookDelivery")
+    chosen = {"endpoint_id": new_endpoint() if fresh else shared_endpoint()}
+    if name == "retryWebhookDelivery":
+        ids = emitted_event_ids()
+        chosen["event_id"] = ids[STATE.next_index("emitted_ids") % len(ids)]
+    case.path_parameters = {**case.path_parameters, **chosen}
+
+
 BEFORE_CALL = {
     "receiveStripeWebhook": sign_webhook,
     "refreshToken": use_refresh_token,
@@ -287,6 +340,14 @@ BEFORE_CALL = {
     "replayWebhookEvent": use_stored_event,
     "getWebhookEvent": use_stored_event,
     "getEvent": use_emitted_event,
+    "createWebhookEndpoint": use_loopback_url,
+    "updateWebhookEndpoint": use_loopback_url,
+    "getWebhookEndpoint": use_endpoint,
+    "deleteWebhookEndpoint": use_endpoint,
+    "rotateWebhookEndpointSecret": use_endpoint,
+    "listWebhookDeliveries": use_endpoint,
+    "listDeliveryAttempts": use_endpoint,
+    "retryWebhookDelivery": use_endpoint,
 }
 
 

@@ -102,20 +102,22 @@ def browser_origins(port: int) -> list[str]:
     return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
 
 
-def payment_service(
+def payment_env(
     port: int,
     database_url: str,
     *,
     user_service_url: str,
     sandbox_url: str | None,
-    workers: int = 1,
     env: Mapping[str, str] | None = None,
-    log_path: Path | None = None,
-) -> ServerProcess:
-    full_env = {
+) -> dict[str, str]:
+    """The settings the payment service and its worker share."""
+    return {
         "DATABASE_URL": database_url,
         "USER_SERVICE_URL": user_service_url,
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        # Merchants' endpoints on this machine (tests, make run): loopback over plain HTTP.
+        "WEBHOOK_ALLOW_HTTP": "true",
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
         **metrics_dir("payment-service"),
         **(
             {
@@ -128,6 +130,21 @@ def payment_service(
         ),
         **(env or {}),
     }
+
+
+def payment_service(
+    port: int,
+    database_url: str,
+    *,
+    user_service_url: str,
+    sandbox_url: str | None,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
+) -> ServerProcess:
+    full_env = payment_env(
+        port, database_url, user_service_url=user_service_url, sandbox_url=sandbox_url, env=env
+    )
     migrate("payment_api", full_env)
     argv = python_argv(
         "-m", "uvicorn",
@@ -139,6 +156,27 @@ def payment_service(
         "--timeout-graceful-shutdown", "10",
     )  # fmt: skip
     return ServerProcess("payment-service", argv, port, full_env, log_path=log_path)
+
+
+def payment_worker(
+    port: int,
+    service_env: Mapping[str, str],
+    *,
+    env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
+    name: str = "payment-worker",
+) -> ServerProcess:
+    """`python -m payment_api worker` beside a payment service (its settings, `service_env`),
+    with /healthz and /metrics on `port`; the service's database is migrated already."""
+    full_env = {
+        # its metrics are its own: not summed into the service's multiprocess /metrics
+        **{k: v for k, v in service_env.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
+        "WORKER_HTTP_PORT": str(port),
+        "WORKER_POLL_SECONDS": "0.2",
+        **(env or {}),
+    }
+    argv = python_argv("-m", "payment_api", "worker")
+    return ServerProcess(name, argv, port, full_env, log_path=log_path)
 
 
 def web(

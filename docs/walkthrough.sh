@@ -247,6 +247,23 @@ step "the events the platform emitted about the payment, newest first (admin)"
 call 200 -H "Authorization: Bearer $ADMIN" "$P/events?object_id=$PAYMENT_ID"
 show_list "$LIST" type data.status data.refunded_amount.amount
 
+step "register a webhook endpoint for every event type (admin; its secret is shown once)"
+# Nothing listens on port 9 here: the deliveries fail and are retried, as a receiver that is
+# down would see them. Yours would be https://... on a public address (README "Events").
+call 201 "${JSON[@]}" -H "Authorization: Bearer $ADMIN" \
+  -d "{\"url\":\"http://127.0.0.1:9/hooks/$RUN\",\"event_types\":[\"*\"]}" "$P/webhook-endpoints"
+show id url status secret
+ENDPOINT_ID=$(get id)
+
+step "send the payment's first event to it now (admin), then read its deliveries"
+call 200 -H "Authorization: Bearer $ADMIN" "$P/events?object_id=$PAYMENT_ID"
+FIRST_EVENT=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][-1]["id"])' <<<"$BODY")
+call 202 -X POST -H "Authorization: Bearer $ADMIN" \
+  "$P/webhook-endpoints/$ENDPOINT_ID/deliveries/$FIRST_EVENT/retry"
+show event_type state attempts
+call 200 -H "Authorization: Bearer $ADMIN" "$P/webhook-endpoints/$ENDPOINT_ID/deliveries"
+show_list "$LIST" event_type state attempts next_attempt_at
+
 step "the stored Stripe events that completed checkouts, with their processing state (admin)"
 call 200 -H "Authorization: Bearer $ADMIN" "$P/webhooks/events?type=checkout.session.completed&limit=3"
 show_list "$LIST" id state outcome

@@ -1,4 +1,4 @@
-"""CLI: `python -m payment_api migrate | reconcile | serve | makemigration MESSAGE`."""
+"""CLI: `python -m payment_api migrate | reconcile | worker | serve | makemigration MESSAGE`."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def main(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations to head")
     sub.add_parser("reconcile", help="repair stale payments and failed webhook events")
+    sub.add_parser(
+        "worker", help="process Stripe events, deliver outbound events, reconcile on schedule"
+    )
     serve = sub.add_parser("serve", help="run uvicorn (development)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -48,13 +51,18 @@ def main(argv: list[str]) -> int:
             alembic_config(settings.database_url), message=args.message, autogenerate=True
         )
         return 0
-    if args.command == "reconcile":
+    if args.command in ("reconcile", "worker"):
         from payment_api.container import build_container
         from service_kit.logs import UVICORN, configure_logging
 
         # stderr: stdout is the report
         configure_logging(settings.log_level, settings.log_format, UVICORN)
-        report = build_container(settings).reconciler().run()
+        container = build_container(settings)
+        if args.command == "worker":
+            from payment_api.worker import serve as run_worker
+
+            return run_worker(container)
+        report = container.reconciler().run()
         print(json.dumps(asdict(report)))
         return 1 if report.errors else 0
     import uvicorn

@@ -12,8 +12,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from payment_api.auth import TokenVerifier
 from payment_api.db.unit_of_work import SqlUnitOfWork
 from payment_api.domain.checkout import CheckoutPolicy, CheckoutService
+from payment_api.domain.deliveries import DeliveryService, RetrySchedule
+from payment_api.domain.endpoints import EndpointService
 from payment_api.domain.idempotency import Idempotency, in_progress_timeout
-from payment_api.domain.ports import PaymentGateway, UserDirectory, WebhookEvents
+from payment_api.domain.ports import (
+    PaymentGateway,
+    UserDirectory,
+    WebhookEvents,
+    WebhookTransport,
+)
 from payment_api.domain.products import ProductService
 from payment_api.domain.reconcile import Reconciler
 from payment_api.domain.refunds import RefundService
@@ -22,6 +29,7 @@ from payment_api.gateways.jwks import JwksKeySource
 from payment_api.gateways.payment_gateway import StripeGateway
 from payment_api.gateways.stripe_translation import StripeWebhooks
 from payment_api.gateways.user_directory import UserServiceDirectory
+from payment_api.gateways.webhook_sender import SignedWebhookTransport, UrlPolicy, WebhookSender
 from payment_api.settings import Settings
 from payment_api.views import ReadModel
 from service_kit.database import make_engine, make_session_factory
@@ -36,12 +44,15 @@ class Container:
     users: UserDirectory
     verifier: TokenVerifier
     webhook_events: WebhookEvents
+    transport: WebhookTransport
     reads: ReadModel = field(init=False)
     idempotency: Idempotency = field(init=False)
     products: ProductService = field(init=False)
     checkout: CheckoutService = field(init=False)
     refunds: RefundService = field(init=False)
     inbox: WebhookInbox = field(init=False)
+    endpoints: EndpointService = field(init=False)
+    deliveries: DeliveryService = field(init=False)
     # Hot reads (run_read) get their own small pool per worker, READ_THREADS: more threads
     # only contend for the GIL (bench/RESULTS.md), and slow dependencies never starve them.
     read_limiter: CapacityLimiter = field(init=False)
@@ -72,6 +83,14 @@ class Container:
         self.refunds = RefundService(self.uow, self.gateway, self.idempotency)
         self.inbox = WebhookInbox(self.uow, self.webhook_events, self.gateway)
         self.read_limiter = CapacityLimiter(s.read_threads)
+        self.endpoints = EndpointService(self.uow, self.transport)
+        self.deliveries = DeliveryService(
+            self.uow,
+            self.transport,
+            retry_schedule(s),
+            # A lease outlives the longest attempt: the timeout, reading the answer, a margin.
+            lease=timedelta(seconds=3 * s.webhook_timeout_seconds + 5),
+        )
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.session_factory)
@@ -94,6 +113,7 @@ def build_container(
     gateway: PaymentGateway | None = None,
     users: UserDirectory | None = None,
     verifier: TokenVerifier | None = None,
+    transport: WebhookTransport | None = None,
 ) -> Container:
     engine = make_engine(settings.database_url, settings.database_timeout_seconds)
     return Container(
@@ -113,6 +133,31 @@ def build_container(
         webhook_events=StripeWebhooks(
             settings.stripe_webhook_secrets, settings.stripe_webhook_tolerance_seconds
         ),
+        transport=transport or webhook_transport(settings),
+    )
+
+
+def webhook_transport(settings: Settings) -> SignedWebhookTransport:
+    policy = UrlPolicy(
+        allow_http=settings.webhook_allow_http,
+        allow_private=settings.webhook_allow_private_addresses,
+    )
+    return SignedWebhookTransport(
+        WebhookSender(
+            policy,
+            timeout_seconds=settings.webhook_timeout_seconds,
+            max_response_bytes=settings.webhook_max_response_bytes,
+        )
+    )
+
+
+def retry_schedule(settings: Settings) -> RetrySchedule:
+    return RetrySchedule(
+        base=timedelta(seconds=settings.webhook_retry_base_seconds),
+        factor=settings.webhook_retry_factor,
+        cap=timedelta(seconds=settings.webhook_retry_cap_seconds),
+        window=timedelta(hours=settings.webhook_retry_window_hours),
+        disable_after=timedelta(hours=settings.webhook_disable_after_hours),
     )
 
 

@@ -24,6 +24,7 @@ from payment_api.api import (
     payments,
     problems,
     products,
+    webhook_endpoints,
     webhooks,
 )
 from payment_api.api.deps import OAUTH2_SCHEME
@@ -46,6 +47,10 @@ TAGS = [
     {
         "name": "events",
         "description": "The events we send to merchants' endpoints, and what we emitted.",
+    },
+    {
+        "name": "webhook-endpoints",
+        "description": "Merchants' endpoints for outbound events, deliveries and retries.",
     },
     {"name": "health", "description": "Liveness and readiness."},
 ]
@@ -183,7 +188,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         generate_unique_id_function=operation_id,
     )
     app.state.container = container or build_container(settings)
-    for module in (products, checkout, checkout_pages, payments, webhooks, events, health):
+    for module in (
+        products, checkout, checkout_pages, payments, webhooks, events, webhook_endpoints,
+        health,
+    ):  # fmt: skip
         app.include_router(module.router)
     app.webhooks.include_router(events.webhooks)
     problems.install(app)

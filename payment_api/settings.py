@@ -67,6 +67,28 @@ class Settings(BaseSettings):
     reconcile_after_seconds: int = Field(default=600, ge=0)
     reconcile_batch_size: int = Field(default=100, ge=1)
 
+    # Outbound webhooks (docs/architecture.md, "Outbound events"). Merchants' URLs must be
+    # HTTPS on public addresses unless these allow more (make run and the tests allow both).
+    webhook_allow_http: bool = False
+    webhook_allow_private_addresses: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_response_bytes: int = Field(default=64 * 1024, ge=0, le=1024 * 1024)
+    # Back-off: retry n waits between half and all of min(cap, base * factor^(n-1)).
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_factor: float = Field(default=4.0, ge=1)
+    webhook_retry_cap_seconds: float = Field(default=12 * 3600.0, gt=0)
+    webhook_retry_window_hours: float = Field(default=72.0, gt=0)  # then a delivery gives up
+    webhook_disable_after_hours: float = Field(default=120.0, gt=0)  # of an endpoint failing
+
+    # The worker (python -m payment_api worker).
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)  # idle wait between polls
+    worker_concurrency: int = Field(default=8, ge=1, le=64)  # deliveries in flight
+    worker_batch_size: int = Field(default=32, ge=1, le=1000)
+    reconcile_interval_seconds: float = Field(default=300.0, ge=0)  # 0 = never on schedule
+    # GET /healthz (the loop is alive) and GET /metrics of the worker; 0 = not served.
+    worker_http_port: int = Field(default=0, ge=0, le=65535)
+    worker_http_host: str = "127.0.0.1"
+
     # Logs: one JSON object per line (json) or key=value text for humans (console).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "console"] = "json"

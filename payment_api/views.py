@@ -17,12 +17,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Select, and_, bindparam, or_, select
 
 from payment_api.db.models import (
+    Delivery,
+    DeliveryAttempt,
     OutboundEvent,
     Payment,
     PaymentLineItem,
     Product,
     Refund,
     StatusChange,
+    WebhookEndpoint,
     WebhookEvent,
 )
 from payment_api.domain import model
@@ -44,6 +47,18 @@ R = Refund.__table__.c
 PR = Product.__table__.c
 EV = OutboundEvent.__table__.c
 IN = WebhookEvent.__table__.c
+WE = WebhookEndpoint.__table__.c
+DL = Delivery.__table__.c
+DA = DeliveryAttempt.__table__.c
+_ENDPOINT_COLUMNS = [c for c in WebhookEndpoint.__table__.c if not c.name.endswith("secret")]
+_DELIVERY_COLUMNS = [
+    DL.id, DL.endpoint_id, DL.event_id, EV.type.label("event_type"), DL.state, DL.attempts,
+    DL.next_attempt_at, DL.last_attempt_at, DL.last_status_code, DL.last_error,
+    DL.delivered_at, DL.created_at,
+]  # fmt: skip
+_DELIVERIES = select(*_DELIVERY_COLUMNS).select_from(
+    Delivery.__table__.join(OutboundEvent.__table__, EV.id == DL.event_id)
+)
 _INBOX_COLUMNS = [
     IN.id,
     IN.type,
@@ -181,6 +196,57 @@ def inbox_event_view(e: model.InboxEvent) -> View:
         "attempts": e.attempts,
         "received_at": e.received_at,
         "processed_at": e.processed_at,
+    }
+
+
+def endpoint_view(e: Any, *, secret: str | None = None) -> View:
+    """An endpoint; `secret` only in the answers that just made it (create, rotate)."""
+    shaped = {
+        "id": e.id,
+        "url": e.url,
+        "description": e.description,
+        "event_types": e.event_types,
+        "status": e.status,
+        "disabled_reason": e.disabled_reason,
+        "failing_since": e.failing_since,
+        "previous_secret_expires_at": e.previous_secret_expires_at,
+        "created_at": e.created_at,
+        "updated_at": e.updated_at,
+    }
+    if secret is not None:
+        shaped["secret"] = secret
+    return shaped
+
+
+def delivery_view(d: Any) -> View:
+    return {
+        "id": d.id,
+        "endpoint_id": d.endpoint_id,
+        "event_id": d.event_id,
+        "event_type": d.event_type,
+        "state": d.state,
+        "attempts": d.attempts,
+        "next_attempt_at": d.next_attempt_at,
+        "last_attempt_at": d.last_attempt_at,
+        "last_status_code": d.last_status_code,
+        "last_error": d.last_error,
+        "delivered_at": d.delivered_at,
+        "created_at": d.created_at,
+    }
+
+
+def attempt_view(a: Any) -> View:
+    return {
+        "id": a.id,
+        "delivery_id": a.delivery_id,
+        "event_id": a.event_id,
+        "number": a.number,
+        "attempted_at": a.attempted_at,
+        "outcome": a.outcome,
+        "status_code": a.status_code,
+        "latency_ms": a.latency_ms,
+        "error": a.error,
+        "response_excerpt": a.response_excerpt,
     }
 
 
@@ -398,6 +464,63 @@ class ReadModel:
         with self.engine.connect() as conn:
             payload = conn.execute(select(EV.payload).where(EV.id == event_id)).scalar()
         return event_view(payload) if payload is not None else None
+
+    def endpoints(self, *, limit: int, cursor: str | None, status: str | None) -> View:
+        """A page of webhook endpoints, newest first (never their secrets)."""
+        query = select(*_ENDPOINT_COLUMNS)
+        if status is not None:
+            query = query.where(WE.status == status)
+        query = _newest_first(query, WE.created_at, WE.id, cursor).limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return page_view([endpoint_view(r) for r in rows[:limit]], _next_cursor(rows, limit))
+
+    def endpoint(self, endpoint_id: str) -> View | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*_ENDPOINT_COLUMNS).where(WE.id == endpoint_id)).first()
+        return endpoint_view(row) if row is not None else None
+
+    def delivery(self, delivery_id: str) -> View | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(_DELIVERIES.where(DL.id == delivery_id)).first()
+        return delivery_view(row) if row is not None else None
+
+    def deliveries(
+        self,
+        endpoint_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        state: str | None = None,
+        event_id: str | None = None,
+    ) -> View | None:
+        """A page of an endpoint's deliveries, newest first; None when there is no endpoint."""
+        query = _DELIVERIES.where(DL.endpoint_id == endpoint_id)
+        if state is not None:
+            query = query.where(DL.state == state)
+        if event_id is not None:
+            query = query.where(DL.event_id == event_id)
+        query = _newest_first(query, DL.created_at, DL.id, cursor).limit(limit + 1)
+        with self.engine.connect() as conn:
+            if conn.execute(select(WE.id).where(WE.id == endpoint_id)).first() is None:
+                return None
+            rows = conn.execute(query).all()
+        return page_view([delivery_view(r) for r in rows[:limit]], _next_cursor(rows, limit))
+
+    def attempts(
+        self, endpoint_id: str, *, limit: int, cursor: str | None, event_id: str | None = None
+    ) -> View | None:
+        """A page of an endpoint's delivery attempts, newest first; None: no endpoint."""
+        query = select(DeliveryAttempt.__table__).where(DA.endpoint_id == endpoint_id)
+        if event_id is not None:
+            query = query.where(DA.event_id == event_id)
+        query = _newest_first(query, DA.attempted_at, DA.id, cursor).limit(limit + 1)
+        with self.engine.connect() as conn:
+            if conn.execute(select(WE.id).where(WE.id == endpoint_id)).first() is None:
+                return None
+            rows = conn.execute(query).all()
+        data = [attempt_view(r) for r in rows[:limit]]
+        return page_view(data, _next_cursor(rows, limit, created="attempted_at"))
 
     def checkout_outcome(self, session_id: str) -> View | None:
         """The status, amount, currency, description and failure reason of the payment of a

@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.fixtures.auth",
     "tests.fixtures.stripe_sandbox",
     "tests.fixtures.payment_service",
+    "tests.fixtures.receiver",
     "tests.browser",  # the Chromium `browser` fixture of every browser test
     "tests.fixtures.web",
 ]

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2Pas
 from payment_api.auth import ANONYMOUS, InvalidTokenError, Principal
 from payment_api.container import Container
 from payment_api.domain.checkout import CheckoutService
+from payment_api.domain.endpoints import EndpointService
 from payment_api.domain.errors import DependencyError, ForbiddenError, NotAuthenticatedError
 from payment_api.domain.products import ProductService
 from payment_api.domain.refunds import RefundService
@@ -141,3 +142,10 @@ ProductsDep = Annotated[ProductService, Depends(get_products)]
 CheckoutDep = Annotated[CheckoutService, Depends(get_checkout)]
 RefundsDep = Annotated[RefundService, Depends(get_refunds)]
 InboxDep = Annotated[WebhookInbox, Depends(get_inbox)]
+
+
+async def get_endpoints(container: ContainerDep) -> EndpointService:
+    return container.endpoints
+
+
+EndpointsDep = Annotated[EndpointService, Depends(get_endpoints)]

@@ -305,3 +305,114 @@ class OutboundEvent(BaseModel):
 class OutboundEventList(BaseModel):
     data: list[OutboundEvent]
     next_cursor: str | None
+
+
+SubscribedType = StrEnum(  # type: ignore[misc]
+    "SubscribedType", {"*": "*", **{t.value: t.value for t in DomainEventType}}
+)
+SubscribedType.__doc__ = "An event type an endpoint takes, or `*` for every type (future ones too)."
+
+
+class EndpointStatus(StrEnum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class AttemptOutcome(StrEnum):
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    REFUSED = "refused"
+
+
+EventTypes = Annotated[list[SubscribedType], Field(min_length=1, max_length=20)]
+EndpointDescription = Annotated[str | None, Field(max_length=500, pattern=NO_NUL)]
+
+
+class WebhookEndpointCreate(BaseModel):
+    model_config = Closed
+    url: Url
+    event_types: EventTypes
+    description: EndpointDescription = None
+
+
+class WebhookEndpointUpdate(BaseModel):
+    model_config = Closed
+    url: Url | None = None
+    event_types: EventTypes | None = None
+    description: EndpointDescription = None
+    enabled: StrictBool | None = None
+
+
+class WebhookEndpoint(BaseModel):
+    id: str
+    url: str
+    description: str | None
+    event_types: list[SubscribedType]
+    status: EndpointStatus
+    disabled_reason: str | None
+    failing_since: datetime | None
+    previous_secret_expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookEndpointWithSecret(WebhookEndpoint):
+    """An endpoint with its signing secret: only when the secret was just made."""
+
+    secret: str
+
+
+class WebhookEndpointList(BaseModel):
+    data: list[WebhookEndpoint]
+    next_cursor: str | None
+
+
+class SecretRotation(BaseModel):
+    model_config = Closed
+    expire_previous_after_seconds: Annotated[
+        int, Field(ge=0, le=604_800), Strict(), BeforeValidator(_json_integer)
+    ] = 86_400
+
+
+class WebhookDelivery(BaseModel):
+    id: str
+    endpoint_id: str
+    event_id: str
+    event_type: EventType
+    state: DeliveryState
+    attempts: int
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class WebhookDeliveryList(BaseModel):
+    data: list[WebhookDelivery]
+    next_cursor: str | None
+
+
+class DeliveryAttempt(BaseModel):
+    id: str
+    delivery_id: str
+    event_id: str
+    number: int
+    attempted_at: datetime
+    outcome: AttemptOutcome
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+    response_excerpt: str | None
+
+
+class DeliveryAttemptList(BaseModel):
+    data: list[DeliveryAttempt]
+    next_cursor: str | None

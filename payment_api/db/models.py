@@ -22,7 +22,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from payment_api.domain.model import new_id, utcnow
-from payment_api.domain.states import InboxState, PaymentStatus, RefundStatus
+from payment_api.domain.states import (
+    AttemptOutcome,
+    DeliveryState,
+    EndpointStatus,
+    InboxState,
+    PaymentStatus,
+    RefundStatus,
+)
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -191,6 +198,7 @@ class WebhookEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # worker's
 
 
 class OutboundEvent(Base):
@@ -210,3 +218,89 @@ class OutboundEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_pay_events_created_id", "created_at", "id"),)
+
+
+class WebhookEndpoint(Base):
+    """A merchant's URL for outbound events. The secret is kept as is: signing needs it."""
+
+    __tablename__ = "pay_webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    description: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[EndpointStatus] = mapped_column(EnumString(EndpointStatus, 16))
+    disabled_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    secret: Mapped[str] = mapped_column(String(100))
+    previous_secret: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_pay_webhook_endpoints_created_id", "created_at", "id"),)
+
+
+class Delivery(Base):
+    """One event to one endpoint; the worker's queue is this table (see domain/deliveries)."""
+
+    __tablename__ = "pay_deliveries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    event_id: Mapped[str] = mapped_column(ForeignKey("pay_events.id"))
+    endpoint_id: Mapped[str] = mapped_column(
+        ForeignKey("pay_webhook_endpoints.id", ondelete="CASCADE")
+    )
+    state: Mapped[DeliveryState] = mapped_column(EnumString(DeliveryState, 16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id", name="uq_pay_deliveries_endpoint_event"),
+        Index("ix_pay_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_pay_deliveries_endpoint_created", "endpoint_id", "created_at", "id"),
+    )
+
+
+class DeliveryAttempt(Base):
+    """The log: every POST, with how the receiver answered (a bounded excerpt)."""
+
+    __tablename__ = "pay_delivery_attempts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    delivery_id: Mapped[str] = mapped_column(
+        ForeignKey("pay_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    endpoint_id: Mapped[str] = mapped_column(
+        ForeignKey("pay_webhook_endpoints.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[str] = mapped_column(String(40))
+    number: Mapped[int] = mapped_column(Integer)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[AttemptOutcome] = mapped_column(EnumString(AttemptOutcome, 16))
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    response_excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        Index("ix_pay_delivery_attempts_endpoint_at", "endpoint_id", "attempted_at", "id"),
+    )
+
+
+class Lease(Base):
+    """A named job one worker at a time may run (the scheduled reconcile), until `until`."""
+
+    __tablename__ = "pay_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

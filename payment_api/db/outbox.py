@@ -1,4 +1,5 @@
-"""The outbox adapter: `Outbox.emit` writes one `pay_events` row in the caller's session."""
+"""The outbox adapter: `Outbox.emit` writes one `pay_events` row, and a `pay_deliveries` row
+per subscribed endpoint, in the caller's session."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payment_api import views
+from payment_api.db.deliveries import EndpointRepository, new_delivery
 from payment_api.db.models import OutboundEvent, Payment, Refund, StatusChange
 from payment_api.domain import model
 from payment_api.domain.events import EventType
@@ -42,3 +44,8 @@ class SqlOutbox:
                 created_at=created,
             )
         )
+        for endpoint_id in EndpointRepository(self.session).subscribers(event_type.value):
+            self.session.add(new_delivery(endpoint_id, event_id, created))
+
+    def exists(self, event_id: str) -> bool:
+        return self.session.get(OutboundEvent, event_id) is not None

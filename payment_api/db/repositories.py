@@ -316,6 +316,28 @@ class InboxRepository:
         result = self.session.execute(query.values(attempts=WebhookEvent.attempts + 1))
         return bool(getattr(result, "rowcount", 0))
 
+    def claim_received(self, now: datetime, lease_until: datetime, limit: int) -> list[str]:
+        """One statement, as `DeliveryRepository.claim_due` (payment_api/db/deliveries.py)."""
+        due = (
+            select(WebhookEvent.id)
+            .where(
+                WebhookEvent.state == InboxState.RECEIVED,
+                (WebhookEvent.lease_until.is_(None)) | (WebhookEvent.lease_until < now),
+            )
+            .order_by(WebhookEvent.received_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(
+            self.session.scalars(
+                update(WebhookEvent)
+                .where(WebhookEvent.id.in_(due.scalar_subquery()))
+                .values(lease_until=lease_until)
+                .returning(WebhookEvent.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+
     def failed_ids(self, limit: int, max_attempts: int) -> list[str]:
         return list(
             self.session.scalars(

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from payment_api.db.deliveries import DeliveryRepository, EndpointRepository
 from payment_api.db.outbox import SqlOutbox
 from payment_api.db.repositories import (
     IdempotencyRepository,
@@ -31,6 +32,8 @@ class SqlUnitOfWork:
         self.idempotency = IdempotencyRepository(self.session)
         self.inbox = InboxRepository(self.session)
         self.outbox = SqlOutbox(self.session)
+        self.endpoints = EndpointRepository(self.session)
+        self.deliveries = DeliveryRepository(self.session)
         return self
 
     def __exit__(

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from payment_api.domain.states import InboxState, PaymentStatus, RefundStatus
+from payment_api.domain.states import (
+    AttemptOutcome,
+    DeliveryState,
+    EndpointStatus,
+    InboxState,
+    PaymentStatus,
+    RefundStatus,
+)
 
 
 def utcnow() -> datetime:
@@ -169,6 +176,54 @@ class InboxEvent(Protocol):
     processed_at: datetime | None
 
 
+class WebhookEndpoint(Protocol):
+    """A merchant's URL that receives the events it subscribed to, signed with `secret` (and,
+    until `previous_secret_expires_at`, with the secret it replaced)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    url: str
+    description: str | None
+    event_types: list[str]  # EventType values, or ["*"] for every type
+    status: EndpointStatus
+    disabled_reason: str | None
+    failing_since: datetime | None  # first failure since the last success
+    secret: str
+    previous_secret: str | None
+    previous_secret_expires_at: datetime | None
+    updated_at: datetime
+
+
+class Delivery(Protocol):
+    """One event to one endpoint: created with the event, retried until delivered."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def event_id(self) -> str: ...
+
+    @property
+    def endpoint_id(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    state: DeliveryState
+    attempts: int
+    window_started_at: datetime  # retries go on until RetrySchedule.window after this
+    next_attempt_at: datetime | None
+    lease_until: datetime | None
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+
+
 @dataclass(frozen=True)
 class NewProduct:
     id: str
@@ -223,3 +278,28 @@ class NewInboxEvent:
     payload: str
     received_at: datetime
     state: InboxState = InboxState.RECEIVED
+
+
+@dataclass(frozen=True)
+class NewWebhookEndpoint:
+    id: str
+    url: str
+    description: str | None
+    event_types: list[str]
+    secret: str
+    created_at: datetime
+    status: EndpointStatus = EndpointStatus.ENABLED
+
+
+@dataclass(frozen=True)
+class NewDeliveryAttempt:
+    delivery_id: str
+    endpoint_id: str
+    event_id: str
+    number: int
+    attempted_at: datetime
+    outcome: AttemptOutcome
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+    response_excerpt: str | None

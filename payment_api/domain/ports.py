@@ -15,15 +15,19 @@ from typing import Any, Literal, Protocol, Self
 
 from payment_api.domain.events import EventType
 from payment_api.domain.model import (
+    Delivery,
     IdempotencyRecord,
     InboxEvent,
+    NewDeliveryAttempt,
     NewInboxEvent,
     NewPayment,
     NewProduct,
     NewRefund,
+    NewWebhookEndpoint,
     Payment,
     Product,
     Refund,
+    WebhookEndpoint,
 )
 from payment_api.domain.states import PaymentEvent, PaymentStatus, RefundStatus
 
@@ -117,13 +121,75 @@ class InboxRepository(Protocol):
         """Lock the event and count an attempt; False when it is processed (and not `force`)."""
         ...
 
+    def claim_received(self, now: datetime, lease_until: datetime, limit: int) -> list[str]:
+        """Lease up to `limit` events still `received`, oldest first; ids leased by another
+        worker (until a later time) are skipped."""
+        ...
+
     def failed_ids(self, limit: int, max_attempts: int) -> list[str]: ...
 
 
 class Outbox(Protocol):
     def emit(self, event_type: EventType, subject: Payment | Refund) -> None:
-        """Write the event with `subject` as the API shows it now, in the caller's
-        transaction: it is kept only if that transaction commits."""
+        """Write the event with `subject` as the API shows it now, and one pending delivery
+        to each enabled endpoint subscribed to its type, in the caller's transaction: they
+        are kept only if that transaction commits."""
+
+    def exists(self, event_id: str) -> bool: ...
+
+
+class EndpointRepository(Protocol):
+    def add(self, endpoint: NewWebhookEndpoint) -> WebhookEndpoint:
+        """DuplicateError when an endpoint with this URL exists already."""
+        ...
+
+    def get(self, endpoint_id: str, *, for_update: bool = False) -> WebhookEndpoint | None: ...
+
+    def delete(self, endpoint: WebhookEndpoint) -> None:
+        """The endpoint, its deliveries and their attempts."""
+        ...
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    """What one attempt needs, read in the claim's transaction."""
+
+    id: str
+    event_id: str
+    endpoint_id: str
+    url: str
+    payload: str
+    secrets: tuple[str, ...]
+    attempts: int  # made before this one
+
+
+class DeliveryRepository(Protocol):
+    def get(self, delivery_id: str, *, for_update: bool = False) -> Delivery | None: ...
+
+    def of(
+        self, endpoint_id: str, event_id: str, *, for_update: bool = False
+    ) -> Delivery | None: ...
+
+    def add_for(self, endpoint_id: str, event_id: str, at: datetime) -> Delivery:
+        """A new pending delivery of an event emitted before the endpoint asked for it."""
+        ...
+
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[DueDelivery]:
+        """Lease up to `limit` pending deliveries due by `now` to enabled endpoints, oldest
+        due first; a delivery leased by another worker (until a later time) is skipped."""
+        ...
+
+    def release(self, delivery_ids: Sequence[str]) -> None:
+        """Give leased deliveries back unattempted (a worker stopping)."""
+        ...
+
+    def record_attempt(self, attempt: NewDeliveryAttempt) -> None: ...
+
+    def pending_count(self) -> int: ...
+
+    def oldest_due(self, now: datetime) -> datetime | None:
+        """When the longest-waiting due delivery became due (queue age)."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -147,6 +213,12 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def endpoints(self) -> EndpointRepository: ...
+
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -308,6 +380,45 @@ class WebhookEvents(Protocol):
     def parse(self, payload: str) -> GatewayEvent:
         """The event of a body verified before (a stored one)."""
         ...
+
+
+# --- outbound webhook delivery -------------------------------------------------------------------
+
+
+class AttemptResult(Protocol):
+    """How one POST to a receiver went."""
+
+    @property
+    def status_code(self) -> int | None: ...
+
+    @property
+    def latency_ms(self) -> int: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+    @property
+    def excerpt(self) -> str | None: ...  # the start of the answer, bounded
+
+    @property
+    def ok(self) -> bool: ...  # 2xx
+
+    @property
+    def refused(self) -> bool: ...  # refused by the URL policy; nothing was sent
+
+
+class WebhookTransport(Protocol):
+    def url_problem(self, url: str) -> str | None:
+        """Why `url` may not receive webhooks (scheme, private address...), or None."""
+        ...
+
+    def deliver(
+        self, url: str, payload: str, secrets: Sequence[str], msg_id: str, timestamp: datetime
+    ) -> AttemptResult:
+        """POST `payload` signed under every secret; every outcome is a result, none raises."""
+        ...
+
+    def new_secret(self) -> str: ...
 
 
 # --- user directory ------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Statuses of payments, refunds and inbox events, and the payment state machine: ONE
-explicit table of allowed transitions.
+"""Statuses of payments, refunds, inbox events and webhook deliveries, and the payment state
+machine: ONE explicit table of allowed transitions.
 
 Everything not in `TRANSITIONS` is refused by `next_status`, which returns None: the event is
 recorded by the caller but the payment does not move. That is how a late or out-of-order
@@ -70,6 +70,25 @@ class InboxState(StrEnum):
     RECEIVED = "received"
     PROCESSED = "processed"
     FAILED = "failed"  # retried by reconcile, or replayed by an admin
+
+
+class EndpointStatus(StrEnum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"  # by an admin, or by the worker after failing too long
+
+
+class DeliveryState(StrEnum):
+    """One event to one endpoint."""
+
+    PENDING = "pending"  # due at next_attempt_at (again, after a failed attempt)
+    DELIVERED = "delivered"  # the endpoint answered 2xx
+    FAILED = "failed"  # every attempt of the retry window failed; an admin may retry it
+
+
+class AttemptOutcome(StrEnum):
+    DELIVERED = "delivered"  # 2xx
+    FAILED = "failed"  # another status, a timeout or a network error
+    REFUSED = "refused"  # the URL resolved to an address the policy forbids: nothing sent
 
 
 def next_status(current: PaymentStatus, event: PaymentEvent) -> PaymentStatus | None:

@@ -1,15 +1,18 @@
-"""The webhook inbox: verify, store once, process in one transaction with the state change.
+"""The webhook inbox: verify, store once, then process in one transaction with the state change.
 
-A delivery is answered 2xx once its event is stored; a processing failure leaves the event
-`failed` for reconcile or an admin replay. Two deliveries racing on two workers: the loser of
-the INSERT answers "duplicate", and `InboxRepository.claim` serialises processing of one event.
-The gateway adapter turns the body into a `GatewayEvent` (typed facts) once per delivery.
+A delivery is answered 2xx as soon as its event is stored (`receive`), as Stripe recommends;
+the worker processes stored events off the request path (`process_received`). A processing
+failure leaves the event `failed` for reconcile or an admin replay. Two deliveries racing on
+two replicas: the loser of the INSERT answers "duplicate"; `InboxRepository.claim` serialises
+processing of one event. The gateway adapter turns the body into a `GatewayEvent` (typed
+facts) once per delivery.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from payment_api.domain.checkout import cancel_key
 from payment_api.domain.errors import DuplicateError, NotFoundError
@@ -60,8 +63,8 @@ class WebhookInbox:
         self.gateway = gateway
 
     def receive(self, payload: bytes, signature: str | None) -> Receipt:
-        """Verify a delivery, store its event once and process it; a second delivery of the
-        same event changes nothing. BadSignatureError for anything that is not a signed event."""
+        """Verify a delivery and store its event once; a second delivery of the same event
+        changes nothing. BadSignatureError for anything that is not a signed event."""
         event = self.events.verify(payload, signature)
         with self.uow() as uow:
             existing = uow.inbox.get(event.id)
@@ -72,8 +75,17 @@ class WebhookInbox:
             except DuplicateError:
                 return Receipt(event.id, event.type, True, InboxState.RECEIVED)
             uow.commit()
-        row = self._process(event, force=False)
-        return Receipt(event.id, event.type, False, row.state)
+        return Receipt(event.id, event.type, False, InboxState.RECEIVED)
+
+    def process_received(self, limit: int, lease: timedelta) -> list[InboxEvent]:
+        """Process up to `limit` stored events not processed yet, oldest first (the worker).
+        Each is leased first, so workers share the backlog; one whose worker died is taken
+        again when its lease expires."""
+        now = utcnow()
+        with self.uow() as uow:
+            ids = uow.inbox.claim_received(now, now + lease, limit)
+            uow.commit()
+        return [self.process(event_id) for event_id in ids]
 
     def process(self, event_id: str, *, force: bool = False) -> InboxEvent:
         """Apply one stored event again (reconcile, admin replay); idempotent: the state

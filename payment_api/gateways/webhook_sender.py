@@ -352,3 +352,26 @@ def sign(secrets: Sequence[str], msg_id: str, timestamp: datetime, body: str) ->
 def new_secret() -> str:
     """A fresh signing secret in the Standard Webhooks form."""
     return "whsec_" + base64.b64encode(token_bytes(32)).decode("ascii")
+
+
+class SignedWebhookTransport:
+    """The domain's WebhookTransport: the URL policy, signing and one POST per attempt."""
+
+    def __init__(self, sender: WebhookSender) -> None:
+        self.sender = sender
+
+    def url_problem(self, url: str) -> str | None:
+        try:
+            check_url(url, self.sender.policy, resolve=self.sender.resolve)
+        except UnsafeUrlError as exc:
+            return exc.reason
+        return None
+
+    def deliver(
+        self, url: str, payload: str, secrets: Sequence[str], msg_id: str, timestamp: datetime
+    ) -> Attempt:
+        headers = sign(secrets, msg_id, timestamp, payload)
+        return self.sender.send(url, payload.encode(), headers)
+
+    def new_secret(self) -> str:
+        return new_secret()

@@ -31,7 +31,10 @@ import yaml
 from devstack.processes import ROOT, free_port
 
 BUILD = ROOT / "build" / "container-test"
-PORT_NAMES = ("POSTGRES", "USER_1", "USER_2", "PAYMENT_1", "PAYMENT_2", "PROXY", "SANDBOX")
+PORT_NAMES = (
+    "POSTGRES", "USER_1", "USER_2", "PAYMENT_1", "PAYMENT_2", "WORKER_1", "WORKER_2", "PROXY",
+    "SANDBOX",
+)  # fmt: skip
 
 
 def compose_command() -> list[str]:

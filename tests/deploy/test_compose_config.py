@@ -24,6 +24,7 @@ SECRETS = re.compile(r"DATABASE_URL|PASSWORD|STRIPE_API_KEY|SECRET")
 REPLICAS = {
     "user-service": ["user-service-1", "user-service-2"],
     "payment-service": ["payment-service-1", "payment-service-2"],
+    "payment-worker": ["payment-worker-1", "payment-worker-2"],
 }
 
 
@@ -46,7 +47,11 @@ def example() -> dict[str, str]:
 
 
 def test_every_setting_of_each_service_reaches_every_replica() -> None:
-    for role, settings in (("user-service", UserSettings), ("payment-service", PaymentSettings)):
+    for role, settings in (
+        ("user-service", UserSettings),
+        ("payment-service", PaymentSettings),
+        ("payment-worker", PaymentSettings),
+    ):
         first, second = REPLICAS[role]
         assert services()[first] == services()[second]  # replicas differ in nothing
         missing = setting_names(settings) - set(environment(first))
@@ -82,7 +87,7 @@ def test_only_the_proxy_is_published_and_the_sandbox_only_in_the_dev_profile() -
     assert all("profiles" not in s for n, s in services().items() if n != "stripe-sandbox")
 
 
-def test_start_order_postgres_then_migrate_then_apis_then_proxy() -> None:
+def test_start_order_postgres_then_migrate_then_apis_and_workers_then_proxy() -> None:
     def condition(service: str, on: str) -> str:
         return str(services()[service]["depends_on"][on]["condition"])
 
@@ -93,10 +98,14 @@ def test_start_order_postgres_then_migrate_then_apis_then_proxy() -> None:
     for replica in REPLICAS["user-service"] + REPLICAS["payment-service"]:
         assert condition(replica, "migrate") == "service_completed_successfully"
         assert condition("proxy", replica) == "service_healthy"
+    for worker in REPLICAS["payment-worker"]:  # not behind the proxy: nothing calls it
+        assert condition(worker, "migrate") == "service_completed_successfully"
+        assert worker not in services()["proxy"]["depends_on"]
     upstreams = " ".join(
         environment("proxy")[f"{role}_UPSTREAMS"] for role in ("USER_SERVICE", "PAYMENT_SERVICE")
     )
-    assert upstreams.split() == [f"{r}:8080" for role in REPLICAS.values() for r in role]
+    apis = REPLICAS["user-service"] + REPLICAS["payment-service"]
+    assert upstreams.split() == [f"{r}:8080" for r in apis]
 
 
 def test_the_user_service_replicas_share_the_signing_keys_volume() -> None:

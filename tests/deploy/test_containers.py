@@ -41,7 +41,8 @@ ADMIN = ("admin@example.com", "correct-horse-battery-staple-42")
 PASSWORD = "correct horse battery staple"
 SERVICES = [
     "postgres", "migrate", "user-service-1", "user-service-2",
-    "payment-service-1", "payment-service-2", "proxy", "stripe-sandbox",
+    "payment-service-1", "payment-service-2", "payment-worker-1", "payment-worker-2", "proxy",
+    "stripe-sandbox",
 ]  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 """The image's role dispatch (deploy/role.py) without Docker: which command each role runs,
 with which environment, how the HEALTHCHECK finds the running role, and that a new role
-(the coming `worker` and `web`) is one entry in ROLES."""
+(the coming `web`) is one entry in ROLES."""
 
 from __future__ import annotations
 
@@ -73,20 +73,34 @@ def test_empty_settings_mean_unset() -> None:
     assert role.environment({"A": "1", "LOG_LEVEL": "", "B": " "}) == {"A": "1", "B": " "}
 
 
-def test_a_new_role_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the `worker` line in ROLES will do: dispatch, exec and health without HTTP."""
-    worker = Role("jobs", role.fixed("-m", "payment_api", "worker"), None, "worker")
-    monkeypatch.setitem(ROLES, "worker", worker)
+def test_the_worker_role_runs_the_worker_with_its_health_on_the_containers_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     calls: list[Any] = []
     monkeypatch.setattr(os, "execve", lambda *a: calls.append(a))
-    role.run("worker", ["--once"], {"X": "1"})
+    role.run("worker", [], {"PORT": "8090", "X": "1"})
+    [(program, argv, env)] = calls
+    assert (program, argv) == (sys.executable, [sys.executable, "-m", "payment_api", "worker"])
+    assert env == {"PORT": "8090", "X": "1", "WORKER_HTTP_HOST": "0.0.0.0",
+                   "WORKER_HTTP_PORT": "8090"}  # fmt: skip
+    assert ROLES["worker"].health_path == "/healthz"
+    assert ROLES["worker"].marker in argv
+
+
+def test_a_new_role_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dispatch, exec and health without HTTP for a role that is one line in ROLES."""
+    jobs = Role("jobs", role.fixed("-m", "payment_api", "reconcile"), None, "reconcile")
+    monkeypatch.setitem(ROLES, "jobs", jobs)
+    calls: list[Any] = []
+    monkeypatch.setattr(os, "execve", lambda *a: calls.append(a))
+    role.run("jobs", ["--once"], {"X": "1"})
     [(program, argv, env)] = calls
     assert (program, argv, env) == (
         sys.executable,
-        [sys.executable, "-m", "payment_api", "worker", "--once"],
+        [sys.executable, "-m", "payment_api", "reconcile", "--once"],
         {"X": "1"},
     )
-    assert "worker" in role.usage()
+    assert "jobs" in role.usage()
 
 
 def test_the_web_line_of_roles_would_run_the_web_on_host_and_port(

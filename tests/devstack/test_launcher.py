@@ -18,7 +18,9 @@ from devstack import ports
 from devstack.processes import ROOT, free_port, python_argv
 from tests.devstack.helpers import alive, held_port, wait_until
 
-PORT_VARIABLES = ("WEB_PORT", "USER_SERVICE_PORT", "PAYMENT_SERVICE_PORT", "SANDBOX_PORT")
+PORT_VARIABLES = (
+    "WEB_PORT", "USER_SERVICE_PORT", "PAYMENT_SERVICE_PORT", "WORKER_PORT", "SANDBOX_PORT",
+)  # fmt: skip
 # a developer's own settings would move the launcher's data (or Stripe) out of the tmp dir
 INHERITED_SETTINGS = (
     "DATABASE_URL",

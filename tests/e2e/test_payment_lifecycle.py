@@ -33,6 +33,7 @@ from tests.payment.helpers import (
     sandbox_events,
     sign,
     wait_for_status,
+    wait_until_processed,
 )
 
 
@@ -126,7 +127,12 @@ def test_expired_session_makes_the_payment_expired_and_late_events_are_ignored(
         payment_stack.webhook_url, content=payload, headers={"Stripe-Signature": sign(payload)}
     )
     assert response.status_code == 200
-    assert response.json()["state"] == "processed"
+    assert response.json()["state"] == "received"  # stored; the worker processes it
+    stored = wait_until_processed(
+        payment_stack.url, payment_stack.admin_headers, response.json()["event_id"]
+    )
+    assert stored["state"] == "processed"
+    assert stored["outcome"].startswith("ignored")
     assert transitions(payment_client, session.payment_id) == ["pending", "expired"]
 
 
@@ -229,6 +235,7 @@ def test_racing_deliveries_of_one_event_make_one_transition(
         responses = list(pool.map(deliver, range(8)))
     assert {r.status_code for r in responses} == {200}
     assert sum(not r.json()["duplicate"] for r in responses) == 1
+    wait_until_processed(payment_stack.url, payment_stack.admin_headers, json.loads(payload)["id"])
     assert transitions(payment_client, session.payment_id) == ["pending", "succeeded"]
 
 
@@ -255,6 +262,9 @@ def test_out_of_order_events_never_move_a_payment_backwards(
             payment_stack.webhook_url, content=payload, headers={"Stripe-Signature": sign(payload)}
         )
         assert response.status_code == 200
+        wait_until_processed(
+            payment_stack.url, payment_stack.admin_headers, events[event_type]["id"]
+        )
     payment_stack.sandbox_call(
         "POST", "/_sandbox/webhooks", json={"paused": False, "shuffle": True}
     )
@@ -313,8 +323,11 @@ def test_unknown_event_types_are_stored_and_acknowledged(payment_stack: PaymentS
         payment_stack.webhook_url, content=payload, headers={"Stripe-Signature": sign(payload)}
     )
     assert response.status_code == 200
-    assert response.json()["state"] == "processed"
     event_id = json.loads(payload)["id"]
+    assert (
+        wait_until_processed(payment_stack.url, payment_stack.admin_headers, event_id)["state"]
+        == "processed"
+    )
     replay = httpx.post(
         f"{payment_stack.url}/webhooks/events/{event_id}/replay",
         headers=payment_stack.admin_headers,

@@ -6,6 +6,9 @@ NotImplementedError, so a test that starts relying on it notices.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from devstack.services import SANDBOX_WEBHOOK_SECRET
@@ -158,15 +161,70 @@ class ReasonGateway(FakeGateway):
         )
 
 
+@dataclass(frozen=True)
+class Sent:
+    url: str
+    payload: str
+    secrets: tuple[str, ...]
+    msg_id: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An AttemptResult."""
+
+    status_code: int | None = 200
+    latency_ms: int = 3
+    error: str | None = None
+    excerpt: str | None = "ok"
+    ok: bool = True
+    refused: bool = False
+
+
+FAILED = Answer(status_code=503, error="answered 503", excerpt="busy", ok=False)
+
+
+class FakeTransport:
+    """A webhook transport that records every POST and answers from a script (then 200)."""
+
+    def __init__(self, *answers: Answer, refuse_urls: tuple[str, ...] = ()) -> None:
+        self.answers = list(answers)
+        self.refuse_urls = refuse_urls
+        self.sent: list[Sent] = []
+        self._secrets = 0
+
+    def url_problem(self, url: str) -> str | None:
+        return "refused by the test policy" if url.startswith(self.refuse_urls) else None
+
+    def deliver(
+        self, url: str, payload: str, secrets: Sequence[str], msg_id: str, timestamp: datetime
+    ) -> Answer:
+        self.sent.append(Sent(url, payload, tuple(secrets), msg_id))
+        return self.answers.pop(0) if self.answers else Answer()
+
+    def new_secret(self) -> str:
+        self._secrets += 1
+        return f"whsec_test{self._secrets}"
+
+
 def unit_container(
-    tmp_path: Path, gateway: FakeGateway, users: FakeUsers | None = None
+    tmp_path: Path,
+    gateway: FakeGateway,
+    users: FakeUsers | None = None,
+    transport: FakeTransport | None = None,
 ) -> Container:
     """The real container (services, repositories, read model) on a fresh SQLite file, with
-    fakes for the gateway and the user directory; webhooks signed with the sandbox's secret."""
+    fakes for the gateway, the user directory and the webhook transport; Stripe webhooks
+    signed with the sandbox's secret."""
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'unit.sqlite3'}",
         stripe_webhook_secrets=[SANDBOX_WEBHOOK_SECRET],
     )
-    container = build_container(settings, gateway=gateway, users=users or FakeUsers())
+    container = build_container(
+        settings,
+        gateway=gateway,
+        users=users or FakeUsers(),
+        transport=transport or FakeTransport(),
+    )
     Base.metadata.create_all(container.engine)
     return container

@@ -7,6 +7,7 @@ import hmac
 import json
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -27,6 +28,8 @@ from payment_api_client.models import (
 )
 
 from devstack.services import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
+from payment_api.container import Container
+from payment_api.domain.model import InboxEvent
 
 
 def new_product(client: AuthenticatedClient, amount: int = 1099, currency: str = "USD") -> Product:
@@ -110,3 +113,30 @@ def sandbox_events(sandbox_url: str, event_type: str) -> list[dict[str, Any]]:
     response.raise_for_status()
     data: list[dict[str, Any]] = response.json()["data"]
     return data
+
+
+def receive_and_process(container: Container, payload: bytes) -> InboxEvent:
+    """What the webhook route does (verify, store) and then the worker (process the stored
+    events), in process: the stored event after processing."""
+    receipt = container.inbox.receive(payload, sign(payload))
+    assert receipt.state == "received" or receipt.duplicate, receipt
+    processed = container.inbox.process_received(100, timedelta(minutes=1))
+    for row in processed:
+        if row.id == receipt.event_id:
+            return row
+    return container.inbox.process(receipt.event_id)  # a duplicate: processed before
+
+
+def wait_until_processed(
+    base_url: str, headers: dict[str, str], event_id: str, timeout: float = 20
+) -> dict[str, Any]:
+    """The stored Stripe event once the worker has processed it (the webhook only stores)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = httpx.get(f"{base_url}/webhooks/events/{event_id}", headers=headers, timeout=5)
+        if found.status_code == 200 and found.json()["state"] != "received":
+            record: dict[str, Any] = found.json()
+            return record
+        if time.monotonic() > deadline:
+            raise AssertionError(f"event {event_id} not processed: {found.text}")
+        time.sleep(0.05)

@@ -28,7 +28,7 @@ from payment_api.domain.ports import (
 )
 from payment_api.settings import Settings
 from tests.payment.fakes import ACTIVE, FakeGateway, FakeUsers, unit_container
-from tests.payment.helpers import event_payload, sign
+from tests.payment.helpers import event_payload, receive_and_process
 
 
 def service(
@@ -258,8 +258,7 @@ def test_the_expiry_event_of_a_session_a_cancel_closed_cancels_even_when_it_come
     started = checkout.start(REQUEST)
     key = cancel_key(started.payment_id) if request_key == "ours" else request_key
     payload = expiry(started.payment_id, started.session_id, key)
-    receipt = container.inbox.receive(payload, sign(payload))
-    assert receipt.state == "processed"
+    assert receive_and_process(container, payload).state == "processed"
     found = container.reads.payment(started.payment_id)
     assert found is not None
     assert found["status"] == status

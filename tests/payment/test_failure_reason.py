@@ -23,7 +23,7 @@ from payment_api.domain.reconcile import Reconciler
 from payment_api.domain.states import PaymentEvent, PaymentStatus
 from payment_api.gateways.stripe_translation import FAILURE_REASON_MAX, failure_reason, session_info
 from tests.payment.fakes import ReasonGateway, unit_container
-from tests.payment.helpers import event_payload, sign
+from tests.payment.helpers import event_payload, receive_and_process, sign
 
 DECLINED = {
     "type": "card_error",
@@ -93,9 +93,9 @@ def new_payment(container: Container, status: str, **extra: Any) -> str:
 
 def deliver(container: Container, event_type: str, obj: dict[str, Any]) -> str:
     payload = event_payload(event_type, obj)
-    receipt = container.inbox.receive(payload, sign(payload))
-    row = container.inbox.process(receipt.event_id)  # a second delivery: nothing changes
-    assert receipt.state == row.state == "processed", row.error
+    first = receive_and_process(container, payload)
+    row = container.inbox.process(first.id)  # a second delivery: nothing changes
+    assert first.state == row.state == "processed", row.error
     return str(row.outcome)
 
 

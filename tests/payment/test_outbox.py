@@ -25,7 +25,7 @@ from payment_api.domain.refunds import RefundRequest, RefundService
 from payment_api.domain.states import PaymentEvent, PaymentStatus, RefundStatus
 from payment_api.event_payloads import API_VERSION
 from tests.payment.fakes import FakeUsers, IdempotentGateway, unit_container
-from tests.payment.helpers import event_payload, sign
+from tests.payment.helpers import event_payload, receive_and_process
 
 
 @pytest.fixture
@@ -56,8 +56,7 @@ def paid(container: Container) -> str:
         "metadata": {"payment_id": started.payment_id},
     }
     body = event_payload("checkout.session.completed", session)
-    receipt = container.inbox.receive(body, sign(body))
-    assert receipt.state == "processed"
+    assert receive_and_process(container, body).state == "processed"
     return started.payment_id
 
 

@@ -101,6 +101,7 @@ class Stack:
     database_url: str
     headers: dict[str, str]
     env: dict[str, str] = field(default_factory=dict)
+    job_workers: list[ServerProcess] = field(default_factory=list)  # python -m payment_api worker
 
     @property
     def payment(self) -> ServerProcess:
@@ -193,6 +194,8 @@ def running_stack(
     workers: int = 2,
     env: dict[str, str] | None = None,
     webhooks: bool = True,
+    job_workers: int = 1,
+    worker_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     ports = [free_port() for _ in range(replicas)]
     hooks = [f"http://127.0.0.1:{p}/webhooks/stripe" for p in ports] if webhooks else []
@@ -217,12 +220,25 @@ def running_stack(
             )
             started.append(proc)
             proc.start()
+        apis = list(started)
+        for index in range(job_workers):
+            worker = services.payment_worker(
+                free_port(),
+                apis[0].env,
+                # reconcile only when a test runs it: its reports count what it did
+                env={"RECONCILE_INTERVAL_SECONDS": "0", **(worker_env or {})},
+                log_path=logs_dir / f"{name}-worker-{index}.log",
+                name=f"payment-worker-{index}",
+            )
+            started.append(worker)
+            worker.start()
         yield Stack(
             sandbox=sandbox,
-            replicas=started,
+            replicas=apis,
             database_url=database_url,
             headers=headers,
-            env=dict(started[0].env),
+            env=dict(apis[0].env),
+            job_workers=started[len(apis) :],
         )
     finally:
         for proc in started:

@@ -71,6 +71,7 @@ def test_two_replicas_apply_each_real_change_once_under_duplicated_shuffled_even
             logs_dir=logs_dir,
             replicas=2,
             workers=1,
+            job_workers=2,
         ) as stack,
     ):
         hooks = [f"{r.url}/webhooks/stripe" for r in stack.replicas]
@@ -192,6 +193,10 @@ def test_two_replicas_apply_each_real_change_once_under_duplicated_shuffled_even
                 via_processing += history == ["pending", "processing", "succeeded"]
             else:
                 assert history == ["pending", "succeeded"], (pid, history)
+        deadline = time.monotonic() + 60  # the workers process what the replicas stored
+        while stack.sql("SELECT 1 FROM pay_webhook_events WHERE state = 'received'"):
+            assert time.monotonic() < deadline, "stored events left unprocessed"
+            time.sleep(0.2)
         stored = stack.sql("SELECT id, state FROM pay_webhook_events")
         event_ids = {e["id"] for e in events}
         assert event_ids <= {r[0] for r in stored}

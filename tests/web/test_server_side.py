@@ -365,13 +365,20 @@ def test_a_double_submitted_refund_form_refunds_once(
     session_id = hosted.rsplit("/", 1)[1]
     web_stack.pay(session_id)
     with signed_in_client(web_stack, _admin(web_stack)) as admin:
-        payments = admin.get("/console/payments?status=succeeded").text
-        payment_id = next(
-            pid
-            for pid in re.findall(r'href="/console/payments/([0-9a-f-]{36})"', payments)
-            if wait_for_payment(payment_client, pid, "succeeded").gateway.checkout_session_id
-            == session_id
-        )
+        deadline = time.monotonic() + 20  # the worker processes the sandbox's event
+        while True:
+            payments = admin.get("/console/payments?status=succeeded").text
+            found = [
+                pid
+                for pid in re.findall(r'href="/console/payments/([0-9a-f-]{36})"', payments)
+                if wait_for_payment(payment_client, pid, "succeeded").gateway.checkout_session_id
+                == session_id
+            ]
+            if found:
+                payment_id = found[0]
+                break
+            assert time.monotonic() < deadline, "the paid payment never listed as succeeded"
+            time.sleep(0.2)
         page = admin.get(f"/console/payments/{payment_id}").text
         form = {
             "csrf_token": hidden(page, "csrf_token"),

@@ -1,8 +1,13 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .attempt_outcome import AttemptOutcome
 from .checkout_session import CheckoutSession
 from .currency import Currency
 from .custom_amount_checkout import CustomAmountCheckout
+from .delivery_attempt import DeliveryAttempt
+from .delivery_attempt_list import DeliveryAttemptList
+from .delivery_state import DeliveryState
+from .endpoint_status import EndpointStatus
 from .event_type import EventType
 from .field_error import FieldError
 from .gateway_refs import GatewayRefs
@@ -34,17 +39,31 @@ from .refund_event_type import RefundEventType
 from .refund_list import RefundList
 from .refund_reason import RefundReason
 from .refund_status import RefundStatus
+from .secret_rotation import SecretRotation
 from .status_change import StatusChange
 from .stripe_event import StripeEvent
 from .stripe_event_data import StripeEventData
+from .subscribed_type import SubscribedType
 from .webhook_ack import WebhookAck
+from .webhook_delivery import WebhookDelivery
+from .webhook_delivery_list import WebhookDeliveryList
+from .webhook_endpoint import WebhookEndpoint
+from .webhook_endpoint_create import WebhookEndpointCreate
+from .webhook_endpoint_list import WebhookEndpointList
+from .webhook_endpoint_update import WebhookEndpointUpdate
+from .webhook_endpoint_with_secret import WebhookEndpointWithSecret
 from .webhook_event_list import WebhookEventList
 from .webhook_event_record import WebhookEventRecord
 
 __all__ = (
+    "AttemptOutcome",
     "CheckoutSession",
     "Currency",
     "CustomAmountCheckout",
+    "DeliveryAttempt",
+    "DeliveryAttemptList",
+    "DeliveryState",
+    "EndpointStatus",
     "EventType",
     "FieldError",
     "GatewayRefs",
@@ -76,10 +95,19 @@ __all__ = (
     "RefundList",
     "RefundReason",
     "RefundStatus",
+    "SecretRotation",
     "StatusChange",
     "StripeEvent",
     "StripeEventData",
+    "SubscribedType",
     "WebhookAck",
+    "WebhookDelivery",
+    "WebhookDeliveryList",
+    "WebhookEndpoint",
+    "WebhookEndpointCreate",
+    "WebhookEndpointList",
+    "WebhookEndpointUpdate",
+    "WebhookEndpointWithSecret",
     "WebhookEventList",
     "WebhookEventRecord",
 )

@@ -1,0 +1,254 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.delivery_attempt_list import DeliveryAttemptList
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    endpoint_id: str,
+    *,
+    limit: int | Unset = 20,
+    cursor: None | str | Unset = UNSET,
+    event_id: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    json_cursor: None | str | Unset
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
+
+    json_event_id: None | str | Unset
+    if isinstance(event_id, Unset):
+        json_event_id = UNSET
+    else:
+        json_event_id = event_id
+    params["event_id"] = json_event_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/webhook-endpoints/{endpoint_id}/attempts".format(
+            endpoint_id=quote(str(endpoint_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> DeliveryAttemptList | Problem | None:
+    if response.status_code == 200:
+        response_200 = DeliveryAttemptList.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[DeliveryAttemptList | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    endpoint_id: str,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 20,
+    cursor: None | str | Unset = UNSET,
+    event_id: None | str | Unset = UNSET,
+) -> Response[DeliveryAttemptList | Problem]:
+    """List an endpoint's delivery attempts
+
+     Every POST to the endpoint: status code, latency, error, and the start of the answer
+    (bounded). Filter by `event_id`. Admin only.
+
+    Args:
+        endpoint_id (str):
+        limit (int | Unset):  Default: 20.
+        cursor (None | str | Unset):
+        event_id (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DeliveryAttemptList | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        endpoint_id=endpoint_id,
+        limit=limit,
+        cursor=cursor,
+        event_id=event_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    endpoint_id: str,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 20,
+    cursor: None | str | Unset = UNSET,
+    event_id: None | str | Unset = UNSET,
+) -> DeliveryAttemptList | Problem | None:
+    """List an endpoint's delivery attempts
+
+     Every POST to the endpoint: status code, latency, error, and the start of the answer
+    (bounded). Filter by `event_id`. Admin only.
+
+    Args:
+        endpoint_id (str):
+        limit (int | Unset):  Default: 20.
+        cursor (None | str | Unset):
+        event_id (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DeliveryAttemptList | Problem
+    """
+
+    return sync_detailed(
+        endpoint_id=endpoint_id,
+        client=client,
+        limit=limit,
+        cursor=cursor,
+        event_id=event_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    endpoint_id: str,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 20,
+    cursor: None | str | Unset = UNSET,
+    event_id: None | str | Unset = UNSET,
+) -> Response[DeliveryAttemptList | Problem]:
+    """List an endpoint's delivery attempts
+
+     Every POST to the endpoint: status code, latency, error, and the start of the answer
+    (bounded). Filter by `event_id`. Admin only.
+
+    Args:
+        endpoint_id (str):
+        limit (int | Unset):  Default: 20.
+        cursor (None | str | Unset):
+        event_id (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DeliveryAttemptList | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        endpoint_id=endpoint_id,
+        limit=limit,
+        cursor=cursor,
+        event_id=event_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    endpoint_id: str,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 20,
+    cursor: None | str | Unset = UNSET,
+    event_id: None | str | Unset = UNSET,
+) -> DeliveryAttemptList | Problem | None:
+    """List an endpoint's delivery attempts
+
+     Every POST to the endpoint: status code, latency, error, and the start of the answer
+    (bounded). Filter by `event_id`. Admin only.
+
+    Args:
+        endpoint_id (str):
+        limit (int | Unset):  Default: 20.
+        cursor (None | str | Unset):
+        event_id (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DeliveryAttemptList | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            endpoint_id=endpoint_id,
+            client=client,
+            limit=limit,
+            cursor=cursor,
+            event_id=event_id,
+        )
+    ).parsed
