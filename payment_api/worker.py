@@ -36,7 +36,8 @@ from payment_api.domain.states import AttemptOutcome, InboxState
 
 log = logging.getLogger("payment_api.worker")
 RECONCILE = "reconcile"
-GAUGE_SECONDS = 5.0  # the queue gauges are counted in the database, not on every step
+# The queue gauges and the reconcile lease are database round trips: not on every busy step.
+HOUSEKEEPING_SECONDS = 5.0
 
 
 class WorkerMetrics:
@@ -89,7 +90,7 @@ class Worker:
         self.inbox_lease = timedelta(seconds=2 * s.gateway_timeout_seconds + 30)
         self.stop = threading.Event()
         self._reconciling: Future[None] | None = None
-        self._gauges_due = 0.0
+        self._gauges_due = self._reconcile_check_due = 0.0
         self._heartbeat = time.monotonic()
         # A step waits at most a poll, or a delivery timeout for attempts in flight.
         self._stalled_after = max(60.0, 10 * self.poll, 3 * s.webhook_timeout_seconds)
@@ -147,6 +148,9 @@ class Worker:
     def _schedule_reconcile(self, pool: ThreadPoolExecutor) -> None:
         if not self.reconcile_every or (self._reconciling and not self._reconciling.done()):
             return
+        if time.monotonic() < self._reconcile_check_due:
+            return
+        self._reconcile_check_due = time.monotonic() + HOUSEKEEPING_SECONDS
         now = utcnow()
         hold = max(self.reconcile_every, timedelta(minutes=10))
         if self.leases.acquire(RECONCILE, self.name, now, every=self.reconcile_every, hold=hold):
@@ -166,7 +170,7 @@ class Worker:
     def _gauges(self) -> None:
         if time.monotonic() < self._gauges_due:
             return
-        self._gauges_due = time.monotonic() + GAUGE_SECONDS
+        self._gauges_due = time.monotonic() + HOUSEKEEPING_SECONDS
         now = utcnow()
         with self.container.uow() as uow:
             self.metrics.queue_depth.set(uow.deliveries.pending_count())

@@ -3,12 +3,11 @@ per subscribed endpoint, in the caller's session."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payment_api import views
 from payment_api.db.deliveries import EndpointRepository, new_delivery
-from payment_api.db.models import OutboundEvent, Payment, Refund, StatusChange
+from payment_api.db.models import OutboundEvent, Payment, Refund
 from payment_api.domain import model
 from payment_api.domain.events import EventType
 from payment_api.event_payloads import envelope_json, new_event_id
@@ -22,13 +21,8 @@ class SqlOutbox:
         """`subject` is a row of this session (the domain's records are the ORM rows)."""
         created = model.utcnow()
         if isinstance(subject, Payment):
-            # The history as it is now, with the change being recorded (autoflushed first).
-            history = self.session.scalars(
-                select(StatusChange)
-                .where(StatusChange.payment_id == subject.id)
-                .order_by(StatusChange.id)
-            ).all()
-            data = views.payment_view(subject, subject.line_items, history)
+            # The history with the change being recorded (record_change appends to it).
+            data = views.payment_view(subject, subject.line_items, subject.history)
         else:
             assert isinstance(subject, Refund)
             data = views.refund_view(subject)

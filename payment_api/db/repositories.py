@@ -141,7 +141,10 @@ class PaymentRepository:
         reason: str,
         event_id: str | None,
     ) -> None:
-        self.session.add(
+        # Appended to the loaded collection (selectin: loaded with the row), so the payment's
+        # history is current in this session without a query (the outbox renders it).
+        assert isinstance(payment, Payment)
+        payment.history.append(
             StatusChange(
                 payment_id=payment.id,
                 from_status=from_status,
