@@ -42,6 +42,10 @@ class EndpointRepository:
     def get(self, endpoint_id: str, *, for_update: bool = False) -> WebhookEndpoint | None:
         return self.session.get(WebhookEndpoint, endpoint_id, with_for_update=for_update)
 
+    def change_url(self, endpoint: model.WebhookEndpoint, url: str) -> None:
+        endpoint.url = url
+        _flush_new(self.session, endpoint)  # the unique URL clashes here, not at commit
+
     def delete(self, endpoint: model.WebhookEndpoint) -> None:
         # Explicitly, children first: SQLite enforces ON DELETE CASCADE only with a pragma.
         self.session.execute(

@@ -112,8 +112,9 @@ class DeliveryService:
         outcome: AttemptOutcome,
         started: datetime,
     ) -> None:
-        delivery = uow.deliveries.get(due.id, for_update=True)
+        # The endpoint first, as every admin operation locks it: one lock order, no deadlock.
         endpoint = uow.endpoints.get(due.endpoint_id, for_update=True)
+        delivery = uow.deliveries.get(due.id, for_update=True)
         if delivery is None or endpoint is None:
             return  # the endpoint was deleted meanwhile
         now = utcnow()

@@ -111,8 +111,11 @@ class EndpointService:
         url = None if changes.url is None else self._checked_url(changes.url)
         with self.uow() as uow:
             endpoint = _endpoint(uow, endpoint_id)
-            if url is not None:
-                endpoint.url = url
+            if url is not None and url != endpoint.url:
+                try:
+                    uow.endpoints.change_url(endpoint, url)
+                except DuplicateError:
+                    raise ConflictError(f"an endpoint for {url} is registered already") from None
             if changes.event_types is not None:
                 endpoint.event_types = _event_types(changes.event_types)
             if changes.description is not KEEP:
@@ -124,10 +127,7 @@ class EndpointService:
                 endpoint.status = EndpointStatus.DISABLED
                 endpoint.disabled_reason = "disabled by an admin"
             endpoint.updated_at = utcnow()
-            try:
-                uow.commit()
-            except DuplicateError:
-                raise ConflictError(f"an endpoint for {url} is registered already") from None
+            uow.commit()
             return endpoint
 
     def delete(self, endpoint_id: str) -> None:

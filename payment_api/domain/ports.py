@@ -145,6 +145,10 @@ class EndpointRepository(Protocol):
 
     def get(self, endpoint_id: str, *, for_update: bool = False) -> WebhookEndpoint | None: ...
 
+    def change_url(self, endpoint: WebhookEndpoint, url: str) -> None:
+        """DuplicateError when another endpoint has this URL."""
+        ...
+
     def delete(self, endpoint: WebhookEndpoint) -> None:
         """The endpoint, its deliveries and their attempts."""
         ...

@@ -296,6 +296,10 @@ def test_a_url_the_policy_refuses_or_a_second_endpoint_for_one_url_is_not_regist
     endpoint(container, "https://shop.example/one")
     with pytest.raises(ConflictError):
         endpoint(container, "https://shop.example/one")
+    other = endpoint(container, "https://shop.example/other")
+    with pytest.raises(ConflictError):  # moved onto a registered URL: 409, never a 500
+        container.endpoints.update(other, EndpointChanges(url="https://shop.example/one"))
+    container.endpoints.delete(other)
     with pytest.raises(InvalidFieldError) as unknown:
         endpoint(container, "https://shop.example/two", "payment.teleported")
     assert unknown.value.field == "body.event_types"
