@@ -1,5 +1,5 @@
 """CLI: `python -m user_management_service migrate | serve | create-admin | rotate-key |
-makemigration MESSAGE`."""
+unlock --email EMAIL | makemigration MESSAGE`."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ def main(argv: list[str]) -> int:
         "rotate-key",
         help="add a new token signing key; prune keys retired longer than an access token lives",
     )
+    unlock = sub.add_parser(
+        "unlock", help="forget an account's failed logins from every address (see unlockUser)"
+    )
+    unlock.add_argument("--email", required=True)
     make = sub.add_parser("makemigration", help="autogenerate a migration (developers)")
     make.add_argument("message")
     args = parser.parse_args(argv)
@@ -62,6 +66,16 @@ def main(argv: list[str]) -> int:
         return create_admin(settings, args.email, args.password)
     if args.command == "rotate-key":
         return rotate_key(settings)
+    if args.command == "unlock":
+        from user_management_service.container import build_container
+
+        container = build_container(settings)
+        try:
+            cleared = container.auth.unlock(args.email)
+        finally:
+            container.end_session()
+        print(f"unlocked {args.email}: {cleared} counter(s) cleared")
+        return 0
     if args.command == "makemigration":
         command.revision(
             alembic_config(settings.database_url), message=args.message, autogenerate=True

@@ -42,8 +42,10 @@ class Container:
             refresh_ttl_seconds=s.refresh_token_ttl_seconds,
             throttle=ThrottlePolicy(
                 window_seconds=s.login_throttle_window_seconds,
-                max_per_account=s.login_max_failures_per_account,
+                max_per_pair=s.login_max_failures_per_pair,
                 max_per_address=s.login_max_failures_per_address,
+                max_per_account=s.login_max_failures_per_account,
+                base_delay_seconds=s.login_throttle_base_delay_seconds,
             ),
         )
 

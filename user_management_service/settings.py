@@ -52,10 +52,15 @@ class Settings(BaseSettings):
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = Field(default=None, repr=False)
 
-    # Login throttling (counters in the database: they hold across workers).
-    login_max_failures_per_account: int = Field(default=5, ge=1, le=10_000)
+    # Login throttling (domain/throttle.py; counters in the database: they hold across
+    # workers and replicas). Past a limit the address waits LOGIN_THROTTLE_BASE_DELAY_SECONDS,
+    # doubled with every further failure, up to the window; a counter forgets its failures two
+    # windows after the last one.
+    login_max_failures_per_pair: int = Field(default=5, ge=1, le=10_000)
     login_max_failures_per_address: int = Field(default=50, ge=1, le=1_000_000)
+    login_max_failures_per_account: int = Field(default=20, ge=1, le=1_000_000)
     login_throttle_window_seconds: int = Field(default=900, ge=1, le=24 * 3600)
+    login_throttle_base_delay_seconds: int = Field(default=30, ge=1, le=24 * 3600)
     # Reverse proxies in front of the service whose X-Forwarded-For to trust (0: none, the
     # client address is the peer's). Throttling per address needs the real client address.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)

@@ -96,16 +96,20 @@ class MemoryThrottle:
 
     def add_failure(self, key: str, now: float, window_seconds: int) -> None:
         row = self.rows.get(key)
-        if row is None or row.window_start <= now - window_seconds:
-            self.rows[key] = Counter(now, 1)
-        else:
-            self.rows[key] = Counter(row.window_start, row.failures + 1)
+        forgotten = row is None or row.last_failure_at <= now - window_seconds
+        self.rows[key] = Counter(1 if forgotten or row is None else row.failures + 1, now)
 
     def clear(self, key: str) -> None:
         self.rows.pop(key, None)
 
+    def clear_prefix(self, prefix: str) -> int:
+        gone = [k for k in self.rows if k.startswith(prefix)]
+        for key in gone:
+            del self.rows[key]
+        return len(gone)
+
     def prune(self, older_than: float) -> None:
-        self.rows = {k: v for k, v in self.rows.items() if v.window_start >= older_than}
+        self.rows = {k: v for k, v in self.rows.items() if v.last_failure_at >= older_than}
 
 
 class FakeUnitOfWork:

@@ -15,7 +15,7 @@ from user_management_service.adapters.keys import KeyStore
 from user_management_service.domain.errors import InvalidTokenError, ThrottledError
 from user_management_service.domain.passwords import password_problem
 from user_management_service.domain.refresh_tokens import RefreshTokens, ReusedRefreshTokenError
-from user_management_service.domain.throttle import LoginThrottle
+from user_management_service.domain.throttle import LoginThrottle, ThrottlePolicy
 from user_management_service.domain.users import Role, utc_now
 
 
@@ -35,31 +35,72 @@ def test_password_policy(password: str, accepted: bool) -> None:
     assert (password_problem(password) is None) is accepted
 
 
-def test_throttle_blocks_until_the_window_ends_and_success_clears_the_account() -> None:
-    throttle = LoginThrottle(
-        MemoryThrottle(), window_seconds=60, max_per_account=2, max_per_address=5
-    )
-    throttle.failed("a@x", "1.1.1.1", 1000.0)
-    throttle.check("a@x", "1.1.1.1", 1001.0)  # one failure: fine
-    throttle.failed("a@x", "1.1.1.1", 1010.0)
-    with pytest.raises(ThrottledError) as blocked:
-        throttle.check("a@x", "1.1.1.1", 1015.0)
-    assert blocked.value.retry_after == 45  # the window began at 1000
-    throttle.check("a@x", "1.1.1.1", 1060.0)  # window over
-    throttle.check("b@x", "1.1.1.1", 1015.0)  # another account, same address: fine
+def policy(**limits: int) -> ThrottlePolicy:
+    values = {"max_per_pair": 3, "max_per_address": 50, "max_per_account": 20, **limits}
+    return ThrottlePolicy(window_seconds=900, base_delay_seconds=30, **values)
+
+
+def test_past_the_pair_limit_the_address_waits_a_delay_that_doubles_up_to_the_window() -> None:
+    throttle = LoginThrottle(MemoryThrottle(), policy())
+    for t in (0.0, 1.0):
+        throttle.failed("a@x", "1.1.1.1", t)
+    throttle.before_verifying("a@x", "1.1.1.1", 2.0)  # two failures: fine
+    throttle.failed("a@x", "1.1.1.1", 2.0)
+    waits = []
+    now = 2.0
+    for _ in range(7):
+        with pytest.raises(ThrottledError) as blocked:
+            throttle.before_verifying("a@x", "1.1.1.1", now + 0.5)
+        waits.append(blocked.value.retry_after)
+        now += blocked.value.retry_after  # waits it out, then fails again
+        throttle.before_verifying("a@x", "1.1.1.1", now)
+        throttle.failed("a@x", "1.1.1.1", now)
+    assert waits == [30, 60, 120, 240, 480, 900, 900]  # base doubling, capped at the window
+    throttle.before_verifying("b@x", "1.1.1.1", now + 1)  # another account there: fine
+    throttle.before_verifying("a@x", "9.9.9.9", now + 1)  # this account elsewhere: fine
+
+
+def test_a_counter_forgets_two_windows_after_its_last_failure_and_success_clears_the_pair() -> None:
+    throttle = LoginThrottle(MemoryThrottle(), policy())
+    for t in (0.0, 1700.0, 3400.0):  # each within two windows of the one before
+        throttle.failed("a@x", "1.1.1.1", t)
+    with pytest.raises(ThrottledError):
+        throttle.before_verifying("a@x", "1.1.1.1", 3401.0)
+    throttle.failed("a@x", "1.1.1.1", 5201.0)  # two windows after the last: forgotten
+    throttle.before_verifying("a@x", "1.1.1.1", 5202.0)
     throttle.succeeded("a@x", "1.1.1.1")
-    throttle.check("a@x", "1.1.1.1", 1015.0)
+    assert throttle.repository.get(throttle.keys("a@x", "1.1.1.1")["pair"]) is None
 
 
-def test_throttle_per_address_counts_every_account() -> None:
-    throttle = LoginThrottle(
-        MemoryThrottle(), window_seconds=60, max_per_account=100, max_per_address=3
-    )
+def test_one_address_failing_for_many_accounts_waits_for_every_account() -> None:
+    throttle = LoginThrottle(MemoryThrottle(), policy(max_per_address=3))
     for i in range(3):
         throttle.failed(f"u{i}@x", "2.2.2.2", 500.0 + i)
     with pytest.raises(ThrottledError):
-        throttle.check("new@x", "2.2.2.2", 510.0)
-    throttle.check("new@x", "3.3.3.3", 510.0)
+        throttle.before_verifying("new@x", "2.2.2.2", 510.0)
+    throttle.before_verifying("new@x", "3.3.3.3", 510.0)
+
+
+def test_an_account_under_attack_refuses_wrong_passwords_but_not_the_owner_elsewhere() -> None:
+    throttle = LoginThrottle(MemoryThrottle(), policy(max_per_account=5, max_per_pair=100))
+    for i in range(5):  # five addresses, one failure each: under every pair limit
+        throttle.failed("ada@x", f"10.0.0.{i}", 100.0 + i)
+    with pytest.raises(ThrottledError):  # a wrong password from anywhere now waits
+        throttle.after_verifying("ada@x", "10.9.9.9", False, 110.0)
+    with pytest.raises(ThrottledError):  # the right one from an address that was failing too
+        throttle.after_verifying("ada@x", "10.0.0.1", True, 110.0)
+    throttle.after_verifying("ada@x", "192.0.2.7", True, 110.0)  # the owner, elsewhere: in
+
+
+def test_an_unlock_clears_the_accounts_counters_from_every_address_only() -> None:
+    repository = MemoryThrottle()
+    throttle = LoginThrottle(repository, policy())
+    for address in ("1.1.1.1", "2.2.2.2"):
+        throttle.failed("ada@x", address, 10.0)
+    throttle.failed("bob@x", "1.1.1.1", 10.0)
+    assert throttle.unlock("ada@x") == 3  # two pairs and the account
+    assert sorted(k.split(":")[0] for k in repository.rows) == ["account", "address", "address",
+                                                                 "pair"]  # fmt: skip
 
 
 def test_refresh_rotation_reuse_and_expiry() -> None:

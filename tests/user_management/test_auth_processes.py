@@ -4,6 +4,7 @@ the create-admin command and the bootstrap admin created once by racing workers.
 
 from __future__ import annotations
 
+import collections
 import os
 import subprocess
 import time
@@ -24,16 +25,20 @@ from user_management_service.adapters.keys import KeyStore
 from user_management_service.domain.users import utc_now
 
 PASSWORD = "a long enough passphrase"
-ACCOUNT_LIMIT = 3
+PAIR_LIMIT = 3
 ADDRESS_LIMIT = 8
+ACCOUNT_LIMIT = 6
 WINDOW = 10
+BASE_DELAY = 2
+ADMIN = ("throttle-admin@example.com", "an admin passphrase 4242")
 
 
 @pytest.fixture(scope="module")
 def throttled_service(
     test_database_base_url: str | None, tmp_path_factory: pytest.TempPathFactory, logs_dir: Path
-) -> Iterator[ServerProcess]:
-    """4 workers, low limits: a per-worker counter would let far more attempts through."""
+) -> Iterator[tuple[ServerProcess, str]]:
+    """4 workers, low limits: a per-worker counter would let far more attempts through. One
+    trusted proxy hop: the test says which client address each attempt comes from."""
     tmp = tmp_path_factory.mktemp("throttle")
     with fresh_database(test_database_base_url, tmp, "users_throttle") as url:
         server = services.user_service(
@@ -43,55 +48,137 @@ def throttled_service(
             keys_dir=tmp / "keys",
             log_path=logs_dir / "user-throttle.log",
             env={
-                "LOGIN_MAX_FAILURES_PER_ACCOUNT": str(ACCOUNT_LIMIT),
+                "LOGIN_MAX_FAILURES_PER_PAIR": str(PAIR_LIMIT),
                 "LOGIN_MAX_FAILURES_PER_ADDRESS": str(ADDRESS_LIMIT),
+                "LOGIN_MAX_FAILURES_PER_ACCOUNT": str(ACCOUNT_LIMIT),
                 "LOGIN_THROTTLE_WINDOW_SECONDS": str(WINDOW),
+                "LOGIN_THROTTLE_BASE_DELAY_SECONDS": str(BASE_DELAY),
+                "TRUSTED_PROXY_HOPS": "1",
+                "BOOTSTRAP_ADMIN_EMAIL": ADMIN[0],
+                "BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1],
             },
         ).start()
         try:
-            yield server
+            yield server, url
         finally:
             server.stop()
 
 
-def attempt(base_url: str, email: str, password: str) -> httpx.Response:
+def attempt(base_url: str, email: str, password: str, address: str) -> httpx.Response:
     # a new connection each time: gunicorn hands them to whichever worker accepts first
     return httpx.post(
-        base_url + "/auth/token", data={"username": email, "password": password}, timeout=10
+        base_url + "/auth/token",
+        data={"username": email, "password": password},
+        headers={"X-Forwarded-For": address},
+        timeout=10,
     )
 
 
-def test_throttling_per_account_and_per_address_holds_across_workers(
-    throttled_service: ServerProcess,
-) -> None:
-    url = throttled_service.url
-    victim = f"victim-{uuid.uuid4().hex[:8]}@example.com"
-    register(url, victim, PASSWORD)
+def new_account(base_url: str, name: str) -> str:
+    email = f"{name}-{uuid.uuid4().hex[:8]}@example.com"
+    register(base_url, email, PASSWORD)
+    return email
 
-    statuses = [attempt(url, victim, f"wrong {i}").status_code for i in range(ACCOUNT_LIMIT)]
-    assert statuses == [401] * ACCOUNT_LIMIT
-    blocked = attempt(url, victim, PASSWORD)  # even the right password now
+
+def test_an_address_failing_for_an_account_waits_across_workers_the_owner_elsewhere_does_not(
+    throttled_service: tuple[ServerProcess, str],
+) -> None:
+    url = throttled_service[0].url
+    victim = new_account(url, "victim")
+    attacker = "198.51.100.7"
+
+    statuses = [attempt(url, victim, f"wrong {i}", attacker).status_code for i in range(3)]
+    assert statuses == [401] * PAIR_LIMIT
+    blocked = attempt(url, victim, PASSWORD, attacker)  # even the right password, from there
     assert blocked.status_code == 429, blocked.text
     assert blocked.headers["content-type"] == "application/problem+json"
-    retry_after = int(blocked.headers["retry-after"])
-    assert 1 <= retry_after <= WINDOW
-    assert blocked.json()["status"] == 429
+    assert 1 <= int(blocked.headers["retry-after"]) <= BASE_DELAY
+    assert attempt(url, victim, PASSWORD, "192.0.2.10").status_code == 200  # the owner
 
-    # Other accounts from the same address still log in until the address limit is reached.
-    other = f"other-{uuid.uuid4().hex[:8]}@example.com"
-    register(url, other, PASSWORD)
-    assert attempt(url, other, PASSWORD).status_code == 200
-    for i in range(ADDRESS_LIMIT - ACCOUNT_LIMIT):
+    # Other accounts from that address sign in until the address limit is reached.
+    other = new_account(url, "other")
+    assert attempt(url, other, PASSWORD, attacker).status_code == 200
+    for i in range(ADDRESS_LIMIT - PAIR_LIMIT):
         ghost = f"ghost-{i}-{uuid.uuid4().hex[:6]}@example.com"
-        assert attempt(url, ghost, "wrong").status_code == 401
-    by_address = attempt(url, other, PASSWORD)
+        assert attempt(url, ghost, "wrong", attacker).status_code == 401
+    by_address = attempt(url, other, PASSWORD, attacker)
     assert by_address.status_code == 429
-    assert 1 <= int(by_address.headers["retry-after"]) <= WINDOW
+    assert attempt(url, other, PASSWORD, "192.0.2.11").status_code == 200
 
-    # Retry-After tells the truth: once it has passed, the right password works again.
-    time.sleep(max(retry_after, int(by_address.headers["retry-after"])) + 0.5)
-    assert attempt(url, victim, PASSWORD).status_code == 200
-    assert attempt(url, other, PASSWORD).status_code == 200
+    # Retry-After tells the truth: once it has passed, the right password works there again.
+    time.sleep(int(by_address.headers["retry-after"]) + 0.5)
+    assert attempt(url, other, PASSWORD, attacker).status_code == 200
+    # The wait doubles with each failure past the limit (2 s, then 4 s for the victim's pair).
+    assert attempt(url, victim, "wrong again", attacker).status_code == 401
+    again = attempt(url, victim, PASSWORD, attacker)
+    assert again.status_code == 429
+    assert int(again.headers["retry-after"]) == 2 * BASE_DELAY
+
+
+def test_a_hundred_failures_from_one_address_do_not_keep_the_owner_out_from_another(
+    throttled_service: tuple[ServerProcess, str],
+) -> None:
+    url = throttled_service[0].url
+    victim = new_account(url, "target")
+    answers = collections.Counter(
+        attempt(url, victim, f"guess {i}", "203.0.113.66").status_code for i in range(100)
+    )
+    # Refused before guessing; a guess gets through only when a wait (2 s, 4 s, ...) has run
+    # out, so the hundred attempts of a few seconds buy the attacker one or two more.
+    assert PAIR_LIMIT <= answers[401] <= PAIR_LIMIT + 2, answers
+    assert answers[401] + answers[429] == 100
+    assert attempt(url, victim, PASSWORD, "192.0.2.20").status_code == 200
+
+
+def test_an_account_attacked_from_many_addresses_refuses_guesses_but_not_its_owner(
+    throttled_service: tuple[ServerProcess, str],
+) -> None:
+    url = throttled_service[0].url
+    victim = new_account(url, "spread")
+    for i in range(ACCOUNT_LIMIT):  # one guess from each of many addresses: no pair fills up
+        assert attempt(url, victim, "guess", f"203.0.113.{100 + i}").status_code == 401
+    guess = attempt(url, victim, "another guess", "203.0.113.200")
+    assert guess.status_code == 429  # past the account's limit every wrong password waits
+    assert attempt(url, victim, PASSWORD, "203.0.113.101").status_code == 429  # a failing one
+    assert attempt(url, victim, PASSWORD, "192.0.2.30").status_code == 200  # the owner
+
+
+def test_an_admin_unlock_lets_a_waiting_address_sign_in_at_once_by_api_and_by_cli(
+    throttled_service: tuple[ServerProcess, str],
+) -> None:
+    server, database_url = throttled_service
+    url = server.url
+    victim = new_account(url, "locked")
+    address = "198.51.100.99"
+    for i in range(PAIR_LIMIT):
+        attempt(url, victim, f"typo {i}", address)
+    assert attempt(url, victim, PASSWORD, address).status_code == 429
+    admin = login(url, *ADMIN).access_token
+    bearer = {"Authorization": f"Bearer {admin}"}
+    me = httpx.get(f"{url}/users?email={victim}", headers=bearer, timeout=10).json()["data"][0]
+    assert (
+        httpx.post(f"{url}/users/{me['id']}/unlock", headers=bearer, timeout=10).status_code == 204
+    )
+    assert attempt(url, victim, PASSWORD, address).status_code == 200
+
+    for i in range(PAIR_LIMIT):
+        attempt(url, victim, f"typo again {i}", address)
+    assert attempt(url, victim, PASSWORD, address).status_code == 429
+    done = subprocess.run(
+        python_argv("-m", "user_management_service", "unlock", "--email", victim.upper()),
+        env={**os.environ, **server.env, "DATABASE_URL": database_url},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "counter(s) cleared" in done.stdout
+    assert attempt(url, victim, PASSWORD, address).status_code == 200
+    as_customer = login(url, victim, PASSWORD).access_token
+    forbidden = httpx.post(
+        f"{url}/users/{me['id']}/unlock",
+        headers={"Authorization": f"Bearer {as_customer}"},
+        timeout=10,
+    )
+    assert forbidden.status_code == 403
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,9 @@ def passwords() -> PlainPasswords:
 
 @pytest.fixture
 def auth(uow: FakeUnitOfWork, passwords: PlainPasswords) -> AuthService:
-    policy = ThrottlePolicy(window_seconds=60, max_per_account=2, max_per_address=100)
+    policy = ThrottlePolicy(
+        window_seconds=60, max_per_pair=2, max_per_address=100, max_per_account=100
+    )
     return AuthService(
         uow,
         passwords,

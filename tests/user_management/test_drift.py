@@ -113,10 +113,10 @@ def test_whole_documents_match(generated: dict[str, Any], written: dict[str, Any
     assert comparable(generated) == comparable(written)
 
 
-def test_links_chain_create_to_get_update_delete(written: dict[str, Any]) -> None:
+def test_links_chain_create_to_get_update_delete_and_unlock(written: dict[str, Any]) -> None:
     links = written["paths"]["/users"]["post"]["responses"]["201"]["links"]
     operations = {link["operationId"] for link in links.values()}
-    assert operations == {"getUser", "updateUser", "deleteUser"}
+    assert operations == {"getUser", "updateUser", "deleteUser", "unlockUser"}
     assert {link["parameters"]["user_id"] for link in links.values()} == {"$response.body#/id"}
 
 

@@ -17,6 +17,7 @@ SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 FORM = "application/x-www-form-urlencoded"
 FORM_ENDPOINTS = {"auth.createToken"}
+BODYLESS_ENDPOINTS = {"users.unlockUser"}  # a POST that takes no body (an action on a path)
 
 
 class MissingBodyError(UnprocessableEntity):
@@ -47,6 +48,8 @@ def register(app: Flask, services: Container) -> None:
         """webargs reads a missing or non-JSON body as `{}`; say what is wrong instead."""
         if request.routing_exception is not None or request.method not in BODY_METHODS:
             return  # 404/405 win over anything about the body
+        if request.endpoint in BODYLESS_ENDPOINTS:
+            return
         has_body = bool(request.content_length) or bool(request.headers.get("Transfer-Encoding"))
         if not has_body:
             raise MissingBodyError()

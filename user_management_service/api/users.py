@@ -158,3 +158,26 @@ def deleteUser(user_id: uuid.UUID) -> None:  # noqa: N802 (named after the opera
     """
     principal = self_or_admin(user_id)
     container().users.deactivate(user_id, actor_id=principal.user_id)
+
+
+@blp.route("/users/<uuid:user_id>/unlock", methods=["POST"])
+@blp.doc(operationId="unlockUser", security=AUTHENTICATED)
+@blp.response(
+    204, description="The user's failed logins are forgotten (also when there were none)."
+)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def unlockUser(user_id: uuid.UUID) -> None:  # noqa: N802 (named after the operationId)
+    """Unlock a user's sign-in
+
+    Forget the user's failed logins from every address, so that an address that was made to
+    wait may sign in at once. The owner's right password from an address that was not failing
+    never waits anyway; this is for the owner's own address after too many mistakes. Admin
+    only.
+    """
+    require_admin()
+    services = container()
+    user = services.users.get(user_id)
+    services.auth.unlock(user.email)

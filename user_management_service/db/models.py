@@ -110,12 +110,13 @@ class RefreshTokenRow(Base):
 
 
 class LoginThrottleRow(Base):
-    """Failed logins of one key (`account:<email>` or `address:<ip>`) in the current window."""
+    """Failed logins of one key (`pair:<account>:<ip>`, `address:<ip>`, `account:<account>`;
+    the account as a SHA-256 of the email) since the counter was last forgotten."""
 
     __tablename__ = "ums_login_throttle"
 
     key: Mapped[str] = mapped_column(String(320), nullable=False)
-    window_start: Mapped[float] = mapped_column(Float, nullable=False)
+    last_failure_at: Mapped[float] = mapped_column(Float, nullable=False)
     failures: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __table_args__ = (PrimaryKeyConstraint("key", name="pk_ums_login_throttle"),)

@@ -184,20 +184,20 @@ class SqlThrottleRepository:
 
     def get(self, key: str) -> Counter | None:
         row = self.session.get(LoginThrottleRow, key)
-        return Counter(row.window_start, row.failures) if row is not None else None
+        return Counter(row.failures, row.last_failure_at) if row is not None else None
 
     def add_failure(self, key: str, now: float, window_seconds: int) -> None:
         dialect = self.session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         table = LoginThrottleRow.__table__
         assert isinstance(table, Table)
-        expired = table.c.window_start <= now - window_seconds
-        statement = insert(table).values(key=key, window_start=now, failures=1)
+        forgotten = table.c.last_failure_at <= now - window_seconds
+        statement = insert(table).values(key=key, last_failure_at=now, failures=1)
         statement = statement.on_conflict_do_update(
             index_elements=[table.c.key],
             set_={
-                "failures": case((expired, 1), else_=table.c.failures + 1),
-                "window_start": case((expired, now), else_=table.c.window_start),
+                "failures": case((forgotten, 1), else_=table.c.failures + 1),
+                "last_failure_at": now,
             },
         )
         self.session.execute(statement)
@@ -205,7 +205,13 @@ class SqlThrottleRepository:
     def clear(self, key: str) -> None:
         self.session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == key))
 
+    def clear_prefix(self, prefix: str) -> int:
+        result = self.session.execute(
+            delete(LoginThrottleRow).where(LoginThrottleRow.key.startswith(prefix, autoescape=True))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def prune(self, older_than: float) -> None:
         self.session.execute(
-            delete(LoginThrottleRow).where(LoginThrottleRow.window_start < older_than)
+            delete(LoginThrottleRow).where(LoginThrottleRow.last_failure_at < older_than)
         )

@@ -7,7 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from user_management_service.domain.access_tokens import AccessTokens, Principal
-from user_management_service.domain.errors import InvalidCredentialsError, InvalidTokenError
+from user_management_service.domain.errors import (
+    InvalidCredentialsError,
+    InvalidTokenError,
+    ThrottledError,
+)
 from user_management_service.domain.passwords import PasswordHasher
 from user_management_service.domain.refresh_tokens import RefreshTokens, ReusedRefreshTokenError
 from user_management_service.domain.throttle import LoginThrottle, ThrottlePolicy
@@ -46,19 +50,28 @@ class AuthService:
     def login(self, email: str, password: str, address: str) -> IssuedTokens:
         """Tokens for an active user's right password. An unknown email, a deactivated user and a
         wrong password get the same error after the same work (no probing); failures count
-        towards the throttle, which refuses further attempts with ThrottledError."""
+        towards the throttle (domain/throttle.py), which answers ThrottledError while an
+        address must wait, never to the owner's right password from an address that has not
+        been failing."""
         email = normalise_email(email)
         address = address[:MAX_ADDRESS_LENGTH]
         now = self.clock()
         with self.uow() as uow:
-            limiter = LoginThrottle.of(uow.throttle, self.throttle)
-            limiter.check(email, address, now)
+            limiter = LoginThrottle(uow.throttle, self.throttle)
+            limiter.before_verifying(email, address, now)
             user = uow.users.active_with_email(email)
             if user is None or user.status is not Status.ACTIVE:
                 self.passwords.dummy_verify(password)
                 verified = False
             else:
                 verified = self.passwords.verify(user.password_hash, password)
+            try:
+                limiter.after_verifying(email, address, verified, now)
+            except ThrottledError:
+                if not verified:
+                    limiter.failed(email, address, now)  # a guess while refused still counts
+                uow.commit()
+                raise
             if user is None or not verified:
                 limiter.failed(email, address, now)
                 uow.commit()
@@ -97,6 +110,14 @@ class AuthService:
         if user is None or user.status is not Status.ACTIVE:
             raise InvalidTokenError("The token's user is no longer active.")
         return Principal(user.id, user.role, claimed.token_id)
+
+    def unlock(self, email: str) -> int:
+        """An admin's unlock: forget the account's failed logins from every address (how many
+        counters there were). The per-address counters stay: they are not this account's."""
+        with self.uow() as uow:
+            cleared = LoginThrottle(uow.throttle, self.throttle).unlock(normalise_email(email))
+            uow.commit()
+        return cleared
 
     def _refresh_tokens(self, uow: UnitOfWork) -> RefreshTokens:
         return RefreshTokens(uow.refresh_tokens, self.refresh_ttl_seconds)

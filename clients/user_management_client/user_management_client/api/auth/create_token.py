@@ -94,10 +94,15 @@ def sync_detailed(
      Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
     omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
     as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
-    email, a deactivated user and a wrong password. Failed attempts are counted per account and per
-    client address in the database (LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ADDRESS per
-    LOGIN_THROTTLE_WINDOW_SECONDS); past a limit the answer is 429 with `Retry-After` until the window
-    ends, even for the right password.
+    email, a deactivated user and a wrong password. Failed attempts are counted in the database per
+    account and client address, per client address, and per account across addresses
+    (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past
+    the first two limits that address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS,
+    doubled with every further failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right
+    password; past the account's, every wrong password gets 429, but the right password from an address
+    that has not been failing for this account is accepted: a stranger cannot lock the owner out. A
+    counter forgets its failures two windows after the last one; an admin may clear an account's at once
+    (unlockUser).
 
     Args:
         body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
@@ -131,10 +136,15 @@ def sync(
      Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
     omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
     as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
-    email, a deactivated user and a wrong password. Failed attempts are counted per account and per
-    client address in the database (LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ADDRESS per
-    LOGIN_THROTTLE_WINDOW_SECONDS); past a limit the answer is 429 with `Retry-After` until the window
-    ends, even for the right password.
+    email, a deactivated user and a wrong password. Failed attempts are counted in the database per
+    account and client address, per client address, and per account across addresses
+    (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past
+    the first two limits that address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS,
+    doubled with every further failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right
+    password; past the account's, every wrong password gets 429, but the right password from an address
+    that has not been failing for this account is accepted: a stranger cannot lock the owner out. A
+    counter forgets its failures two windows after the last one; an admin may clear an account's at once
+    (unlockUser).
 
     Args:
         body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
@@ -163,10 +173,15 @@ async def asyncio_detailed(
      Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
     omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
     as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
-    email, a deactivated user and a wrong password. Failed attempts are counted per account and per
-    client address in the database (LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ADDRESS per
-    LOGIN_THROTTLE_WINDOW_SECONDS); past a limit the answer is 429 with `Retry-After` until the window
-    ends, even for the right password.
+    email, a deactivated user and a wrong password. Failed attempts are counted in the database per
+    account and client address, per client address, and per account across addresses
+    (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past
+    the first two limits that address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS,
+    doubled with every further failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right
+    password; past the account's, every wrong password gets 429, but the right password from an address
+    that has not been failing for this account is accepted: a stranger cannot lock the owner out. A
+    counter forgets its failures two windows after the last one; an admin may clear an account's at once
+    (unlockUser).
 
     Args:
         body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
@@ -198,10 +213,15 @@ async def asyncio(
      Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
     omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
     as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
-    email, a deactivated user and a wrong password. Failed attempts are counted per account and per
-    client address in the database (LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ADDRESS per
-    LOGIN_THROTTLE_WINDOW_SECONDS); past a limit the answer is 429 with `Retry-After` until the window
-    ends, even for the right password.
+    email, a deactivated user and a wrong password. Failed attempts are counted in the database per
+    account and client address, per client address, and per account across addresses
+    (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past
+    the first two limits that address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS,
+    doubled with every further failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right
+    password; past the account's, every wrong password gets 429, but the right password from an address
+    that has not been failing for this account is accepted: a stranger cannot lock the owner out. A
+    counter forgets its failures two windows after the last one; an admin may clear an account's at once
+    (unlockUser).
 
     Args:
         body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
