@@ -54,6 +54,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         int(amount), str(currency), settings.locale
     )
     env.filters["when"] = lambda dt: dt.strftime("%Y-%m-%d %H:%M UTC") if dt else ""
+    env.filters["when_seconds"] = lambda dt: dt.strftime("%Y-%m-%d %H:%M:%S UTC") if dt else ""
     env.filters["status_label"] = lambda s: STATUS_LABELS.get(str(s), str(s))
     return templates
 

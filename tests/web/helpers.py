@@ -14,7 +14,18 @@ import httpx
 from payment_api_client import AuthenticatedClient
 from payment_api_client.api.payments import get_payment
 from payment_api_client.api.products import create_product
-from payment_api_client.models import Currency, Money, Payment, Product, ProductCreate
+from payment_api_client.api.webhook_endpoints import (
+    delete_webhook_endpoint,
+    list_webhook_endpoints,
+)
+from payment_api_client.models import (
+    Currency,
+    Money,
+    Payment,
+    Product,
+    ProductCreate,
+    WebhookEndpointList,
+)
 
 from tests.fixtures.auth import Customer
 from tests.fixtures.web import WebStack
@@ -106,3 +117,18 @@ def problem_fields(page: str) -> dict[str, Any]:
         m.group(1): html.unescape(m.group(2))
         for m in re.finditer(r'<p class="error" id="f-([a-z_]+)-error">([^<]*)</p>', page)
     }
+
+
+def forget_endpoint(payment_client: AuthenticatedClient, url: str) -> None:
+    """Delete the endpoint registered for `url`, if the test left it (through the SDK)."""
+    page = list_webhook_endpoints.sync_detailed(client=payment_client, limit=100)
+    assert isinstance(page.parsed, WebhookEndpointList), page.content
+    for endpoint in page.parsed.data:
+        if endpoint.url == url:
+            delete_webhook_endpoint.sync_detailed(endpoint.id, client=payment_client)
+
+
+def loopback_url() -> str:
+    """Accepted by the test stack's policy (plain HTTP, loopback); nothing listens on port 9,
+    so every delivery fails and stays to be seen and retried."""
+    return f"http://127.0.0.1:9/hooks/{uuid.uuid4().hex}"

@@ -21,7 +21,7 @@ from tests.browser import browser_marks
 from tests.fixtures.auth import CUSTOMER_PASSWORD, Customer
 from tests.fixtures.web import WebStack, start_web
 from tests.web.browser import DESKTOP, PHONE, audit, new_page
-from tests.web.helpers import new_product
+from tests.web.helpers import forget_endpoint, loopback_url, new_product
 
 pytestmark = browser_marks
 
@@ -316,7 +316,15 @@ def test_keyboard_only_checkout_works(
     page.context.close()
 
 
-CONSOLE_PAGES = ["/console", "/console/products", "/console/payments", "/console/users"]
+CONSOLE_PAGES = [
+    "/console",
+    "/console/products",
+    "/console/payments",
+    "/console/users",
+    "/console/stripe-events",
+    "/console/stripe-events?state=lost",  # a filter's field error
+    "/console/webhooks",
+]
 ACCOUNT_PAGES = ["/account", "/account/password", "/account/orders", "/no-such-page"]
 
 
@@ -340,6 +348,7 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
         first.click()
         audit(page, "/console/payments/{id}")
         page.goto(web_stack.url + "/account/orders")
+    audit_webhook_pages(page, web_stack, payment_client)
     page.goto(f"{web_stack.url}/cart")
     page.context.close()
     customer_page, _ = new_page(browser, viewport)
@@ -353,3 +362,27 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
     audit(customer_page, "/cart with items")
     customer_page.context.close()
     assert blocked == []
+
+
+def audit_webhook_pages(page: Any, web: WebStack, payment_client: AuthenticatedClient) -> None:
+    """An endpoint registered with the console's form (a refused URL first), its page with the
+    secret shown once, the delete confirmation and the list after it; deleted in any case."""
+    url = loopback_url()
+    try:
+        page.goto(web.url + "/console/webhooks")
+        page.get_by_label("URL").fill("http://169.254.169.254/x")
+        page.get_by_label("All event types, future ones too").check()
+        page.get_by_role("button", name="Register endpoint").click()
+        page.locator("#f-url-error").wait_for()
+        audit(page, "/console/webhooks with a refused URL")
+        page.get_by_label("URL").fill(url)
+        page.get_by_role("button", name="Register endpoint").click()
+        page.locator("#secret-value").wait_for()
+        audit(page, "/console/webhooks/{id} with its secret")
+        page.get_by_role("link", name="Delete endpoint…").click()
+        audit(page, "/console/webhooks/{id}/delete")
+        page.get_by_role("button", name="Delete this endpoint").click()
+        page.get_by_role("status").filter(has_text="Deleted the endpoint").wait_for()
+        audit(page, "/console/webhooks after a delete")
+    finally:
+        forget_endpoint(payment_client, url)

@@ -1,7 +1,8 @@
 """The operators' console (admins): dashboard, products, payments and refunds, users.
 
-Stored Stripe events and webhook endpoints have no list API yet, so the console has no pages
-for them.
+The console's pages for stored Stripe events (list, replay) and webhook endpoints (register,
+change, disable, rotate the secret, delete, deliveries and attempts, retry) are in
+`web/routes/console_webhooks.py`.
 """
 
 from __future__ import annotations
