@@ -290,6 +290,9 @@ step "an inactive product refuses checkout (409)"
 call 409 -H "Authorization: Bearer $ADA" "${JSON[@]}" -d "$ORDER" "$P/checkout-sessions"
 show title detail
 
+step "clear the customer's failed sign-ins, e.g. after too many typos (admin)"
+call 204 -X POST -H "Authorization: Bearer $ADMIN" "$U/users/$ADA_ID/unlock"
+
 step "deactivate the customer (admin; soft delete)"
 call 204 -X DELETE -H "Authorization: Bearer $ADMIN" "$U/users/$ADA_ID"
 

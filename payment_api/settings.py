@@ -32,7 +32,8 @@ def _split_csv(value: object) -> object:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # An empty variable means the default: compose passes every setting as ${NAME:-}.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     database_url: str = Field(default_factory=default_database_url)
     # Longest wait on the database (connect, pool, lock, statement) before a 503 problem.

@@ -31,7 +31,8 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # An empty variable means the default: compose passes every setting as ${NAME:-}.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     database_url: str = Field(default_factory=default_database_url)
     # Bounds every wait on the database (connect, pool, lock, statement; SQLite's busy lock):

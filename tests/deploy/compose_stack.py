@@ -223,6 +223,10 @@ def make_stack(
         "PAYMENTS_DATABASE_URL": f"{db}/payments",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['PROXY']}",
         "SANDBOX_PUBLIC_URL": f"http://127.0.0.1:{ports['SANDBOX']}",
+        # The merchant endpoints the tests and the walkthrough register are on this machine,
+        # over plain HTTP (as under `make run`); a real deployment keeps both false.
+        "WEBHOOK_ALLOW_HTTP": "true",
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
         **settings,
     }
     BUILD.mkdir(parents=True, exist_ok=True)

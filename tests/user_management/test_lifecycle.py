@@ -114,3 +114,13 @@ def test_database_down_is_a_503_problem(tmp_path: Path) -> None:
     ):
         assert response.status_code == 503
         assert response.content_type == "application/problem+json"
+
+
+def test_an_empty_setting_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """compose passes every setting as `${NAME:-}`: empty is the default, not an error."""
+    from user_management_service.settings import Settings
+
+    for name in ("LOGIN_MAX_FAILURES_PER_PAIR", "TRUSTED_PROXY_HOPS", "CORS_ALLOWED_ORIGINS"):
+        monkeypatch.setenv(name, "")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.login_max_failures_per_pair, settings.trusted_proxy_hops) == (5, 0)
