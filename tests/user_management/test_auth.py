@@ -3,6 +3,7 @@ GENERATED client (Client for anonymous calls, AuthenticatedClient with a bearer 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -33,6 +34,7 @@ from user_management_client.models import (
     UserCreateRole,
     UserUpdate,
 )
+from user_management_client.types import UNSET
 
 from devstack import services
 from devstack.processes import ServerProcess
@@ -340,7 +342,9 @@ def test_new_password_and_deactivation_end_the_sessions(
     customer = make_customer()
     me = as_client(user_service.url, customer.token)
     changed = update_user.sync_detailed(
-        customer.id, client=me, body=UserUpdate(password="a brand new passphrase")
+        customer.id,
+        client=me,
+        body=UserUpdate(password="a brand new passphrase", current_password=customer.password),
     )
     assert changed.status_code == 200
     assert refresh(user_client, customer.refresh_token).status_code == 401
@@ -360,6 +364,51 @@ def test_new_password_and_deactivation_end_the_sessions(
         client=user_client, body=TokenRequest(username=other.email, password=other.password)
     )
     assert login.status_code == 401
+
+
+def test_changing_ones_own_password_needs_the_current_one_and_a_wrong_one_is_throttled(
+    user_service: ServerProcess, make_customer: Callable[..., Customer]
+) -> None:
+    customer = make_customer()
+    me = as_client(user_service.url, customer.token)
+    new = "another long passphrase"
+    for sent, message in ((UNSET, "Send your current password"), ("not it at all", "not your")):
+        refused = update_user.sync_detailed(
+            customer.id, client=me, body=UserUpdate(password=new, current_password=sent)
+        )
+        assert refused.status_code == 422
+        problem = json.loads(refused.content)
+        assert [e["field"] for e in problem["errors"]] == ["body.current_password"]
+        assert message in problem["detail"]
+    # A stolen access token is no way to guess the password: wrong ones count as failed logins.
+    statuses = [
+        update_user.sync_detailed(
+            customer.id, client=me, body=UserUpdate(password=new, current_password=f"guess {i}")
+        ).status_code
+        for i in range(6)
+    ]
+    assert statuses[-1] == 429, statuses
+    with httpx.Client(base_url=user_service.url) as http:  # nothing changed meanwhile
+        token = http.post(
+            "/auth/token", data={"username": customer.email, "password": customer.password}
+        )
+    assert token.status_code == 429  # this address waits for this account now
+
+
+def test_an_admin_resets_another_users_password_without_knowing_it(
+    user_service: ServerProcess, admin_client: AuthenticatedClient,
+    make_customer: Callable[..., Customer],
+) -> None:  # fmt: skip
+    customer = make_customer()
+    reset = update_user.sync_detailed(
+        customer.id, client=admin_client, body=UserUpdate(password="set by the admin 42")
+    )
+    assert reset.status_code == 200
+    with httpx.Client(base_url=user_service.url) as http:
+        login = http.post(
+            "/auth/token", data={"username": customer.email, "password": "set by the admin 42"}
+        )
+    assert login.status_code == 200
 
 
 # --- authorization --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from service_kit.logs import current_request_id
 from service_kit.problems import PROBLEM_JSON, problem_body
 from user_management_service.domain.errors import (
+    CurrentPasswordError,
     EmailTakenError,
     ForbiddenError,
     InvalidCredentialsError,
@@ -116,6 +117,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(SelfLockoutError)
     def _self_lockout(exc: SelfLockoutError) -> Response:
         return problem(409, str(exc))
+
+    @app.errorhandler(CurrentPasswordError)
+    def _current_password(exc: CurrentPasswordError) -> Response:
+        return problem(422, str(exc), errors=[{"field": exc.field, "message": str(exc)}])
 
     @app.errorhandler(InvalidCursorError)
     def _cursor(exc: InvalidCursorError) -> Response:

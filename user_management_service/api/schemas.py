@@ -116,6 +116,11 @@ class UserUpdate(Schema):
     email = email_field()
     full_name = full_name_field()
     password = password_field()
+    # Only checked, never stored; any string up to the longest password (no policy here: an
+    # old password may predate it).
+    current_password = fields.String(
+        load_only=True, validate=[validate.Length(min=1, max=MAX_PASSWORD_LENGTH), encodable]
+    )
     role = role_field()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
@@ -128,12 +128,20 @@ def updateUser(body: dict[str, Any], user_id: uuid.UUID) -> User:  # noqa: N802 
     """Update a user
 
     Partial update: only the fields sent change. A new email must not belong to another
-    active user (409); a new password replaces the stored hash.
+    active user (409); a new password replaces the stored hash and signs the user out
+    everywhere. Changing one's own password needs `current_password` (422 when missing or
+    wrong; a wrong one counts as a failed login); an admin resetting another user's does not.
     """
     principal = self_or_admin(user_id)
     if "role" in body and not principal.is_admin:
         raise ForbiddenError("Only an admin may change a role.")
-    return container().users.update(
+    services = container()
+    if body.get("password") is not None and principal.user_id == user_id:
+        address = request.remote_addr or "unknown"  # X-Forwarded-For only behind trusted proxies
+        services.auth.confirm_password(
+            services.users.get(user_id), body.get("current_password"), address
+        )
+    return services.users.update(
         user_id,
         email=body.get("email"),
         full_name=body.get("full_name"),

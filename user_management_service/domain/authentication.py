@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from user_management_service.domain.access_tokens import AccessTokens, Principal
 from user_management_service.domain.errors import (
+    CurrentPasswordError,
     InvalidCredentialsError,
     InvalidTokenError,
     ThrottledError,
@@ -110,6 +111,23 @@ class AuthService:
         if user is None or user.status is not Status.ACTIVE:
             raise InvalidTokenError("The token's user is no longer active.")
         return Principal(user.id, user.role, claimed.token_id)
+
+    def confirm_password(self, user: User, password: str | None, address: str) -> None:
+        """Changing one's own password: the current one must be sent, and right. A wrong one
+        counts as a failed login of that account from that address (a stolen access token
+        must not become a way to guess the password), and waits like one."""
+        if not password:
+            raise CurrentPasswordError("Send your current password to change it.")
+        address = address[:MAX_ADDRESS_LENGTH]
+        now = self.clock()
+        with self.uow() as uow:
+            limiter = LoginThrottle(uow.throttle, self.throttle)
+            limiter.before_verifying(user.email, address, now)
+            if self.passwords.verify(user.password_hash, password):
+                return
+            limiter.failed(user.email, address, now)
+            uow.commit()
+        raise CurrentPasswordError("That is not your current password.")
 
     def unlock(self, email: str) -> int:
         """An admin's unlock: forget the account's failed logins from every address (how many

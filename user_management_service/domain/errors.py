@@ -60,6 +60,12 @@ class ThrottledError(DomainError):
         self.retry_after = retry_after
 
 
+class CurrentPasswordError(DomainError):
+    """Changing one's own password needs the current one: missing or wrong (422, the field)."""
+
+    field = "body.current_password"
+
+
 class WeakPasswordError(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)

@@ -19,13 +19,18 @@ class UserUpdate:
         email (str | Unset): Normalised (trimmed, lower-cased) on input.
         full_name (str | Unset): Display name; no control characters.
         password (str | Unset): Write-only; at least 10 characters and not one of the 30,000 most common passwords (422
-            naming `password`); stored as an Argon2id hash, never returned.
+            naming `password`); stored as an Argon2id hash, never returned. Changing one's own password needs
+            `current_password`.
+        current_password (str | Unset): The caller's current password, required when they change their own `password`
+            (422 naming `current_password` when missing or wrong; a wrong one counts as a failed login and is throttled like
+            one). Not needed for an admin resetting another user's password. Only checked, never stored.
         role (UserUpdateRole | Unset): Only an admin may change a role (403 for a customer).
     """
 
     email: str | Unset = UNSET
     full_name: str | Unset = UNSET
     password: str | Unset = UNSET
+    current_password: str | Unset = UNSET
     role: UserUpdateRole | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -34,6 +39,8 @@ class UserUpdate:
         full_name = self.full_name
 
         password = self.password
+
+        current_password = self.current_password
 
         role: str | Unset = UNSET
         if not isinstance(self.role, Unset):
@@ -48,6 +55,8 @@ class UserUpdate:
             field_dict["full_name"] = full_name
         if password is not UNSET:
             field_dict["password"] = password
+        if current_password is not UNSET:
+            field_dict["current_password"] = current_password
         if role is not UNSET:
             field_dict["role"] = role
 
@@ -62,6 +71,8 @@ class UserUpdate:
 
         password = d.pop("password", UNSET)
 
+        current_password = d.pop("current_password", UNSET)
+
         _role = d.pop("role", UNSET)
         role: UserUpdateRole | Unset
         if isinstance(_role, Unset):
@@ -73,6 +84,7 @@ class UserUpdate:
             email=email,
             full_name=full_name,
             password=password,
+            current_password=current_password,
             role=role,
         )
 

@@ -111,10 +111,11 @@ def sync_detailed(
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
     new email must not belong to another active user (409); a new password replaces the stored hash and
-    revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
-    only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
-    admin may update anyone, `role` included, but cannot remove their own admin role (409: another admin
-    must).
+    revokes the user's refresh tokens. Changing one's own password needs `current_password` (422 naming
+    it when missing or wrong; since 4.0.0); an admin resetting another user's password does not. A
+    deactivated user cannot be updated (404). A customer may update only themself (another user's id is
+    404) and may not send `role` (403, also for their own role); an admin may update anyone, `role`
+    included, but cannot remove their own admin role (409: another admin must).
 
     Args:
         user_id (UUID):
@@ -150,10 +151,11 @@ def sync(
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
     new email must not belong to another active user (409); a new password replaces the stored hash and
-    revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
-    only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
-    admin may update anyone, `role` included, but cannot remove their own admin role (409: another admin
-    must).
+    revokes the user's refresh tokens. Changing one's own password needs `current_password` (422 naming
+    it when missing or wrong; since 4.0.0); an admin resetting another user's password does not. A
+    deactivated user cannot be updated (404). A customer may update only themself (another user's id is
+    404) and may not send `role` (403, also for their own role); an admin may update anyone, `role`
+    included, but cannot remove their own admin role (409: another admin must).
 
     Args:
         user_id (UUID):
@@ -184,10 +186,11 @@ async def asyncio_detailed(
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
     new email must not belong to another active user (409); a new password replaces the stored hash and
-    revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
-    only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
-    admin may update anyone, `role` included, but cannot remove their own admin role (409: another admin
-    must).
+    revokes the user's refresh tokens. Changing one's own password needs `current_password` (422 naming
+    it when missing or wrong; since 4.0.0); an admin resetting another user's password does not. A
+    deactivated user cannot be updated (404). A customer may update only themself (another user's id is
+    404) and may not send `role` (403, also for their own role); an admin may update anyone, `role`
+    included, but cannot remove their own admin role (409: another admin must).
 
     Args:
         user_id (UUID):
@@ -221,10 +224,11 @@ async def asyncio(
 
      Partial update: only the fields sent change (an empty object changes nothing but `updated_at`). A
     new email must not belong to another active user (409); a new password replaces the stored hash and
-    revokes the user's refresh tokens. A deactivated user cannot be updated (404). A customer may update
-    only themself (another user's id is 404) and may not send `role` (403, also for their own role); an
-    admin may update anyone, `role` included, but cannot remove their own admin role (409: another admin
-    must).
+    revokes the user's refresh tokens. Changing one's own password needs `current_password` (422 naming
+    it when missing or wrong; since 4.0.0); an admin resetting another user's password does not. A
+    deactivated user cannot be updated (404). A customer may update only themself (another user's id is
+    404) and may not send `role` (403, also for their own role); an admin may update anyone, `role`
+    included, but cannot remove their own admin role (409: another admin must).
 
     Args:
         user_id (UUID):
