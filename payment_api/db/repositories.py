@@ -331,7 +331,7 @@ class InboxRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return list(
+        claimed = list(
             self.session.scalars(
                 update(WebhookEvent)
                 .where(WebhookEvent.id.in_(due.scalar_subquery()))
@@ -340,15 +340,26 @@ class InboxRepository:
                 .execution_options(synchronize_session=False)
             )
         )
-
-    def failed_ids(self, limit: int, max_attempts: int) -> list[str]:
+        if len(claimed) < 2:
+            return claimed
+        # RETURNING keeps no order: processed oldest first, as they arrived.
         return list(
             self.session.scalars(
                 select(WebhookEvent.id)
-                .where(
-                    WebhookEvent.state.in_([InboxState.FAILED, InboxState.RECEIVED]),
-                    WebhookEvent.attempts < max_attempts,
-                )
+                .where(WebhookEvent.id.in_(claimed))
+                .order_by(WebhookEvent.received_at, WebhookEvent.id)
+            )
+        )
+
+    def failed_ids(self, limit: int, max_attempts: int, received_before: datetime) -> list[str]:
+        left = (WebhookEvent.state == InboxState.FAILED) | (
+            (WebhookEvent.state == InboxState.RECEIVED)
+            & (WebhookEvent.received_at < received_before)
+        )
+        return list(
+            self.session.scalars(
+                select(WebhookEvent.id)
+                .where(left, WebhookEvent.attempts < max_attempts)
                 .order_by(WebhookEvent.received_at)
                 .limit(limit)
             )

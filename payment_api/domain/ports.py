@@ -126,7 +126,10 @@ class InboxRepository(Protocol):
         worker (until a later time) are skipped."""
         ...
 
-    def failed_ids(self, limit: int, max_attempts: int) -> list[str]: ...
+    def failed_ids(self, limit: int, max_attempts: int, received_before: datetime) -> list[str]:
+        """Failed events, and events still `received` since before `received_before` (the
+        workers take the young ones)."""
+        ...
 
 
 class Outbox(Protocol):

@@ -171,7 +171,9 @@ class Reconciler:
 
     def _events(self, report: ReconcileReport) -> None:
         with self.uow() as uow:
-            ids = uow.inbox.failed_ids(self.batch_size, MAX_EVENT_ATTEMPTS)
+            ids = uow.inbox.failed_ids(
+                self.batch_size, MAX_EVENT_ATTEMPTS, utcnow() - self.stale_after
+            )
         for event_id in ids:
             report.events_retried += 1
             row = self.inbox.process(event_id)

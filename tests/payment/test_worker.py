@@ -112,3 +112,15 @@ def test_one_worker_of_two_takes_the_reconcile_lease_and_not_again_within_the_in
     # b dies holding it: after `hold`, another worker may run it
     later = now + every + hold + timedelta(seconds=1)
     assert leases.acquire("reconcile", "a", later, every=every, hold=hold)
+
+
+def test_stored_stripe_events_are_processed_in_the_order_they_arrived(
+    container: Container,
+) -> None:
+    ids = []
+    for n in range(5):
+        body = event_payload("customer.created", {"id": f"cus_{n}"}, event_id=f"evt_order_{n}")
+        ids.append(container.inbox.receive(body, sign(body)).event_id)
+    processed = container.inbox.process_received(10, timedelta(minutes=1))
+    assert [row.id for row in processed] == ids
+    assert {row.state for row in processed} == {"processed"}
