@@ -123,6 +123,7 @@ def getUser(user_id: uuid.UUID) -> User:  # noqa: N802 (named after the operatio
 @blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def updateUser(body: dict[str, Any], user_id: uuid.UUID) -> User:  # noqa: N802 (named after the operationId)
     """Update a user
