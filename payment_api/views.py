@@ -345,10 +345,17 @@ class ReadModel:
         owner: str | None = None,
         created_gte: datetime | None = None,
         created_lt: datetime | None = None,
+        checkout_session_id: str | None = None,
     ) -> View:
         """A page of payments, newest first (three round trips: payments, items, history)."""
         query = select(*_PAYMENT_COLUMNS)
-        for column, value in ((P.status, status), (P.user_id, user_id), (P.user_id, owner)):
+        filters = (
+            (P.status, status),
+            (P.user_id, user_id),
+            (P.user_id, owner),
+            (P.checkout_session_id, checkout_session_id),
+        )
+        for column, value in filters:
             if value is not None:
                 query = query.where(column == value)
         if created_gte is not None:

@@ -141,7 +141,11 @@ class Worker:
         return bool(processed)
 
     def _deliver(self, due: DueDelivery) -> AttemptOutcome:
-        outcome = self.container.deliveries.attempt(due)
+        try:
+            outcome = self.container.deliveries.attempt(due)
+        except Exception:  # its lease runs out and it is attempted again; say why
+            log.exception("delivery %s of event %s failed to run", due.id, due.event_id)
+            raise
         self.metrics.deliveries.labels(outcome.value).inc()
         return outcome
 

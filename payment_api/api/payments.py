@@ -23,6 +23,7 @@ from payment_api.api.deps import (
 from payment_api.api.params import Cursor, Limit
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
+    NO_CONTROL,
     NO_NUL,
     Payment,
     PaymentList,
@@ -76,8 +77,12 @@ async def listPayments(  # noqa: N802 - operationId
     user_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=NO_NUL)] = None,
     created_gte: Timestamp = None,
     created_lt: Timestamp = None,
+    checkout_session_id: Annotated[
+        str | None, Query(min_length=1, max_length=255, pattern=NO_CONTROL)
+    ] = None,
 ) -> views.View:
-    """List payments, newest first; filter by status, user and creation time."""
+    """List payments, newest first; filter by status, user, creation time and the gateway's
+    checkout session (`cs_…`: the payment a shopper returning from the hosted page paid)."""
     return await run_read(
         container,
         partial(
@@ -89,6 +94,7 @@ async def listPayments(  # noqa: N802 - operationId
             owner=owner_of(principal),
             created_gte=rfc3339(created_gte, "created_gte"),
             created_lt=rfc3339(created_lt, "created_lt"),
+            checkout_session_id=checkout_session_id,
         ),
     )
 

@@ -30,6 +30,7 @@ from payment_api_client.models import (
     ProductUpdate,
 )
 
+from tests.fixtures.auth import Customer
 from tests.fixtures.payment_service import SHOP_ORIGIN, PaymentStack
 from tests.payment.helpers import checkout, fetch, new_product, sign
 
@@ -434,6 +435,25 @@ def test_payments_paginate_with_a_cursor_and_filter(payment_client: Authenticate
     )
     assert isinstance(window, PaymentList)
     assert all(min(created) <= p.created_at < max(created) for p in window.data)
+
+
+def test_a_payment_is_found_by_its_checkout_session_and_customers_find_only_their_own(
+    payment_stack: PaymentStack, payment_client: AuthenticatedClient, customer: Customer
+) -> None:
+    product = new_product(payment_client, 450)
+    started = checkout(payment_client, product)
+    checkout(payment_client, product)  # another one, not found
+    found = list_payments.sync(client=payment_client, checkout_session_id=started.session_id)
+    assert isinstance(found, PaymentList)
+    assert [p.id for p in found.data] == [started.payment_id]
+    assert found.data[0].gateway.checkout_session_id == started.session_id
+    with payment_stack.client(customer.token) as as_customer:  # the admin's payment: not theirs
+        theirs = list_payments.sync(client=as_customer, checkout_session_id=started.session_id)
+    assert isinstance(theirs, PaymentList)
+    assert theirs.data == []
+    none = list_payments.sync(client=payment_client, checkout_session_id="cs_test_unknown")
+    assert isinstance(none, PaymentList)
+    assert none.data == []
 
 
 def test_bad_cursor_and_naive_dates_are_422(payment_stack: PaymentStack) -> None:

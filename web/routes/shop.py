@@ -31,9 +31,6 @@ CtxDep = Annotated[Ctx, Depends(Ctx)]
 MAX_QUANTITY = 99
 MAX_CART_LINES = 50
 MAX_REMEMBERED_CHECKOUTS = 20
-# Fallback when the browser's session does not know a checkout: read this many pages of the
-# shopper's payments looking for it (the API has no lookup by checkout session id).
-LOOKUP_PAGES = 3
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CHECKOUT_SESSION_PATTERN = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
@@ -235,8 +232,8 @@ def checkout(ctx: CtxDep, form: Form) -> Response:
 
 
 def find_payment(ctx: Ctx, session_id: str) -> Payment | None:
-    """The shopper's payment of this checkout session (from this browser's session, else a
-    bounded scan of their latest payments)."""
+    """The shopper's payment of this checkout session (from this browser's session, else the
+    API's lookup by session, which finds only the shopper's own)."""
     if not CHECKOUT_SESSION_PATTERN.match(session_id):
         return None
     known = (ctx.session.data.get("checkouts") or {}).get(session_id)
@@ -245,25 +242,13 @@ def find_payment(ctx: Ctx, session_id: str) -> Payment | None:
         if isinstance(response.parsed, Payment):
             return response.parsed
     user_id = str(ctx.require_user()["id"])
-
-    def page_after(cursor: str | None) -> Any:
-        return ctx.api.payments(
-            lambda c: list_payments.sync_detailed(
-                client=c, limit=100, cursor=cursor, user_id=user_id
-            )
+    page = ctx.api.payments(
+        lambda c: list_payments.sync_detailed(
+            client=c, limit=1, user_id=user_id, checkout_session_id=session_id
         )
-
-    cursor: str | None = None
-    for _ in range(LOOKUP_PAGES):
-        page = page_after(cursor)
-        if not isinstance(page.parsed, PaymentList):
-            return None
-        for payment in page.parsed.data:
-            if payment.gateway.checkout_session_id == session_id:
-                return payment
-        cursor = page.parsed.next_cursor if isinstance(page.parsed.next_cursor, str) else None
-        if cursor is None:
-            return None
+    )
+    if isinstance(page.parsed, PaymentList) and page.parsed.data:
+        return page.parsed.data[0]
     return None
 
 

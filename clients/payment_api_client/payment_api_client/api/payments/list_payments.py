@@ -19,6 +19,7 @@ def _get_kwargs(
     user_id: None | str | Unset = UNSET,
     created_gte: None | str | Unset = UNSET,
     created_lt: None | str | Unset = UNSET,
+    checkout_session_id: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -61,6 +62,13 @@ def _get_kwargs(
     else:
         json_created_lt = created_lt
     params["created_lt"] = json_created_lt
+
+    json_checkout_session_id: None | str | Unset
+    if isinstance(checkout_session_id, Unset):
+        json_checkout_session_id = UNSET
+    else:
+        json_checkout_session_id = checkout_session_id
+    params["checkout_session_id"] = json_checkout_session_id
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -120,6 +128,7 @@ def sync_detailed(
     user_id: None | str | Unset = UNSET,
     created_gte: None | str | Unset = UNSET,
     created_lt: None | str | Unset = UNSET,
+    checkout_session_id: None | str | Unset = UNSET,
 ) -> Response[PaymentList | Problem]:
     """List payments
 
@@ -134,6 +143,7 @@ def sync_detailed(
         user_id (None | str | Unset):
         created_gte (None | str | Unset): RFC 3339
         created_lt (None | str | Unset): RFC 3339
+        checkout_session_id (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -150,6 +160,7 @@ def sync_detailed(
         user_id=user_id,
         created_gte=created_gte,
         created_lt=created_lt,
+        checkout_session_id=checkout_session_id,
     )
 
     response = client.get_httpx_client().request(
@@ -168,6 +179,7 @@ def sync(
     user_id: None | str | Unset = UNSET,
     created_gte: None | str | Unset = UNSET,
     created_lt: None | str | Unset = UNSET,
+    checkout_session_id: None | str | Unset = UNSET,
 ) -> PaymentList | Problem | None:
     """List payments
 
@@ -182,6 +194,7 @@ def sync(
         user_id (None | str | Unset):
         created_gte (None | str | Unset): RFC 3339
         created_lt (None | str | Unset): RFC 3339
+        checkout_session_id (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -199,6 +212,7 @@ def sync(
         user_id=user_id,
         created_gte=created_gte,
         created_lt=created_lt,
+        checkout_session_id=checkout_session_id,
     ).parsed
 
 
@@ -211,6 +225,7 @@ async def asyncio_detailed(
     user_id: None | str | Unset = UNSET,
     created_gte: None | str | Unset = UNSET,
     created_lt: None | str | Unset = UNSET,
+    checkout_session_id: None | str | Unset = UNSET,
 ) -> Response[PaymentList | Problem]:
     """List payments
 
@@ -225,6 +240,7 @@ async def asyncio_detailed(
         user_id (None | str | Unset):
         created_gte (None | str | Unset): RFC 3339
         created_lt (None | str | Unset): RFC 3339
+        checkout_session_id (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -241,6 +257,7 @@ async def asyncio_detailed(
         user_id=user_id,
         created_gte=created_gte,
         created_lt=created_lt,
+        checkout_session_id=checkout_session_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -257,6 +274,7 @@ async def asyncio(
     user_id: None | str | Unset = UNSET,
     created_gte: None | str | Unset = UNSET,
     created_lt: None | str | Unset = UNSET,
+    checkout_session_id: None | str | Unset = UNSET,
 ) -> PaymentList | Problem | None:
     """List payments
 
@@ -271,6 +289,7 @@ async def asyncio(
         user_id (None | str | Unset):
         created_gte (None | str | Unset): RFC 3339
         created_lt (None | str | Unset): RFC 3339
+        checkout_session_id (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -289,5 +308,6 @@ async def asyncio(
             user_id=user_id,
             created_gte=created_gte,
             created_lt=created_lt,
+            checkout_session_id=checkout_session_id,
         )
     ).parsed
