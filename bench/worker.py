@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import psutil
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, text
 
 from devstack import services
 from devstack.processes import ServerProcess, free_port
@@ -46,13 +46,14 @@ def receiver() -> Iterator[str]:
         server.server_close()
 
 
-def _count(database_url: str, query: str) -> int:
-    engine = create_engine(database_url)
-    try:
+def _counter(engine: Engine, query: str) -> Callable[[], int]:
+    """A count polled every 50 ms during a measurement: one engine, not one per poll."""
+
+    def count() -> int:
         with engine.connect() as conn:
             return int(conn.execute(text(query)).scalar() or 0)
-    finally:
-        engine.dispose()
+
+    return count
 
 
 def _drain(worker: ServerProcess, left: Callable[[], int], timeout: float) -> dict[str, float]:
@@ -89,9 +90,10 @@ def measure(
         free_port(), service_env, env={"RECONCILE_INTERVAL_SECONDS": "0"}, log_path=log_path
     )
     worker.start()
+    engine = make_engine(database_url, 10)
     try:
         received = "SELECT count(*) FROM pay_webhook_events WHERE state = 'received'"
-        inbox = _drain(worker, lambda: _count(database_url, received), timeout=600)
+        inbox = _drain(worker, _counter(engine, received), timeout=600)
         with receiver() as url:
             created = httpx.post(
                 f"{payment_url}/webhook-endpoints",
@@ -100,21 +102,20 @@ def measure(
                 timeout=10,
             )
             created.raise_for_status()
-            engine = make_engine(database_url, 10)
             with SqlUnitOfWork(make_session_factory(engine)) as uow:
                 payment = uow.payments.get(payment_id)
                 assert payment is not None
                 for _ in range(deliveries):
                     uow.outbox.emit(EventType.PAYMENT_SUCCEEDED, payment)
                 uow.commit()
-            engine.dispose()
             pending = "SELECT count(*) FROM pay_deliveries WHERE state = 'pending'"
-            out = _drain(worker, lambda: _count(database_url, pending), timeout=600)
+            out = _drain(worker, _counter(engine, pending), timeout=600)
             httpx.delete(
                 f"{payment_url}/webhook-endpoints/{created.json()['id']}",
                 headers=dict(headers),
                 timeout=10,
             )
     finally:
+        engine.dispose()
         worker.stop()
     return {"stripe_events": inbox, "deliveries": out}

@@ -508,10 +508,9 @@ class ReadModel:
         if event_id is not None:
             query = query.where(DL.event_id == event_id)
         query = _newest_first(query, DL.created_at, DL.id, cursor).limit(limit + 1)
-        with self.engine.connect() as conn:
-            if conn.execute(select(WE.id).where(WE.id == endpoint_id)).first() is None:
-                return None
-            rows = conn.execute(query).all()
+        rows = self._of_endpoint(endpoint_id, query)
+        if rows is None:
+            return None
         return page_view([delivery_view(r) for r in rows[:limit]], _next_cursor(rows, limit))
 
     def attempts(
@@ -522,12 +521,18 @@ class ReadModel:
         if event_id is not None:
             query = query.where(DA.event_id == event_id)
         query = _newest_first(query, DA.attempted_at, DA.id, cursor).limit(limit + 1)
+        rows = self._of_endpoint(endpoint_id, query)
+        if rows is None:
+            return None
+        data = [attempt_view(r) for r in rows[:limit]]
+        return page_view(data, _next_cursor(rows, limit, created="attempted_at"))
+
+    def _of_endpoint(self, endpoint_id: str, query: Select[Any]) -> Sequence[Any] | None:
+        """The rows of an endpoint's `query`, or None when there is no such endpoint."""
         with self.engine.connect() as conn:
             if conn.execute(select(WE.id).where(WE.id == endpoint_id)).first() is None:
                 return None
-            rows = conn.execute(query).all()
-        data = [attempt_view(r) for r in rows[:limit]]
-        return page_view(data, _next_cursor(rows, limit, created="attempted_at"))
+            return conn.execute(query).all()
 
     def checkout_outcome(self, session_id: str) -> View | None:
         """The status, amount, currency, description and failure reason of the payment of a

@@ -1,9 +1,5 @@
-"""Repositories of outbound delivery: webhook endpoints, and the deliveries queue with leases.
-
-A claim is one statement, `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`:
-on PostgreSQL workers skip each other's rows and a row leased meanwhile fails the re-checked
-WHERE; on SQLite (one worker) the statement runs under the database's write lock.
-"""
+"""Repositories of outbound delivery: webhook endpoints, and the deliveries queue with leases
+(a claim is `repositories.lease`, the statement the Stripe inbox's claim uses too)."""
 
 from __future__ import annotations
 
@@ -14,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from payment_api.db.models import Delivery, DeliveryAttempt, OutboundEvent, WebhookEndpoint
-from payment_api.db.repositories import _flush_new
+from payment_api.db.repositories import _flush_new, lease
 from payment_api.domain import model
 from payment_api.domain.endpoints import signing_secrets
 from payment_api.domain.ports import DueDelivery
@@ -96,15 +92,8 @@ class DeliveryRepository:
             )
             .order_by(Delivery.next_attempt_at)
             .limit(limit)
-            .with_for_update(of=Delivery, skip_locked=True)
         )
-        claimed = self.session.scalars(
-            update(Delivery)
-            .where(Delivery.id.in_(due.scalar_subquery()))
-            .values(lease_until=lease_until)
-            .returning(Delivery.id)
-            .execution_options(synchronize_session=False)
-        ).all()
+        claimed = lease(self.session, Delivery, due, lease_until)
         if not claimed:
             return []
         rows = self.session.execute(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -26,6 +26,23 @@ from payment_api.domain import model
 from payment_api.domain.errors import DuplicateError
 from payment_api.domain.model import utcnow
 from payment_api.domain.states import InboxState, PaymentStatus, RefundStatus
+
+
+def lease(session: Session, model: Any, due: Select[Any], until: datetime) -> list[str]:
+    """Set `lease_until` on the rows `due` selects and return their ids, in one statement:
+    `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id`. On PostgreSQL
+    workers skip each other's rows, and a row leased meanwhile fails the re-checked WHERE; on
+    SQLite (one worker) the statement runs under the database's write lock. The ids come back
+    in no particular order."""
+    return list(
+        session.scalars(
+            update(model)
+            .where(model.id.in_(due.with_for_update(of=model, skip_locked=True).scalar_subquery()))
+            .values(lease_until=until)
+            .returning(model.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def _flush_new(session: Session, row: object) -> None:
@@ -320,7 +337,6 @@ class InboxRepository:
         return bool(getattr(result, "rowcount", 0))
 
     def claim_received(self, now: datetime, lease_until: datetime, limit: int) -> list[str]:
-        """One statement, as `DeliveryRepository.claim_due` (payment_api/db/deliveries.py)."""
         due = (
             select(WebhookEvent.id)
             .where(
@@ -329,17 +345,8 @@ class InboxRepository:
             )
             .order_by(WebhookEvent.received_at)
             .limit(limit)
-            .with_for_update(skip_locked=True)
         )
-        claimed = list(
-            self.session.scalars(
-                update(WebhookEvent)
-                .where(WebhookEvent.id.in_(due.scalar_subquery()))
-                .values(lease_until=lease_until)
-                .returning(WebhookEvent.id)
-                .execution_options(synchronize_session=False)
-            )
-        )
+        claimed = lease(self.session, WebhookEvent, due, lease_until)
         if len(claimed) < 2:
             return claimed
         # RETURNING keeps no order: processed oldest first, as they arrived.

@@ -8,8 +8,6 @@ from __future__ import annotations
 import collections
 import itertools
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ from devstack.databases import fresh_database
 from payment_api.db.unit_of_work import SqlUnitOfWork
 from payment_api.domain.events import EventType
 from service_kit.database import make_engine, make_session_factory
-from tests.fixtures.receiver import Receiver
+from tests.fixtures.receiver import running_receiver
 from tests.reliability.conftest import Stack, custom_body, running_stack
 
 pytestmark = pytest.mark.reliability
@@ -31,17 +29,6 @@ FAST_RETRIES = {
     "WEBHOOK_RETRY_CAP_SECONDS": "4",
     "WEBHOOK_TIMEOUT_SECONDS": "1",
 }
-
-
-@contextmanager
-def receiver_on_free_port() -> Iterator[Receiver]:
-    from devstack.processes import free_port
-
-    started = Receiver(free_port()).start()
-    try:
-        yield started
-    finally:
-        started.stop()
 
 
 def register(stack: Stack, url: str, types: list[str] | None = None) -> str:
@@ -111,7 +98,7 @@ def test_a_receiver_down_then_back_gets_every_event_after_it_returns_in_back_off
         running_stack(name="down", database_url=db_url, users_url=users_url,
                       headers=auth_headers, logs_dir=logs_dir, webhooks=False,
                       worker_env=FAST_RETRIES) as stack,
-        receiver_on_free_port() as receiver,
+        running_receiver() as receiver,
     ):  # fmt: skip
         endpoint_id = register(stack, receiver.url)
         receiver.stop()  # down: connections refused
@@ -151,7 +138,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing_the_next_one_redelivers_afte
         running_stack(name="killed", database_url=db_url, users_url=users_url,
                       headers=auth_headers, logs_dir=logs_dir, webhooks=False,
                       worker_env={**FAST_RETRIES, "WEBHOOK_TIMEOUT_SECONDS": "3"}) as stack,
-        receiver_on_free_port() as receiver,
+        running_receiver() as receiver,
     ):  # fmt: skip
         receiver.delay_seconds = 2.0  # each POST is in flight for 2 s
         register(stack, receiver.url)
@@ -194,7 +181,7 @@ def test_two_workers_on_postgresql_deliver_a_thousand_events_each_once(
         running_stack(name="workers", database_url=db_url, users_url=users_url,
                       headers=auth_headers, logs_dir=logs_dir, webhooks=False, job_workers=2,
                       worker_env={"WORKER_CONCURRENCY": "8"}) as stack,
-        receiver_on_free_port() as receiver,
+        running_receiver() as receiver,
     ):  # fmt: skip
         register(stack, receiver.url)
         payment_id = a_payment(stack)
@@ -230,8 +217,8 @@ def test_a_slow_receiver_times_out_and_is_retried_while_other_endpoints_are_serv
         running_stack(name="slow", database_url=db_url, users_url=users_url,
                       headers=auth_headers, logs_dir=logs_dir, webhooks=False,
                       worker_env={**FAST_RETRIES, "WORKER_CONCURRENCY": "4"}) as stack,
-        receiver_on_free_port() as slow,
-        receiver_on_free_port() as fast,
+        running_receiver() as slow,
+        running_receiver() as fast,
     ):  # fmt: skip
         slow.delay_seconds = 3.0  # beyond the 1 s timeout
         slow_id = register(stack, slow.url)
@@ -271,7 +258,7 @@ def test_a_url_that_resolves_to_a_private_address_at_delivery_is_refused_and_not
         running_stack(name="ssrf", database_url=db_url, users_url=users_url,
                       headers=auth_headers, logs_dir=logs_dir, webhooks=False,
                       worker_env=strict) as stack,
-        receiver_on_free_port() as receiver,
+        running_receiver() as receiver,
     ):  # fmt: skip
         endpoint_id = register(stack, receiver.url)
         emit(stack, a_payment(stack), 3)
