@@ -14,25 +14,20 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 import time
-from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
-from types import FrameType
-from wsgiref.simple_server import WSGIRequestHandler, make_server
-from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
-from prometheus_client.exposition import ThreadingWSGIServer
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from payment_api.container import Container
 from payment_api.db.leases import Leases
 from payment_api.domain.model import utcnow
 from payment_api.domain.ports import DueDelivery
 from payment_api.domain.states import AttemptOutcome, InboxState
+from service_kit.worker_status import serve_status, stop_on_signals
 
 log = logging.getLogger("payment_api.worker")
 RECONCILE = "reconcile"
@@ -182,44 +177,13 @@ class Worker:
         self.metrics.oldest_due.set(0 if oldest is None else (now - oldest).total_seconds())
 
 
-def status_app(worker: Worker) -> WSGIApplication:
-    """`/healthz`: 200 while the loop has gone round lately, 503 once it is stuck; anything
-    else: the worker's Prometheus metrics."""
-    metrics = make_wsgi_app(worker.metrics.registry)
-
-    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != "/healthz":
-            answer: Iterable[bytes] = metrics(environ, start_response)
-            return answer
-        alive = worker.alive()
-        status = "200 OK" if alive else "503 Service Unavailable"
-        start_response(status, [("Content-Type", "application/json")])
-        return [b'{"status":"ok"}' if alive else b'{"status":"stalled"}']
-
-    return app
-
-
 def serve(container: Container) -> int:
     """Run until SIGTERM/SIGINT; /healthz and /metrics on WORKER_HTTP_PORT when set."""
     worker = Worker(container)
     s = container.settings
-    if s.worker_http_port:
-        server = make_server(s.worker_http_host, s.worker_http_port, status_app(worker),
-                             ThreadingWSGIServer, handler_class=_QuietHandler)  # fmt: skip
-        threading.Thread(target=server.serve_forever, name="worker-http", daemon=True).start()
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("worker %s: signal %d, finishing the attempts in flight", worker.name, signum)
-        worker.stop.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    serve_status(s.worker_http_host, s.worker_http_port, worker.alive, worker.metrics.registry)
+    stop_on_signals(worker.stop, worker.name)
     started = time.monotonic()
     worker.run()
     log.info("worker ran %.0f s", time.monotonic() - started)
     return 0
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        """Probes and scrapes are not worth a log line each."""

@@ -1,5 +1,5 @@
 """Repositories of outbound delivery: webhook endpoints, and the deliveries queue with leases
-(a claim is `repositories.lease`, the statement the Stripe inbox's claim uses too)."""
+(a claim is `service_kit.leasing.lease`, the statement every job queue's claim uses)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from payment_api.db.models import Delivery, DeliveryAttempt, OutboundEvent, WebhookEndpoint
-from payment_api.db.repositories import _flush_new, lease
+from payment_api.db.repositories import _flush_new
 from payment_api.domain import model
 from payment_api.domain.endpoints import signing_secrets
 from payment_api.domain.ports import DueDelivery
 from payment_api.domain.states import DeliveryState, EndpointStatus
+from service_kit.leasing import lease
 
 
 class EndpointRepository:

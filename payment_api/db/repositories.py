@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -26,23 +26,7 @@ from payment_api.domain import model
 from payment_api.domain.errors import DuplicateError
 from payment_api.domain.model import utcnow
 from payment_api.domain.states import InboxState, PaymentStatus, RefundStatus
-
-
-def lease(session: Session, model: Any, due: Select[Any], until: datetime) -> list[str]:
-    """Set `lease_until` on the rows `due` selects and return their ids, in one statement:
-    `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id`. On PostgreSQL
-    workers skip each other's rows, and a row leased meanwhile fails the re-checked WHERE; on
-    SQLite (one worker) the statement runs under the database's write lock. The ids come back
-    in no particular order."""
-    return list(
-        session.scalars(
-            update(model)
-            .where(model.id.in_(due.with_for_update(of=model, skip_locked=True).scalar_subquery()))
-            .values(lease_until=until)
-            .returning(model.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
+from service_kit.leasing import lease
 
 
 def _flush_new(session: Session, row: object) -> None:

@@ -19,7 +19,8 @@ from payment_api.domain.checkout import CheckoutRequest
 from payment_api.domain.endpoints import EndpointDraft
 from payment_api.domain.model import utcnow
 from payment_api.domain.money import Money
-from payment_api.worker import Worker, status_app
+from payment_api.worker import Worker
+from service_kit.worker_status import status_app
 from tests.payment.fakes import FakeTransport, FakeUsers, IdempotentGateway, unit_container
 from tests.payment.helpers import event_payload, sign
 
@@ -84,7 +85,7 @@ def test_a_stored_stripe_event_is_processed_and_its_outbound_event_delivered(
 def test_the_health_endpoint_answers_200_while_the_loop_runs_and_503_once_it_stalls(
     running: Worker,
 ) -> None:
-    app = status_app(running)
+    app = status_app(running.alive, running.metrics.registry)
     statuses: list[str] = []
 
     def start_response(status: str, headers: list[tuple[str, str]]) -> None:
