@@ -1,8 +1,9 @@
 """`make run`: migrate and start the whole platform on the embedded defaults.
 
-The web frontend on 127.0.0.1:8080, user service on 127.0.0.1:5000 (gunicorn), payment service
-on 127.0.0.1:8000 (uvicorn) and, when STRIPE_API_KEY is not set, the Stripe sandbox on
-127.0.0.1:12111. Data lives in SQLite
+The web frontend on 127.0.0.1:8080, user service on 127.0.0.1:5000 (gunicorn) and its mail
+worker, payment service on 127.0.0.1:8000 (uvicorn) and its worker, when STRIPE_API_KEY is
+not set the Stripe sandbox on 127.0.0.1:12111, and when SMTP_HOST is not set a local SMTP
+sink on 127.0.0.1:1025 that keeps every mail under data/mail/. Data lives in SQLite
 files under data/ (DEVSTACK_DATA_DIR moves it) unless DATABASE_URL / PAYMENT_DATABASE_URL say
 otherwise. It refuses to start when one of its ports is taken; SIGINT (Ctrl-C), SIGTERM and
 SIGHUP (terminal closed) stop every server, and the servers also die if it is killed.
@@ -71,16 +72,23 @@ def main() -> int:
     sandbox_port = int(os.environ.get("SANDBOX_PORT", "12111"))
     web_port = int(os.environ.get("WEB_PORT", "8080"))
     worker_port = int(os.environ.get("WORKER_PORT", "8001"))  # its /healthz and /metrics
+    user_worker_port = int(os.environ.get("USER_WORKER_PORT", "5001"))
+    smtp_port = int(os.environ.get("MAIL_SINK_PORT", "1025"))
+    sink_http_port = int(os.environ.get("MAIL_SINK_HTTP_PORT", "1080"))
     use_sandbox = not os.environ.get("STRIPE_API_KEY")
+    use_sink = not os.environ.get("SMTP_HOST")  # else the mail server SMTP_* names
 
     wanted = [
         ("WEB_PORT", web_port),
         ("USER_SERVICE_PORT", user_port),
         ("PAYMENT_SERVICE_PORT", payment_port),
         ("WORKER_PORT", worker_port),
+        ("USER_WORKER_PORT", user_worker_port),
     ]
     if use_sandbox:
         wanted.append(("SANDBOX_PORT", sandbox_port))
+    if use_sink:
+        wanted += [("MAIL_SINK_PORT", smtp_port), ("MAIL_SINK_HTTP_PORT", sink_http_port)]
     if taken := taken_ports(wanted):
         say("\n".join(taken), sys.stderr)
         return 1
@@ -110,6 +118,10 @@ def main() -> int:
                 log_path=logs / "stripe-sandbox.log",
             )
             sandbox_url = launch(sandbox).url
+        mail_dir = DATA / "mail"
+        if use_sink:
+            launch(services.mail_sink(sink_http_port, smtp_port, mail_dir,
+                                      log_path=logs / "mail-sink.log"))  # fmt: skip
         admin_email = os.environ.get("BOOTSTRAP_ADMIN_EMAIL") or services.DEV_ADMIN_EMAIL
         admin_password = os.environ.get("BOOTSTRAP_ADMIN_PASSWORD") or services.DEV_ADMIN_PASSWORD
         users = services.user_service(
@@ -122,9 +134,14 @@ def main() -> int:
             env={
                 "BOOTSTRAP_ADMIN_EMAIL": admin_email,
                 "BOOTSTRAP_ADMIN_PASSWORD": admin_password,
+                # mailed links open the web's account pages
+                "ACCOUNT_LINKS_URL": f"http://127.0.0.1:{web_port}/account",
+                **(services.smtp_env(smtp_port) if use_sink else {}),
             },
         )
         launch(users)
+        # The queued mail (password reset, email verification) is sent off the request path.
+        launch(services.user_worker(user_worker_port, users.env, log_path=logs / "user-worker.log"))
         payments = services.payment_service(
             payment_port,
             os.environ.get(
@@ -160,8 +177,9 @@ def main() -> int:
         )
         launch(site)
         print_banner(
-            site.url, users.url, payments.url, sandbox_url, logs, (admin_email, admin_password)
-        )
+            site.url, users.url, payments.url, sandbox_url, logs, (admin_email, admin_password),
+            mail_dir if use_sink else None,
+        )  # fmt: skip
         while all(p.proc is not None and p.proc.poll() is None for p in started):
             time.sleep(0.5)
         dead = [p.name for p in started if p.proc is None or p.proc.poll() is not None]
@@ -183,9 +201,16 @@ ACCESS_TOKEN_OF_JSON = "python3 -c \"import json,sys;print(json.load(sys.stdin)[
 
 
 def print_banner(
-    web: str, users: str, payments: str, sandbox: str | None, logs: Path, admin: tuple[str, str]
+    web: str,
+    users: str,
+    payments: str,
+    sandbox: str | None,
+    logs: Path,
+    admin: tuple[str, str],
+    mail_dir: Path | None,
 ) -> None:
     gateway = f"Stripe sandbox  {sandbox}" if sandbox else "Stripe          real (STRIPE_API_KEY)"
+    mail = f"kept in {mail_dir}/ (local SMTP sink)" if mail_dir else "sent through SMTP_HOST"
     email, password = admin
     # The CLI reads only its environment: it must be pointed at the same gateway.
     reconcile = f"STRIPE_API_BASE={sandbox} " if sandbox else ""
@@ -196,6 +221,7 @@ def print_banner(
   User service     {users}      docs {users}/docs
   Payment service  {payments}      docs {payments}/docs
   {gateway}
+  Mail             {mail}
   Admin (dev)      {email} / {password}
                    (Swagger UI: Authorize, or curl below; BOOTSTRAP_ADMIN_EMAIL/PASSWORD change it)
   Try:  curl -i '{payments}/checkout/?price=50&currency=usd'

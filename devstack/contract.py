@@ -28,10 +28,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import yaml
 
 from devstack import contract_summary, services
-from devstack.auth import login, register
+from devstack.auth import TokenPair, login, register
 from devstack.databases import fresh_database, is_postgres
 from devstack.processes import ROOT, ServerProcess, free_port
 
@@ -48,7 +49,12 @@ HOOK_ENV = {
     # A customer of the hooks' own for refresh tokens, so the chain does not hang on the admin.
     "customer_email": "CONTRACT_CUSTOMER_EMAIL",
     "customer_password": "CONTRACT_CUSTOMER_PASSWORD",
+    # Where the stack's SMTP sink keeps mail: reset and verification links carry tokens.
+    "mail_dir": "CONTRACT_MAIL_DIR",
 }
+
+
+SPEC_EXAMPLE_USER = ("ada.lovelace@example.com", "correct horse battery staple", "Ada Lovelace")
 
 
 @dataclass
@@ -61,6 +67,19 @@ class Target:
     headers: dict[str, str] = field(default_factory=dict)
     # For devstack.contract_hooks: HOOK_ENV variable -> value.
     hook_env: dict[str, str] = field(default_factory=dict)
+
+
+def contract_admin(users_url: str) -> TokenPair:
+    bootstrap = login(users_url, services.DEV_ADMIN_EMAIL, services.DEV_ADMIN_PASSWORD)
+    email, password = "contract-admin@example.com", secrets.token_urlsafe(18)
+    created = httpx.post(
+        f"{users_url}/users",
+        json={"email": email, "full_name": "Contract Admin", "password": password, "role": "admin"},
+        headers=bootstrap.headers,
+        timeout=10,
+    )
+    created.raise_for_status()
+    return login(users_url, email, password)
 
 
 def hook_env(**values: str) -> dict[str, str]:
@@ -76,26 +95,41 @@ def running_platform(work: Path, database_base: str | None) -> Iterator[list[Tar
         targets: list[Target] = []
 
         users_db = stack.enter_context(fresh_database(database_base, work, "contract_users"))
+        mail_dir, smtp_port = work / "mail", free_port()
+        sink = services.mail_sink(free_port(), smtp_port, mail_dir, log_path=logs / "mail-sink.log")
+        stack.callback(sink.stop)
+        sink.start()
         users = services.user_service(
             free_port(),
             users_db,
             log_path=logs / "user-service.log",
             # Long enough for a deep CONTRACT_EXAMPLES run on one token.
-            env={"ACCESS_TOKEN_TTL_SECONDS": "14400"},
+            env={"ACCESS_TOKEN_TTL_SECONDS": "14400", **services.smtp_env(smtp_port)},
         )
         stack.callback(users.stop)
         users.start()
-        # Every protected operation is exercised as the bootstrap admin (the widest rights);
-        # schemathesis' ignored_auth check also replays them without and with a broken token.
-        admin = login(users.url, services.DEV_ADMIN_EMAIL, services.DEV_ADMIN_PASSWORD)
+        user_worker = services.user_worker(
+            free_port(), users.env, log_path=logs / "user-worker.log"
+        )
+        stack.callback(user_worker.stop)
+        user_worker.start()
+        # Every protected operation is exercised as an admin (the widest rights) that the
+        # bootstrap admin made: its email is not verified yet, so requestEmailVerification can
+        # succeed (an operator's admin counts as verified). schemathesis' ignored_auth check
+        # also replays every call without and with a broken token.
+        admin = contract_admin(users.url)
         auth = admin.headers
         customer_email, customer_password = "contract-hooks@example.com", secrets.token_urlsafe(18)
         register(users.url, customer_email, customer_password, "Contract Hooks")
+        # The spec's example login (createToken's example), so its example answers 200
+        # whichever operation's examples run first; createUser's same example is then a 409.
+        register(users.url, *SPEC_EXAMPLE_USER)
         shared = hook_env(
             user_service=users.url,
             admin_token=admin.access_token,
             customer_email=customer_email,
             customer_password=customer_password,
+            mail_dir=str(mail_dir),
         )
         targets.append(
             Target("user_management", ROOT / "specs/user_management.yaml", users.url, auth, shared)

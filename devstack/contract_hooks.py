@@ -3,8 +3,9 @@
 Loaded by the schemathesis subprocess through SCHEMATHESIS_HOOKS=devstack.contract_hooks;
 devstack/contract.py passes what they need in CONTRACT_* environment variables (HOOK_ENV).
 Without them some operations never reach their success path: a refresh token, a Stripe
-signature, a paid payment, a stored or emitted event, a registered webhook endpoint and a URL
-that resolves (there is no network) are all things a generator cannot invent.
+signature, a paid payment, a stored or emitted event, a registered webhook endpoint, a URL
+that resolves (there is no network) and a token mailed in a link are all things a generator
+cannot invent.
 
 Only every other eligible case is changed, so most still go out as generated and keep probing
 the 4xx paths. A refresh token or a path id goes in only where that part was generated valid
@@ -22,12 +23,14 @@ import itertools
 import json
 import os
 import re
+import secrets
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,8 +40,9 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.meta import TestPhase
 
-from devstack.auth import login
+from devstack.auth import login, register
 from devstack.contract import HOOK_ENV
+from devstack.mailsink import wait_for_mail
 
 # Refunds are generated up to 99,999,999 minor units: pay the most one payment may be.
 PAID_AMOUNT, PAID_CURRENCY = 99_999_999, "USD"
@@ -333,9 +337,39 @@ def use_endpoint(case: Case[Any], kwargs: dict[str, Any]) -> None:
     case.path_parameters = {**case.path_parameters, **chosen}
 
 
+# Each costs a registration (an Argon2 hash), a queued mail and its trip through the sink.
+MAILED_TOKENS_PER_OPERATION = 6
+MAIL_SUBJECTS = {"resetPassword": "Reset your password", "verifyEmail": "Confirm your email"}
+
+
+def mailed_token(name: str) -> str:
+    """A fresh account's reset or verification token, read from the link mailed to it (a
+    fresh account each time: reset links are limited per address and hour)."""
+    email = f"contract-{uuid.uuid4().hex[:12]}@example.com"
+    base = env("user_service")
+    register(base, email, secrets.token_urlsafe(18), "Contract Mail")
+    if name == "resetPassword":
+        asked = httpx.post(f"{base}/auth/password-reset", json={"email": email}, timeout=TIMEOUT)
+        asked.raise_for_status()
+    mail = wait_for_mail(Path(env("mail_dir")), email, MAIL_SUBJECTS[name], timeout=TIMEOUT)
+    return mail.link_token("reset-password" if name == "resetPassword" else "verify-email")
+
+
+def use_mailed_token(case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """resetPassword, verifyEmail: a token no generator can guess, in every other valid body,
+    up to a budget per operation."""
+    name = operation_id(case)
+    if not isinstance(case.body, dict) or not generated_valid(case, ParameterLocation.BODY):
+        return
+    if STATE.take_turn(name) and STATE.next_index(f"{name}:mailed") < MAILED_TOKENS_PER_OPERATION:
+        case.body = {**case.body, "token": mailed_token(name)}
+
+
 BEFORE_CALL = {
     "receiveStripeWebhook": sign_webhook,
     "refreshToken": use_refresh_token,
+    "resetPassword": use_mailed_token,
+    "verifyEmail": use_mailed_token,
     "createRefund": use_paid_payment,
     "replayWebhookEvent": use_stored_event,
     "getWebhookEvent": use_stored_event,

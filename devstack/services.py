@@ -80,6 +80,43 @@ def user_service(
     return ServerProcess("user-service", argv, port, full_env, log_path=log_path)
 
 
+def user_worker(
+    port: int,
+    service_env: Mapping[str, str],
+    *,
+    env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
+) -> ServerProcess:
+    """`python -m user_management_service worker` (sends the queued mail) beside a user
+    service (its settings, `service_env`), /healthz and /metrics on `port`."""
+    full_env = {
+        **{k: v for k, v in service_env.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
+        "WORKER_HTTP_PORT": str(port),
+        "WORKER_POLL_SECONDS": "0.2",
+        **(env or {}),
+    }
+    argv = python_argv("-m", "user_management_service", "worker")
+    return ServerProcess("user-worker", argv, port, full_env, log_path=log_path)
+
+
+def mail_sink(
+    http_port: int, smtp_port: int, folder: Path, *, log_path: Path | None = None
+) -> ServerProcess:
+    """The local SMTP sink (devstack/mailsink.py): mail sent to `smtp_port` is kept in
+    `folder`; /healthz on `http_port`. Point a user service at it with `smtp_env`."""
+    argv = python_argv(
+        "-m", "devstack.mailsink",
+        "--smtp-port", str(smtp_port),
+        "--http-port", str(http_port),
+        "--dir", str(folder),
+    )  # fmt: skip
+    return ServerProcess("mail-sink", argv, http_port, {}, log_path=log_path)
+
+
+def smtp_env(smtp_port: int) -> dict[str, str]:
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_SECURITY": "none"}
+
+
 def stripe_sandbox(
     port: int,
     *,

@@ -36,6 +36,7 @@ class Principal:
     subject: str | None
     role: Role | None
     bearer_token: str | None
+    email_verified: bool = False  # the token's `email_verified` claim
 
     @property
     def is_admin(self) -> bool:
@@ -112,6 +113,11 @@ class TokenVerifier:
             raise InvalidTokenError("token has no subject")
         if role not in ROLES:
             raise InvalidTokenError("token has no known role")
-        principal = Principal(subject=subject, role=role, bearer_token=token)
+        principal = Principal(
+            subject=subject,
+            role=role,
+            bearer_token=token,
+            email_verified=claims.get("email_verified") is True,
+        )
         self._cache.put(token, principal, kid=kid, key=key, expires=float(claims["exp"]))
         return principal

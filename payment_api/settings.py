@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     jwks_cache_seconds: int = Field(default=300, ge=1)
     jwks_refresh_interval_seconds: float = Field(default=10.0, ge=0)  # unknown-kid refetch
     allow_anonymous_checkout: bool = False  # GET /checkout/ without a token (make run: true)
+    # A customer whose token does not say `email_verified: true` gets 403 on a checkout.
+    checkout_requires_verified_email: bool = False
 
     stripe_api_key: str = "sk_test_sandbox"
     stripe_api_base: str | None = None  # the sandbox URL; unset = real Stripe

@@ -6,6 +6,7 @@ Each service's fixtures live in their own plugin module under tests/fixtures/.
 pytest_plugins = [
     "tests.fixtures.common",
     "tests.fixtures.user_service",
+    "tests.fixtures.mail",
     "tests.fixtures.auth",
     "tests.fixtures.stripe_sandbox",
     "tests.fixtures.payment_service",

@@ -1,5 +1,5 @@
-"""CLI: `python -m user_management_service migrate | serve | create-admin | rotate-key |
-unlock --email EMAIL | makemigration MESSAGE`."""
+"""CLI: `python -m user_management_service migrate | serve | worker | create-admin |
+rotate-key | unlock --email EMAIL | makemigration MESSAGE`."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def main(argv: list[str]) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--workers", type=int, default=2)
+    sub.add_parser("worker", help="send the queued mail (SMTP_* settings) until SIGTERM")
     admin = sub.add_parser(
         "create-admin",
         help="create an admin (or promote the active user with this email and set its password)",
@@ -76,6 +77,17 @@ def main(argv: list[str]) -> int:
             container.end_session()
         print(f"unlocked {args.email}: {cleared} counter(s) cleared")
         return 0
+    if args.command == "worker":
+        from service_kit.logs import GUNICORN, configure_logging
+        from user_management_service.container import build_container
+        from user_management_service.worker import serve as serve_worker
+
+        configure_logging(settings.log_level, settings.log_format, GUNICORN)
+        container = build_container(settings)
+        try:
+            return serve_worker(container)
+        finally:
+            container.close()
     if args.command == "makemigration":
         command.revision(
             alembic_config(settings.database_url), message=args.message, autogenerate=True

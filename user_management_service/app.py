@@ -15,6 +15,7 @@ from service_kit.logs import GUNICORN, configure_logging
 from service_kit.problems import PROBLEM_JSON
 from user_management_service import observability
 from user_management_service.api import (
+    account,
     auth,
     context,
     cors,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         api.spec.components.security_scheme(name, scheme)
     api.register_blueprint(auth.blp)
     api.register_blueprint(users.blp)
+    api.register_blueprint(account.blp)
     api.register_blueprint(health.blp)
 
     app.register_blueprint(docs.blp)

@@ -70,6 +70,34 @@ class Settings(BaseSettings):
     # origins: another service's Swagger UI logging in here. Empty: no CORS headers at all.
     cors_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # Mail (domain/mail.py): queued in the database with the change that causes it, sent by the
+    # worker (`python -m user_management_service worker`). The defaults reach `make run`'s
+    # local SMTP sink, which keeps every message under data/mail/.
+    smtp_host: str = Field(default="127.0.0.1", min_length=1)
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    mail_from: str = Field(default="Payment Platform <no-reply@example.com>", min_length=3)
+    mail_product_name: str = Field(default="Payment Platform", min_length=1, max_length=100)
+    # The page a mailed link opens (the web frontend's account pages): `<url>/reset-password`.
+    account_links_url: str = Field(default="http://127.0.0.1:8080/account", pattern=r"^https?://")
+    password_reset_ttl_seconds: int = Field(default=1800, ge=60, le=24 * 3600)
+    email_verification_ttl_seconds: int = Field(default=48 * 3600, ge=600, le=30 * 24 * 3600)
+    password_reset_max_per_hour: int = Field(default=3, ge=1, le=100)
+    # A mail server that fails: retry n waits between half and all of min(cap, base * 2^(n-1)),
+    # for MAIL_GIVE_UP_AFTER_HOURS, then the mail is given up (logged, counted, kept as failed).
+    mail_retry_base_seconds: float = Field(default=15.0, gt=0, le=3600)
+    mail_retry_cap_seconds: float = Field(default=1800.0, gt=0, le=24 * 3600)
+    mail_give_up_after_hours: float = Field(default=24.0, gt=0, le=24 * 7)
+    # The worker: how often it looks for due mail, how many it takes at once, and where it
+    # answers /healthz and /metrics (unset: nowhere).
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    worker_batch_size: int = Field(default=20, ge=1, le=1000)
+    worker_http_host: str = "127.0.0.1"
+    worker_http_port: int | None = Field(default=None, ge=1, le=65535)
+
     # Logs: one JSON object per line (json) or key=value text for humans (console).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "console"] = "json"
@@ -103,7 +131,14 @@ class Settings(BaseSettings):
             origins.append(origin)
         return origins
 
-    @field_validator("bootstrap_admin_email", "bootstrap_admin_password")
+    @field_validator("account_links_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator(
+        "bootstrap_admin_email", "bootstrap_admin_password", "smtp_username", "smtp_password"
+    )
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value if value and value.strip() else None

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Header, Query
 from fastapi.responses import RedirectResponse
 
 from payment_api import views
-from payment_api.api.deps import REALM, CheckoutCallerDep, CheckoutDep, PrincipalDep
+from payment_api.api.deps import REALM, CheckoutCallerDep, CheckoutDep, PayerDep
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
     QUERY_CURRENCY_DESCRIPTION,
@@ -96,7 +96,7 @@ def paying_user(principal: Principal, requested: str | None) -> str | None:
 def createCheckoutSession(  # noqa: N802 - operationId
     body: Annotated[LineItemsCheckout | CustomAmountCheckout, Body()],
     checkout: CheckoutDep,
-    principal: PrincipalDep,
+    principal: PayerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> views.View:
     """Create a payment (`pending`) and its hosted Stripe Checkout session."""
@@ -142,7 +142,7 @@ def createCheckoutSession(  # noqa: N802 - operationId
                 }
             },
         },
-        **problem_responses(401, 422, *GATEWAY_ERRORS),
+        **problem_responses(401, 403, 422, *GATEWAY_ERRORS),
     },
     openapi_extra={"security": [{}]},  # appended to the token schemes: anonymous may be allowed
 )

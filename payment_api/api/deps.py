@@ -112,7 +112,34 @@ async def checkout_caller(
     )
 
 
-CheckoutCallerDep = Annotated[Principal, Depends(checkout_caller)]
+def verified_payer(container: Container, principal: Principal) -> Principal:
+    """CHECKOUT_REQUIRES_VERIFIED_EMAIL: a customer pays only once their email is verified
+    (the token's claim; refreshing the token after verifying updates it). Admins and, where
+    allowed, anonymous callers are not customers."""
+    if (
+        container.settings.checkout_requires_verified_email
+        and principal.role == "customer"
+        and not principal.email_verified
+    ):
+        raise ForbiddenError(
+            "verify your email before paying: open the link we mailed you, then sign in again",
+            realm=REALM,
+        )
+    return principal
+
+
+async def paying_customer(principal: PrincipalDep, container: ContainerDep) -> Principal:
+    return verified_payer(container, principal)
+
+
+async def paying_checkout_caller(
+    principal: Annotated[Principal, Depends(checkout_caller)], container: ContainerDep
+) -> Principal:
+    return verified_payer(container, principal)
+
+
+PayerDep = Annotated[Principal, Depends(paying_customer)]
+CheckoutCallerDep = Annotated[Principal, Depends(paying_checkout_caller)]
 # A valid token or none at all (the public catalogue); a bad token is still 401.
 OptionalPrincipalDep = Annotated[Principal, Depends(authenticate)]
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from user_management_service.domain.access_tokens import AccessTokenPolicy, Principal
+from user_management_service.domain.account_tokens import AccountToken, Purpose
 from user_management_service.domain.errors import EmailTakenError, InvalidTokenError
+from user_management_service.domain.mail import MailerError, MailJob, MailKind, MailState, Message
 from user_management_service.domain.refresh_tokens import RefreshRecord
 from user_management_service.domain.throttle import Counter
 from user_management_service.domain.users import Role, Status, User, utc_now
@@ -112,6 +115,99 @@ class MemoryThrottle:
         self.rows = {k: v for k, v in self.rows.items() if v.last_failure_at >= older_than}
 
 
+class MemoryAccountTokens:
+    def __init__(self) -> None:
+        self.rows: dict[str, AccountToken] = {}
+
+    def add(self, token_hash: str, token: AccountToken, created_at: datetime) -> None:
+        self.rows[token_hash] = token
+
+    def find(self, token_hash: str, purpose: Purpose) -> AccountToken | None:
+        token = self.rows.get(token_hash)
+        return token if token is not None and token.purpose is purpose else None
+
+    def use(self, token_id: uuid.UUID, now: datetime) -> bool:
+        for key, row in self.rows.items():
+            if row.id == token_id and row.used_at is None:
+                self.rows[key] = replace(row, used_at=now)
+                return True
+        return False
+
+    def use_all(self, user_id: uuid.UUID, purpose: Purpose, now: datetime) -> None:
+        for key, row in self.rows.items():
+            if row.user_id == user_id and row.purpose is purpose and row.used_at is None:
+                self.rows[key] = replace(row, used_at=now)
+
+
+class MemoryMailJobs:
+    """Jobs with their state; a claim takes every pending job that is due and not leased."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[uuid.UUID, MailJob] = {}
+        self.state: dict[uuid.UUID, MailState] = {}
+        self.due: dict[uuid.UUID, datetime] = {}
+        self.leased: dict[uuid.UUID, datetime] = {}
+        self.finished: dict[uuid.UUID, datetime] = {}
+        self.notes: dict[uuid.UUID, str | None] = {}
+
+    def add(self, job: MailJob) -> None:
+        self.jobs[job.id] = job
+        self.state[job.id] = MailState.PENDING
+        self.due[job.id] = job.created_at
+
+    def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[MailJob]:
+        taken = [
+            job for job in self.jobs.values()
+            if self.state[job.id] is MailState.PENDING and self.due[job.id] <= now
+            and self.leased.get(job.id, now) <= now
+        ][:limit]  # fmt: skip
+        for job in taken:
+            self.leased[job.id] = lease_until
+        return taken
+
+    def finish(self, job_id: uuid.UUID, state: MailState, now: datetime, note: str | None) -> None:
+        self.state[job_id], self.finished[job_id], self.notes[job_id] = state, now, note
+        self.leased.pop(job_id, None)
+
+    def retry(
+        self, job_id: uuid.UUID, attempts: int, next_attempt_at: datetime, error: str
+    ) -> None:
+        self.jobs[job_id] = replace(self.jobs[job_id], attempts=attempts)
+        self.due[job_id], self.notes[job_id] = next_attempt_at, error
+        self.leased.pop(job_id, None)
+
+    def sent_since(self, recipient: str, kind: MailKind, since: datetime) -> int:
+        return sum(
+            1 for job_id, job in self.jobs.items()
+            if job.recipient == recipient and job.kind is kind
+            and self.state[job_id] is MailState.SENT and self.finished[job_id] >= since
+        )  # fmt: skip
+
+    def pending_count(self) -> int:
+        return sum(1 for state in self.state.values() if state is MailState.PENDING)
+
+
+class RecordingMailer:
+    """Keeps what it was given; `down` makes it fail as a mail server that is unreachable."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+        self.down = False
+
+    def send(self, message: Message) -> None:
+        if self.down:
+            raise MailerError("ConnectionRefusedError: [Errno 111] Connection refused")
+        self.sent.append(message)
+
+
+class EchoRenderer:
+    """A message whose text is the context, one `key=value` per line (no templates)."""
+
+    def render(self, kind: MailKind, to: str, context: Mapping[str, object]) -> Message:
+        text = "\n".join(f"{k}={v}" for k, v in sorted(context.items()))
+        return Message(to, kind.value, text, text)
+
+
 class FakeUnitOfWork:
     """Writes land at once (no isolation); `commits` and `rollbacks` count what the services
     asked for, which is what a unit test checks."""
@@ -120,6 +216,8 @@ class FakeUnitOfWork:
         self.users = MemoryUsers()
         self.refresh_tokens = MemoryRefreshTokens()
         self.throttle = MemoryThrottle()
+        self.account_tokens = MemoryAccountTokens()
+        self.mail = MemoryMailJobs()
         self.commits = 0
         self.rollbacks = 0
 
@@ -156,7 +254,14 @@ class FakeAccessTokens:
     def ttl_seconds(self) -> int:
         return self.policy.ttl_seconds
 
-    def issue(self, user_id: uuid.UUID, role: Role, now: datetime | None = None) -> str:
+    def issue(
+        self,
+        user_id: uuid.UUID,
+        role: Role,
+        now: datetime | None = None,
+        *,
+        email_verified: bool = False,
+    ) -> str:
         claims = self.policy.claims(user_id, role, now or utc_now())
         token = f"access:{len(self.issued)}"
         self.issued[token] = self.policy.principal(claims)

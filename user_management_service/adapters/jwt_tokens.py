@@ -43,9 +43,16 @@ class JwtAccessTokens:
     def ttl_seconds(self) -> int:
         return self.policy.ttl_seconds
 
-    def issue(self, user_id: uuid.UUID, role: Role, now: datetime | None = None) -> str:
+    def issue(
+        self,
+        user_id: uuid.UUID,
+        role: Role,
+        now: datetime | None = None,
+        *,
+        email_verified: bool = False,
+    ) -> str:
         key = self.keys.signing_key()
-        claims = self.policy.claims(user_id, role, now or utc_now())
+        claims = self.policy.claims(user_id, role, now or utc_now(), email_verified=email_verified)
         return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
 
     def verify(self, token: str) -> Principal:

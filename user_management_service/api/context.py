@@ -17,7 +17,8 @@ SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 FORM = "application/x-www-form-urlencoded"
 FORM_ENDPOINTS = {"auth.createToken"}
-BODYLESS_ENDPOINTS = {"users.unlockUser"}  # a POST that takes no body (an action on a path)
+# POSTs that take no body (an action on a path)
+BODYLESS_ENDPOINTS = {"users.unlockUser", "account.requestEmailVerification"}
 
 
 class MissingBodyError(UnprocessableEntity):

@@ -13,9 +13,11 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from service_kit.logs import current_request_id
 from service_kit.problems import PROBLEM_JSON, problem_body
 from user_management_service.domain.errors import (
+    AlreadyVerifiedError,
     CurrentPasswordError,
     EmailTakenError,
     ForbiddenError,
+    InvalidAccountTokenError,
     InvalidCredentialsError,
     InvalidCursorError,
     InvalidTokenError,
@@ -119,8 +121,13 @@ def register(app: Flask) -> None:
         return problem(409, str(exc))
 
     @app.errorhandler(CurrentPasswordError)
-    def _current_password(exc: CurrentPasswordError) -> Response:
+    @app.errorhandler(InvalidAccountTokenError)
+    def _field_refused(exc: CurrentPasswordError | InvalidAccountTokenError) -> Response:
         return problem(422, str(exc), errors=[{"field": exc.field, "message": str(exc)}])
+
+    @app.errorhandler(AlreadyVerifiedError)
+    def _verified(exc: AlreadyVerifiedError) -> Response:
+        return problem(409, str(exc))
 
     @app.errorhandler(InvalidCursorError)
     def _cursor(exc: InvalidCursorError) -> Response:

@@ -143,11 +143,13 @@ class User(Schema):
     created_at = UtcDateTime(required=True, dump_only=True)
     updated_at = UtcDateTime(required=True, dump_only=True)
     deactivated_at = UtcDateTime(required=True, dump_only=True, allow_none=True)
+    email_verified = fields.Boolean(required=True, dump_only=True)
+    email_verified_at = UtcDateTime(required=True, dump_only=True, allow_none=True)
 
 
 def dump_user(user: DomainUser) -> dict[str, Any]:
     """What `User().dump(user)` gives, built directly (same keys, order and values)."""
-    deactivated = user.deactivated_at
+    deactivated, verified = user.deactivated_at, user.email_verified_at
     return {
         "id": str(user.id),
         "email": user.email,
@@ -157,6 +159,8 @@ def dump_user(user: DomainUser) -> dict[str, Any]:
         "created_at": rfc3339(user.created_at),
         "updated_at": rfc3339(user.updated_at),
         "deactivated_at": None if deactivated is None else rfc3339(deactivated),
+        "email_verified": verified is not None,
+        "email_verified_at": None if verified is None else rfc3339(verified),
     }
 
 
@@ -211,6 +215,38 @@ class RefreshRequest(Schema):
     refresh_token = fields.String(
         required=True, validate=[validate.Length(min=1, max=512), encodable]
     )
+
+
+def account_token_field() -> fields.String:
+    return fields.String(
+        required=True, load_only=True, validate=[validate.Length(min=1, max=512), encodable]
+    )
+
+
+class PasswordResetRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    email = email_field(required=True)
+
+
+class PasswordReset(Schema):
+    class Meta:
+        unknown = RAISE
+
+    token = account_token_field()
+    password = password_field(required=True)
+
+
+class EmailVerification(Schema):
+    class Meta:
+        unknown = RAISE
+
+    token = account_token_field()
+
+
+class Accepted(Schema):
+    detail = fields.String(required=True, dump_only=True)
 
 
 class Jwk(Schema):

@@ -71,6 +71,7 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         PrimaryKeyConstraint("seq", name="pk_ums_users"),
@@ -120,3 +121,49 @@ class LoginThrottleRow(Base):
     failures: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __table_args__ = (PrimaryKeyConstraint("key", name="pk_ums_login_throttle"),)
+
+
+class AccountTokenRow(Base):
+    """A password-reset or email-verification token, by its SHA-256 only."""
+
+    __tablename__ = "ums_account_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("id", name="pk_ums_account_tokens"),
+        UniqueConstraint("token_hash", name="uq_ums_account_tokens_token_hash"),
+        Index("ix_ums_account_tokens_user_id", "user_id", "purpose"),
+    )
+
+
+class MailJobRow(Base):
+    """A mail to send (domain/mail.py): pending until the worker sent it, dropped it (nothing
+    to send) or gave up on it."""
+
+    __tablename__ = "ums_mail_jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    recipient: Mapped[str] = mapped_column(String(254), nullable=False)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)  # why dropped/failed
+
+    __table_args__ = (
+        PrimaryKeyConstraint("id", name="pk_ums_mail_jobs"),
+        Index("ix_ums_mail_jobs_due", "state", "next_attempt_at"),
+        Index("ix_ums_mail_jobs_recipient", "recipient", "kind", "finished_at"),
+    )

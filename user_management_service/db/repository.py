@@ -36,6 +36,7 @@ def to_domain(row: UserRow | Row[Any]) -> User:
         created_at=row.created_at,
         updated_at=row.updated_at,
         deactivated_at=row.deactivated_at,
+        email_verified_at=row.email_verified_at,
         seq=row.seq,
     )
 
@@ -63,6 +64,7 @@ class SqlUserRepository:
             created_at=user.created_at,
             updated_at=user.updated_at,
             deactivated_at=user.deactivated_at,
+            email_verified_at=user.email_verified_at,
         )
         self.session.add(row)
         self._flush(user.email)
@@ -105,6 +107,7 @@ class SqlUserRepository:
         row.status = user.status.value
         row.updated_at = user.updated_at
         row.deactivated_at = user.deactivated_at
+        row.email_verified_at = user.email_verified_at
         self._flush(user.email)
 
 

@@ -13,6 +13,8 @@ from typing import Self
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 
+from user_management_service.db.account_tokens import SqlAccountTokenRepository
+from user_management_service.db.mail_jobs import SqlMailJobRepository
 from user_management_service.db.repository import (
     SqlRefreshTokenRepository,
     SqlThrottleRepository,
@@ -29,6 +31,8 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(self.session)
         self.refresh_tokens = SqlRefreshTokenRepository(self.session)
         self.throttle = SqlThrottleRepository(self.session)
+        self.account_tokens = SqlAccountTokenRepository(self.session)
+        self.mail = SqlMailJobRepository(self.session)
         return self
 
     def __exit__(

@@ -33,11 +33,15 @@ class AccessTokenPolicy:
     audience: str
     ttl_seconds: int
 
-    def claims(self, user_id: uuid.UUID, role: Role, now: datetime) -> dict[str, Any]:
+    def claims(
+        self, user_id: uuid.UUID, role: Role, now: datetime, *, email_verified: bool = False
+    ) -> dict[str, Any]:
         issued = int(now.timestamp())
         return {
             "sub": str(user_id),
             "role": role.value,
+            # OpenID Connect's claim name: a service's policy may ask for a verified email
+            "email_verified": email_verified,
             "iss": self.issuer,
             "aud": self.audience,
             "iat": issued,
@@ -55,7 +59,14 @@ class AccessTokens(Protocol):
     @property
     def ttl_seconds(self) -> int: ...
 
-    def issue(self, user_id: uuid.UUID, role: Role, now: datetime | None = None) -> str: ...
+    def issue(
+        self,
+        user_id: uuid.UUID,
+        role: Role,
+        now: datetime | None = None,
+        *,
+        email_verified: bool = False,
+    ) -> str: ...
 
     def verify(self, token: str) -> Principal:
         """The token's principal; InvalidTokenError saying why it is refused."""

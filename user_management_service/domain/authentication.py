@@ -142,7 +142,9 @@ class AuthService:
 
     def _issued(self, user: User, refresh_token: str) -> IssuedTokens:
         return IssuedTokens(
-            access_token=self.access_tokens.issue(user.id, user.role),
+            access_token=self.access_tokens.issue(
+                user.id, user.role, email_verified=user.email_verified
+            ),
             expires_in=self.access_tokens.ttl_seconds,
             refresh_token=refresh_token,
             refresh_expires_in=self.refresh_ttl_seconds,

@@ -70,3 +70,13 @@ class WeakPasswordError(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class InvalidAccountTokenError(DomainError):
+    """A reset or verification token that is unknown, expired or used (422 on body.token)."""
+
+    field = "body.token"
+
+
+class AlreadyVerifiedError(DomainError):
+    """Asking to verify an email that is verified already (409)."""

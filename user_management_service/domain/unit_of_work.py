@@ -5,6 +5,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
+from user_management_service.domain.account_tokens import AccountTokenRepository
+from user_management_service.domain.mail import MailJobRepository
 from user_management_service.domain.refresh_tokens import RefreshTokenRepository
 from user_management_service.domain.throttle import ThrottleRepository
 from user_management_service.domain.users import UserRepository
@@ -21,6 +23,12 @@ class UnitOfWork(Protocol):
 
     @property
     def throttle(self) -> ThrottleRepository: ...
+
+    @property
+    def account_tokens(self) -> AccountTokenRepository: ...
+
+    @property
+    def mail(self) -> MailJobRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -16,6 +16,7 @@ from user_management_service.domain.errors import (
     UserDeactivatedError,
     UserNotFoundError,
 )
+from user_management_service.domain.mail import MailKind, queue
 from user_management_service.domain.passwords import PasswordHasher
 
 if TYPE_CHECKING:  # the port names the repositories defined here
@@ -54,7 +55,12 @@ class User:
     created_at: datetime = field(default_factory=utc_now)
     updated_at: datetime = field(default_factory=utc_now)
     deactivated_at: datetime | None = None
+    email_verified_at: datetime | None = None  # when the owner opened a verification link
     seq: int | None = None  # creation order; the keyset of the listing
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 @dataclass(frozen=True)
@@ -88,11 +94,22 @@ class UserRepository(Protocol):
     def save(self, user: User) -> None: ...
 
 
+def set_password(uow: UnitOfWork, user: User, password_hash: str, now: datetime) -> None:
+    """A new password signs the user out everywhere (refresh tokens revoked) and is told to
+    the owner by mail: a change they did not make is a takeover they can act on."""
+    user.password_hash = password_hash
+    user.updated_at = now
+    uow.users.save(user)
+    uow.refresh_tokens.revoke_user(user.id, now)
+    queue(uow, MailKind.PASSWORD_CHANGED, user.email, user.id)
+
+
 class UserService:
     """Use cases of the users resource, each one transaction (committed here).
 
     Who may call what is the HTTP layer's; this keeps the data rules. A new password or a
-    deactivation revokes the user's refresh tokens.
+    deactivation revokes the user's refresh tokens; a new account or a new email is sent a
+    verification link.
     """
 
     def __init__(self, uow: Callable[[], UnitOfWork], passwords: PasswordHasher) -> None:
@@ -102,6 +119,7 @@ class UserService:
     def create(self, email: str, full_name: str, password: str, role: Role = Role.CUSTOMER) -> User:
         with self.uow() as uow:
             user = self._create(uow, email, full_name, password, role)
+            queue(uow, MailKind.EMAIL_VERIFICATION, user.email, user.id)
             uow.commit()
         return user
 
@@ -147,7 +165,7 @@ class UserService:
         with self.uow() as uow:
             existing = uow.users.active_with_email(normalise_email(email))
             if existing is None:
-                user = self._create(uow, email, "Administrator", password, Role.ADMIN)
+                user = self._create_admin(uow, email, password)
             else:
                 user = self._update(uow, existing, None, None, password, Role.ADMIN, None)
             uow.commit()
@@ -160,7 +178,7 @@ class UserService:
             with self.uow() as uow:
                 if uow.users.active_with_email(normalise_email(email)) is not None:
                     return None
-                user = self._create(uow, email, "Administrator", password, Role.ADMIN)
+                user = self._create_admin(uow, email, password)
                 uow.commit()
         except EmailTakenError:
             return None
@@ -184,6 +202,11 @@ class UserService:
             uow.refresh_tokens.revoke_user(user.id, now)
             uow.commit()
 
+    def _create_admin(self, uow: UnitOfWork, email: str, password: str) -> User:
+        """An operator's admin (bootstrap, CLI): its email counts as verified, the operator
+        vouches for it."""
+        return self._create(uow, email, "Administrator", password, Role.ADMIN, verified=True)
+
     def _find(self, uow: UnitOfWork, user_id: uuid.UUID) -> User:
         user = uow.users.get(user_id)
         if user is None:
@@ -197,7 +220,14 @@ class UserService:
         return user
 
     def _create(
-        self, uow: UnitOfWork, email: str, full_name: str, password: str, role: Role
+        self,
+        uow: UnitOfWork,
+        email: str,
+        full_name: str,
+        password: str,
+        role: Role,
+        *,
+        verified: bool = False,
     ) -> User:
         email = normalise_email(email)
         if uow.users.active_with_email(email) is not None:
@@ -211,6 +241,7 @@ class UserService:
             role=role,
             created_at=now,
             updated_at=now,
+            email_verified_at=now if verified else None,
         )
         uow.users.add(user)
         return user
@@ -235,14 +266,16 @@ class UserService:
                 other = uow.users.active_with_email(email)
                 if other is not None and other.id != user.id:
                     raise EmailTakenError(email)
+                user.email_verified_at = None
+                queue(uow, MailKind.EMAIL_VERIFICATION, email, user.id)
             user.email = email
         if full_name is not None:
             user.full_name = full_name
         if role is not None:
             user.role = role
-        if password is not None:
-            user.password_hash = self.passwords.hash(password)
-            uow.refresh_tokens.revoke_user(user.id, utc_now())
         user.updated_at = utc_now()
-        uow.users.save(user)
+        if password is not None:
+            set_password(uow, user, self.passwords.hash(password), user.updated_at)
+        else:
+            uow.users.save(user)
         return user

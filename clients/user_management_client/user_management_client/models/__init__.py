@@ -1,10 +1,14 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .accepted import Accepted
+from .email_verification import EmailVerification
 from .field_error import FieldError
 from .health import Health
 from .jwk import Jwk
 from .jwks import Jwks
 from .list_users_status import ListUsersStatus
+from .password_reset import PasswordReset
+from .password_reset_request import PasswordResetRequest
 from .problem import Problem
 from .refresh_request import RefreshRequest
 from .token_request import TokenRequest
@@ -21,11 +25,15 @@ from .user_update import UserUpdate
 from .user_update_role import UserUpdateRole
 
 __all__ = (
+    "Accepted",
+    "EmailVerification",
     "FieldError",
     "Health",
     "Jwk",
     "Jwks",
     "ListUsersStatus",
+    "PasswordReset",
+    "PasswordResetRequest",
     "Problem",
     "RefreshRequest",
     "TokenRequest",

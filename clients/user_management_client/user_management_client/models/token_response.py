@@ -15,8 +15,8 @@ class TokenResponse:
     """OAuth2 token response (RFC 6749 section 5.1).
 
     Attributes:
-        access_token (str): JWT signed with EdDSA (Ed25519); claims sub, role, iss, aud, exp, iat, jti. Send it as
-            `Authorization: Bearer <access_token>`.
+        access_token (str): JWT signed with EdDSA (Ed25519); claims sub, role, email_verified, iss, aud, exp, iat, jti.
+            Send it as `Authorization: Bearer <access_token>`.
         token_type (TokenResponseTokenType):
         expires_in (int): Lifetime of the access token in seconds (ACCESS_TOKEN_TTL_SECONDS).
         refresh_token (str): Opaque, single use (rotated by refreshToken), stored hashed.

@@ -26,6 +26,9 @@ class User:
         created_at (datetime.datetime):
         updated_at (datetime.datetime):
         deactivated_at (datetime.datetime | None): When the user was deactivated; null while active.
+        email_verified (bool): Whether the owner opened a verification link sent to this email (a new email is
+            unverified again). Admins made by the operator count as verified.
+        email_verified_at (datetime.datetime | None): When the email was verified; null while it is not.
     """
 
     id: UUID
@@ -36,6 +39,8 @@ class User:
     created_at: datetime.datetime
     updated_at: datetime.datetime
     deactivated_at: datetime.datetime | None
+    email_verified: bool
+    email_verified_at: datetime.datetime | None
 
     def to_dict(self) -> dict[str, Any]:
         id = str(self.id)
@@ -58,6 +63,14 @@ class User:
         else:
             deactivated_at = self.deactivated_at
 
+        email_verified = self.email_verified
+
+        email_verified_at: None | str
+        if isinstance(self.email_verified_at, datetime.datetime):
+            email_verified_at = self.email_verified_at.isoformat()
+        else:
+            email_verified_at = self.email_verified_at
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -70,6 +83,8 @@ class User:
                 "created_at": created_at,
                 "updated_at": updated_at,
                 "deactivated_at": deactivated_at,
+                "email_verified": email_verified,
+                "email_verified_at": email_verified_at,
             }
         )
 
@@ -107,6 +122,23 @@ class User:
 
         deactivated_at = _parse_deactivated_at(d.pop("deactivated_at"))
 
+        email_verified = d.pop("email_verified")
+
+        def _parse_email_verified_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                email_verified_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return email_verified_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        email_verified_at = _parse_email_verified_at(d.pop("email_verified_at"))
+
         user = cls(
             id=id,
             email=email,
@@ -116,6 +148,8 @@ class User:
             created_at=created_at,
             updated_at=updated_at,
             deactivated_at=deactivated_at,
+            email_verified=email_verified,
+            email_verified_at=email_verified_at,
         )
 
         return user

@@ -1,0 +1,90 @@
+"""Account recovery and verified email: the use cases behind the mailed links."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from user_management_service.domain import account_tokens
+from user_management_service.domain.account_tokens import Purpose
+from user_management_service.domain.errors import (
+    AlreadyVerifiedError,
+    InvalidAccountTokenError,
+    UserNotFoundError,
+)
+from user_management_service.domain.mail import MailKind, queue
+from user_management_service.domain.passwords import PasswordHasher
+from user_management_service.domain.throttle import LoginThrottle, ThrottlePolicy
+from user_management_service.domain.unit_of_work import UnitOfWork
+from user_management_service.domain.users import (
+    Status,
+    User,
+    normalise_email,
+    set_password,
+    utc_now,
+)
+
+
+class AccountRecovery:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        passwords: PasswordHasher,
+        throttle: ThrottlePolicy,
+    ) -> None:
+        self.uow = uow
+        self.passwords = passwords
+        self.throttle = throttle
+
+    def request_password_reset(self, email: str) -> None:
+        """Queue a reset mail. The same work and the same answer whether or not an account has
+        this email: the worker finds out, and mails only an active account's owner."""
+        with self.uow() as uow:
+            queue(uow, MailKind.PASSWORD_RESET, normalise_email(email))
+            uow.commit()
+
+    def reset_password(self, token: str, new_password: str) -> None:
+        """A reset link's new password: every session of the user ends (refresh tokens
+        revoked), every other reset link stops working, the account's failed logins are
+        forgotten, and the owner is told by mail."""
+        password_hash = self.passwords.hash(new_password)  # before the transaction: CPU-bound
+        now = utc_now()
+        with self.uow() as uow:
+            record = account_tokens.redeem(uow.account_tokens, Purpose.PASSWORD_RESET, token, now)
+            user = uow.users.get(record.user_id)
+            if user is None or user.status is not Status.ACTIVE:
+                raise InvalidAccountTokenError("The link's account is no longer active.")
+            set_password(uow, user, password_hash, now)
+            uow.account_tokens.use_all(user.id, Purpose.PASSWORD_RESET, now)
+            LoginThrottle(uow.throttle, self.throttle).unlock(user.email)
+            uow.commit()
+
+    def request_verification(self, user_id: uuid.UUID) -> None:
+        """Mail a new verification link to the user's current email."""
+        with self.uow() as uow:
+            user = uow.users.get(user_id)
+            if user is None or user.status is not Status.ACTIVE:
+                raise UserNotFoundError(user_id)
+            if user.email_verified_at is not None:
+                raise AlreadyVerifiedError(f"{user.email} is verified already.")
+            queue(uow, MailKind.EMAIL_VERIFICATION, user.email, user.id)
+            uow.commit()
+
+    def verify_email(self, token: str) -> User:
+        """The link's email is verified, if it is still the user's."""
+        now = utc_now()
+        with self.uow() as uow:
+            record = account_tokens.redeem(
+                uow.account_tokens, Purpose.EMAIL_VERIFICATION, token, now
+            )
+            user = uow.users.get(record.user_id)
+            if user is None or user.status is not Status.ACTIVE or user.email != record.email:
+                raise InvalidAccountTokenError(
+                    "The link is for an email the account no longer has."
+                )
+            if user.email_verified_at is None:
+                user.email_verified_at = now
+                user.updated_at = now
+                uow.users.save(user)
+            uow.commit()
+        return user
