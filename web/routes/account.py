@@ -1,7 +1,6 @@
-"""Accounts: register, sign in and out, profile, password, orders.
-
-Password reset and email verification do not exist in the user service yet, so there are no
-pages for them. Changing the password sends the current one; the user service checks it.
+"""Accounts: register, sign in and out, profile, password, orders (password reset and email
+verification: web/routes/account_recovery.py). Changing the password sends the current one;
+the user service checks it.
 """
 
 from __future__ import annotations
@@ -253,6 +252,17 @@ def profile_update(ctx: CtxDep, form: Form) -> Response:
     )
 
 
+def new_password_errors(form: dict[str, str]) -> dict[str, str]:
+    """What a form's `new_password` and its repetition lack before the user service's rules."""
+    new = form.get("new_password", "")
+    errors: dict[str, str] = {}
+    if len(new) < 10:
+        errors["new_password"] = "Use at least 10 characters."
+    if form.get("new_password_confirm", "") != new:
+        errors["new_password_confirm"] = "The two passwords differ."
+    return errors
+
+
 @router.get("/password")
 def password_page(ctx: CtxDep) -> Response:
     ctx.require_user()
@@ -264,15 +274,11 @@ def password_change(ctx: CtxDep, form: Form) -> Response:
     user = ctx.require_user()
     current = form.get("current_password", "")
     new = form.get("new_password", "")
-    errors: dict[str, str] = {}
+    errors = new_password_errors(form)
     if not current:
         errors["current_password"] = "Enter your current password."
-    if len(new) < 10:
-        errors["new_password"] = "Use at least 10 characters."
-    elif new == current:
+    if new == current and "new_password" not in errors:
         errors["new_password"] = "Choose a password different from the current one."
-    if form.get("new_password_confirm", "") != new:
-        errors["new_password_confirm"] = "The two passwords differ."
     if not errors:
         # The user service checks the current password (a wrong one counts as a failed login).
         response = ctx.api.users(
