@@ -1,7 +1,8 @@
 """`python -m bench`: start the real processes, seed, drive wrk, write JSON + Markdown.
 
 Flow: sandbox, user service (migrate, seed BENCH_USERS users, start), payment service (migrate,
-seed payments, start), bare Flask and bare FastAPI on the same server settings; log in when
+seed payments, start), bare Flask and bare FastAPI on the same server settings, the limits
+(bench/baselines/limit_*.py: each path's irreducible work, same servers); log in when
 POST /auth/token exists (404: no auth yet); one unmeasured warm-up run per scenario; then
 BENCH_ROUNDS interleaved rounds (every scenario once per round, the order reversed every other
 round so drift hits pairs alike); py-spy on the slowest read path; results under build/bench/.
@@ -29,8 +30,8 @@ import httpx
 from bench import profile, scenarios, servers
 from bench import worker as bench_worker
 from bench.config import BenchConfig
-from bench.report import render_markdown
-from bench.seed import SEED_PASSWORD, seed_payments, seed_users
+from bench.report import render_markdown, summarise
+from bench.seed import SEED_PASSWORD, copy_table, seed_payments, seed_users
 from bench.wrk import WrkResult, run_wrk, wrk_version
 from devstack.databases import fresh_database, is_postgres
 from devstack.processes import ROOT
@@ -109,6 +110,47 @@ def check(url: str, path: str, headers: dict[str, str]) -> str:
     return f"{resp.status_code}"
 
 
+def _comparable(value: Any) -> Any:
+    """JSON with its RFC 3339 timestamps parsed (2026-12-02T10:00:00Z == ...T10:00:00.000000Z)."""
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    if isinstance(value, str) and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def limit_sanity(
+    reads: list[tuple[str, str, str]], webhook_limit: str, headers: dict[str, str]
+) -> dict[str, str]:
+    """Each read limit answers what its service answers for the same row (`reads`: service URL,
+    limit URL, path), and the webhook limit refuses a forged signature."""
+    out = {}
+    for service_url, limit_url, path in reads:
+        ours = httpx.get(service_url + path, headers=headers, timeout=30)
+        limit = httpx.get(limit_url + path, timeout=30)
+        if limit.status_code == ours.status_code == 200:
+            a, b = _comparable(limit.json()), _comparable(ours.json())
+            differ = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+        else:
+            differ = [f"status {limit.status_code}, the service's {ours.status_code}"]
+        same = not differ
+        verdict = "the service's JSON" if same else f"NOT the service's JSON: {differ}"
+        out[f"read limit GET {path.rsplit('/', 1)[0]}/{{id}}"] = f"{limit.status_code}, {verdict}"
+    forged = httpx.post(
+        webhook_limit + "/webhooks/stripe",
+        content=b'{"id":"evt_forged","type":"x","data":{}}',
+        headers={"Stripe-Signature": "t=1,v1=00", "Content-Type": "application/json"},
+        timeout=30,
+    )
+    out["webhook limit, forged signature"] = f"{forged.status_code}"
+    return out
+
+
 def main() -> int:
     cfg = BenchConfig.from_env()
     out = cfg.out_dir
@@ -166,6 +208,15 @@ def main() -> int:
         fleet.servers["bare-flask"].start()
         fleet.servers["bare-fastapi"] = servers.bare_fastapi(cfg.workers, logs / "bare-fastapi.log")
         fleet.servers["bare-fastapi"].start()
+        log("limits: each path's irreducible work on the same servers (issue 19)")
+        copy_table(pay_db, "pay_webhook_events", servers.LIMIT_INBOX)
+        fleet.servers["limit-flask"] = servers.limit_flask(
+            cfg.workers, logs / "limit-flask.log", users_db
+        ).start()
+        fleet.servers["limit-fastapi"] = servers.limit_fastapi(
+            cfg.workers, logs / "limit-fastapi.log", payments.env
+        ).start()
+        limit_flask, limit_fastapi = fleet.servers["limit-flask"], fleet.servers["limit-fastapi"]
         if cfg.gthread:
             fleet.servers["bare-flask-gthread"] = servers.bare_flask(
                 cfg.workers, logs / "bare-flask-gthread.log", servers.GTHREAD
@@ -183,12 +234,21 @@ def main() -> int:
                 users.url, f"/users?limit=50&cursor={seeded.deep_cursor}", auth_headers
             ),
             "GET /payments/{id}": check(payments.url, f"/payments/{seeded_p.ids[0]}", auth_headers),
+            **limit_sanity(
+                [
+                    (users.url, limit_flask.url, f"/users/{seeded.ids[0]}"),
+                    (payments.url, limit_fastapi.url, f"/payments/{seeded_p.ids[0]}"),
+                ],
+                limit_fastapi.url,
+                auth_headers,
+            ),
         }
         log(f"sanity: {sanity}")
         info["sanity"] = sanity
 
         webhooks = scenarios.WebhookData(work, seeded_p.ids, cfg.webhook_events)
         webhooks.seed_duplicates(payments.url)
+        webhooks.seed_duplicates(limit_fastapi.url)
         plan = scenarios.build(
             work=work,
             user_ids=seeded.ids,
@@ -348,8 +408,10 @@ def main() -> int:
 def pick_profile_targets(
     plan: list[scenarios.Scenario], results: dict[str, list[WrkResult]]
 ) -> list[scenarios.Scenario]:
-    """The slowest service read path, and the single-item read further below its baseline."""
-    reads = [s for s in plan if s.kind == "read" and not s.server.startswith("bare")]
+    """The slowest service read path, and the single-item read further below its limit (its
+    bare framework when the limit was not measured)."""
+    baselines = ("bare", "limit")
+    reads = [s for s in plan if s.kind == "read" and not s.server.startswith(baselines)]
     reads = [s for s in reads if s.name in results]
     if not reads:
         return []
@@ -358,7 +420,13 @@ def pick_profile_targets(
         return statistics.median(r.rps for r in results[name])
 
     chosen = [min(reads, key=lambda s: rps(s.name))]
-    pairs = [("users_get", "bare_flask_get"), ("payments_get", "bare_fastapi_get")]
+    pairs = [
+        (path, limit if limit in results else bare)
+        for path, limit, bare in (
+            ("users_get", "limit_users_get", "bare_flask_get"),
+            ("payments_get", "limit_payments_get", "bare_fastapi_get"),
+        )
+    ]
     ratios = [(rps(a) / rps(b), a) for a, b in pairs if a in results and b in results]
     if ratios:
         worst = min(ratios)[1]
@@ -378,59 +446,6 @@ def peak_rss(
             for pid, kib in res.rss_peak_kib.items():
                 peaks[s.server][pid] = max(peaks[s.server].get(pid, 0), kib)
     return {name: list(p.values()) for name, p in peaks.items()}
-
-
-def _stats(values: list[float]) -> dict[str, float]:
-    med = statistics.median(values)
-    return {
-        "median": round(med, 3),
-        "min": round(min(values), 3),
-        "max": round(max(values), 3),
-        "spread_pct": round(100 * (max(values) - min(values)) / med, 1) if med else 0.0,
-    }
-
-
-def summarise(info: dict[str, Any]) -> dict[str, Any]:
-    per: dict[str, Any] = {}
-    for name, sc in info["scenarios"].items():
-        rounds = sc["rounds"]
-        if not rounds:
-            continue
-        per[name] = {
-            "rps": _stats([r["rps"] for r in rounds]),
-            "p50_ms": _stats([r["latency_ms"]["p50"] for r in rounds]),
-            "p99_ms": _stats([r["latency_ms"]["p99"] for r in rounds]),
-            "mean_ms": _stats([r["latency_ms"]["mean"] for r in rounds]),
-            "cpu_ms": _stats([r.get("cpu_ms_per_request", 0.0) for r in rounds]),
-            "errors": sum(sum(r["errors"].values()) for r in rounds),
-            "wraps": sum(r["wraps"] for r in rounds),
-            "requests": sum(r["requests"] for r in rounds),
-        }
-    ratios = []
-    for title, num, den, metric, target, better in scenarios.RATIOS:
-        a, b = info["scenarios"].get(num), info["scenarios"].get(den)
-        if not a or not b or not a["rounds"] or not b["rounds"]:
-            continue
-
-        def value(r: dict[str, Any], metric: str = metric) -> float:
-            if metric == "cpu":  # requests per worker CPU second: throughput on idle cores
-                cpu_ms = float(r.get("cpu_ms_per_request", 0.0))
-                return 1000 / cpu_ms if cpu_ms else 0.0
-            return float(r["rps"] if metric == "rps" else r["latency_ms"][metric])
-
-        each = [
-            value(x) / value(y) for x, y in zip(a["rounds"], b["rounds"], strict=False) if value(y)
-        ]
-        stats = _stats(each)
-        met = None
-        if target is not None:
-            med = stats["median"]
-            met = med >= target if better == "higher" else med <= target
-        ratios.append(
-            {"title": title, "num": num, "den": den, "metric": metric, "target": target,
-             "better": better, "per_round": [round(v, 3) for v in each], **stats, "met": met}
-        )  # fmt: skip
-    return {"scenarios": per, "ratios": ratios}
 
 
 if __name__ == "__main__":

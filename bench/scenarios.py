@@ -7,6 +7,11 @@ Pairs share a round so their ratio is taken under the same machine load:
   database; the rest of a read's cost is auth + database + serialisation)
   sandbox_session <-> checkout (the gateway call alone vs our endpoint that makes it)
   users_list_first <-> users_list_deep (keyset pagination)
+and each path beside its limit (issue 19: the irreducible work of the path on the same
+framework and server, bench/baselines/limit_*.py), the ratios with targets (LIMITS):
+  limit_users_get <-> users_get, limit_payments_get <-> payments_get (the raw driver's read)
+  limit_webhook_distinct / _duplicate <-> webhook_distinct / _duplicate (hmac + one INSERT)
+  limit_checkout(_slow) <-> checkout(_slow) (the same SDK call + one INSERT)
 """
 
 from __future__ import annotations
@@ -139,11 +144,12 @@ class WebhookData:
         return {"BENCH_DATA": self._write("webhooks-duplicate", self.duplicates)}
 
     def seed_duplicates(self, url: str, n: int = 200) -> None:
-        """Deliver `n` events once, so that the duplicate scenario replays stored ids."""
+        """Deliver `n` events once to `url` (the service, then its webhook limit: the same
+        events), so that the duplicate scenarios replay stored ids."""
         import httpx
 
         now = int(time.time())
-        self.duplicates = [
+        self.duplicates = self.duplicates or [
             completed_event(f"evt_bench_dup_{i:05d}", self.payment_ids[i], f"cs_dup_{i}", now)
             for i in range(n)
         ]
@@ -216,11 +222,27 @@ def build(
         "BENCH_CONTENT_TYPE": "application/json",
     }
     c = connections
+    checkout_env = {"BENCH_BODY_FILE": str(work / "checkout.json"),
+                    "BENCH_CONTENT_TYPE": "application/json"}  # fmt: skip
+    sandbox_env = {"BENCH_BODY_FILE": str(work / "sandbox_form.txt")}
+    sandbox_key = [f"Authorization: Bearer {SANDBOX_API_KEY}"]
+    # Each limit sits beside the path it bounds: both are measured seconds apart in a round.
     scenarios = [
         Scenario("bare_flask_get", "bare-flask", "/", "get_ids.lua",
                  "bare Flask GET /users/{id}", "read", c, env=users_env),
+        Scenario("limit_users_get", "limit-flask", "/", "get_ids.lua",
+                 "read limit: bare Flask GET /users/{id}, raw driver", "read", c, env=users_env),
         Scenario("users_health", "user-service", "/healthz", "plain.lua",
                  "GET /healthz of the user service (no auth, no database)", "read", c),
+    ]  # fmt: skip
+    if gthread:
+        scenarios += [
+            Scenario("bare_flask_get_gthread", "bare-flask-gthread", "/", "get_ids.lua",
+                     "bare Flask GET /users/{id}, gunicorn gthread", "read", c, env=users_env),
+            Scenario("users_get_gthread", "user-service-gthread", "/", "get_ids.lua",
+                     "GET /users/{id}, gunicorn gthread", "read", c, auth=True, env=users_env),
+        ]  # fmt: skip
+    scenarios += [
         Scenario("users_get", "user-service", "/", "get_ids.lua",
                  "GET /users/{id}", "read", c, auth=True, env=users_env),
         Scenario("users_list_first", "user-service", "/users?limit=50", "plain.lua",
@@ -229,47 +251,49 @@ def build(
                  "plain.lua", "GET /users?limit=50 (deep page)", "read", c, auth=True),
         Scenario("bare_fastapi_get", "bare-fastapi", "/", "get_ids.lua",
                  "bare FastAPI GET /payments/{id}", "read", c, env=pay_env),
+        Scenario("limit_payments_get", "limit-fastapi", "/", "get_ids.lua",
+                 "read limit: bare FastAPI GET /payments/{id}, raw driver", "read", c,
+                 env=pay_env),
         Scenario("payments_health", "payment-service", "/healthz", "plain.lua",
                  "GET /healthz of the payment service (no auth, no database)", "read", c),
         Scenario("payments_get", "payment-service", "/", "get_ids.lua",
                  "GET /payments/{id}", "read", c, auth=True, env=pay_env),
         Scenario("sandbox_session", "stripe-sandbox", "/", "sandbox_session.lua",
                  "sandbox POST /v1/checkout/sessions alone", "write", checkout_connections,
-                 headers=[f"Authorization: Bearer {SANDBOX_API_KEY}"],
-                 env={"BENCH_BODY_FILE": str(work / "sandbox_form.txt")}),
+                 headers=sandbox_key, env=sandbox_env),
+        Scenario("limit_checkout", "limit-fastapi", "/checkout-sessions", "post_static.lua",
+                 "checkout limit: bare FastAPI, the SDK call + one INSERT", "write",
+                 checkout_connections, env=checkout_env),
         Scenario("checkout", "payment-service", "/checkout-sessions", "post_static.lua",
                  "POST /checkout-sessions", "write", checkout_connections, auth=True,
-                 as_customer=True,
-                 env={"BENCH_BODY_FILE": str(work / "checkout.json"),
-                      "BENCH_CONTENT_TYPE": "application/json"}),
+                 as_customer=True, env=checkout_env),
     ]  # fmt: skip
-    if gthread:
-        scenarios[2:2] = [
-            Scenario("bare_flask_get_gthread", "bare-flask-gthread", "/", "get_ids.lua",
-                     "bare Flask GET /users/{id}, gunicorn gthread", "read", c, env=users_env),
-            Scenario("users_get_gthread", "user-service-gthread", "/", "get_ids.lua",
-                     "GET /users/{id}, gunicorn gthread", "read", c, auth=True, env=users_env),
-        ]  # fmt: skip
     if latency is not None:
         ms = f"{latency.seconds * 1000:g} ms"
         scenarios += [
             Scenario("sandbox_session_slow", "stripe-sandbox", "/", "sandbox_session.lua",
                      f"sandbox POST /v1/checkout/sessions alone, +{ms} gateway latency",
-                     "write", checkout_connections,
-                     headers=[f"Authorization: Bearer {SANDBOX_API_KEY}"],
-                     env={"BENCH_BODY_FILE": str(work / "sandbox_form.txt")},
+                     "write", checkout_connections, headers=sandbox_key, env=sandbox_env,
                      before=latency.on, after=latency.off),
+            Scenario("limit_checkout_slow", "limit-fastapi", "/checkout-sessions",
+                     "post_static.lua", f"checkout limit, +{ms} gateway latency", "write",
+                     checkout_connections, env=checkout_env, before=latency.on,
+                     after=latency.off),
             Scenario("checkout_slow", "payment-service", "/checkout-sessions", "post_static.lua",
                      f"POST /checkout-sessions, +{ms} gateway latency", "write",
-                     checkout_connections, auth=True, as_customer=True,
-                     env={"BENCH_BODY_FILE": str(work / "checkout.json"),
-                          "BENCH_CONTENT_TYPE": "application/json"},
+                     checkout_connections, auth=True, as_customer=True, env=checkout_env,
                      before=latency.on, after=latency.off),
         ]  # fmt: skip
     scenarios += [
+        Scenario("limit_webhook_distinct", "limit-fastapi", "/", "signed_lines.lua",
+                 "webhook limit: hmac + one INSERT (distinct events)", "write", c,
+                 env=hook_env, prepare=webhooks.distinct),
         Scenario("webhook_distinct", "payment-service", "/", "signed_lines.lua",
                  "POST /webhooks/stripe (distinct events)", "write", c, env=hook_env,
                  prepare=webhooks.distinct),
+        Scenario("limit_webhook_duplicate", "limit-fastapi", "/", "signed_lines.lua",
+                 "webhook limit: hmac + one INSERT (duplicates)", "write", c, env=hook_env,
+                 prepare=webhooks.duplicate),
         Scenario("webhook_duplicate", "payment-service", "/", "signed_lines.lua",
                  "POST /webhooks/stripe (duplicates)", "write", c, env=hook_env,
                  prepare=webhooks.duplicate),
@@ -285,21 +309,22 @@ def build(
     return scenarios
 
 
-# Ratios reported: (name, numerator scenario, denominator scenario, metric, target, better)
+# Ratios reported: (name, numerator scenario, denominator scenario, metric, target, better).
+# Against the bare frameworks as context: the targets are against the limits now (LIMITS).
 RATIOS: list[tuple[str, str, str, str, float | None, str]] = [
-    ("GET /users/{id} vs bare Flask (throughput)", "users_get", "bare_flask_get", "rps", 0.5,
+    ("GET /users/{id} vs bare Flask (throughput)", "users_get", "bare_flask_get", "rps", None,
      "higher"),
     ("GET /payments/{id} vs bare FastAPI (throughput)", "payments_get", "bare_fastapi_get",
-     "rps", 0.5, "higher"),
+     "rps", None, "higher"),
     ("GET /users/{id} vs bare Flask (requests per worker CPU second)", "users_get",
      "bare_flask_get", "cpu", None, "higher"),
     ("GET /payments/{id} vs bare FastAPI (requests per worker CPU second)", "payments_get",
      "bare_fastapi_get", "cpu", None, "higher"),
-    # What the service's own stack costs before any auth or database: the layer split.
-    ("user service GET /healthz vs bare Flask (requests per worker CPU second)",
-     "users_health", "bare_flask_get", "cpu", None, "higher"),
-    ("payment service GET /healthz vs bare FastAPI (requests per worker CPU second)",
-     "payments_health", "bare_fastapi_get", "cpu", None, "higher"),
+    # What a limit costs above the bare framework: the database, the signature, the gateway.
+    ("read limit vs bare Flask (requests per worker CPU second)", "limit_users_get",
+     "bare_flask_get", "cpu", None, "higher"),
+    ("read limit vs bare FastAPI (requests per worker CPU second)", "limit_payments_get",
+     "bare_fastapi_get", "cpu", None, "higher"),
     ("gthread: GET /users/{id} vs bare Flask (throughput)", "users_get_gthread",
      "bare_flask_get_gthread", "rps", None, "higher"),
     ("GET /users/{id}: gthread / sync workers (throughput)", "users_get_gthread", "users_get",
@@ -318,4 +343,37 @@ RATIOS: list[tuple[str, str, str, str, float | None, str]] = [
      "lower"),
     ("checkout / gateway call alone, realistic gateway latency (p50)", "checkout_slow",
      "sandbox_session_slow", "p50", 1.5, "lower"),
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LimitPair:
+    """A service path against its limit (issue 19): the ratio path / limit in throughput and in
+    requests per worker CPU second (= the limit's CPU per request / the path's), per round.
+    `target` (at least) applies to the metrics in `on`; `p99_ms` bounds the path's own p99."""
+
+    title: str
+    path: str  # the service's scenario
+    limit: str  # the limit's scenario (GET /healthz: the bare framework)
+    target: float
+    on: tuple[str, ...] = ("rps", "cpu")
+    p99_ms: float | None = None
+
+
+LIMITS: list[LimitPair] = [
+    LimitPair("GET /payments/{id} / read limit (bare FastAPI)", "payments_get",
+              "limit_payments_get", 0.6, p99_ms=50.0),
+    LimitPair("GET /users/{id} / read limit (bare Flask)", "users_get", "limit_users_get", 0.6,
+              p99_ms=50.0),
+    LimitPair("payment service GET /healthz / bare FastAPI", "payments_health",
+              "bare_fastapi_get", 0.7),
+    LimitPair("user service GET /healthz / bare Flask", "users_health", "bare_flask_get", 0.7),
+    LimitPair("POST /webhooks/stripe, distinct / webhook limit", "webhook_distinct",
+              "limit_webhook_distinct", 0.5, p99_ms=100.0),
+    LimitPair("POST /webhooks/stripe, duplicates / webhook limit", "webhook_duplicate",
+              "limit_webhook_duplicate", 0.5, p99_ms=100.0),
+    LimitPair("POST /checkout-sessions / checkout limit", "checkout", "limit_checkout", 0.5,
+              on=("cpu",)),
+    LimitPair("POST /checkout-sessions / checkout limit, realistic gateway latency",
+              "checkout_slow", "limit_checkout_slow", 0.5, on=("cpu",)),
 ]  # fmt: skip

@@ -205,3 +205,23 @@ def seed_payments(url: str, count: int, user_ids: list[str]) -> SeededPayments:
         engine.dispose()
     rng.shuffle(ids)
     return SeededPayments(ids=ids, count=count, seconds=time.perf_counter() - started)
+
+
+def copy_table(url: str, source: str, target: str) -> None:
+    """An empty `target` with `source`'s columns, keys and indexes (the webhook limit's inbox:
+    the same table as the service's, without mixing its rows into the service's)."""
+    engine = _engine(url)
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f'CREATE TABLE "{target}" (LIKE "{source}" INCLUDING ALL)'))
+                return
+            ddl = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE tbl_name = :t AND sql IS NOT NULL"
+                     " ORDER BY type = 'index'"),
+                {"t": source},
+            ).scalars()  # fmt: skip
+            for statement in list(ddl):
+                conn.execute(text(statement.replace(source, target)))
+    finally:
+        engine.dispose()

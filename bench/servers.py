@@ -1,14 +1,15 @@
-"""The processes under test: both services, the sandbox and the two bare baselines.
+"""The processes under test: both services, the sandbox, the two bare baselines and the limits.
 
 The services start through devstack.services (the launchers `make run` and the tests use). The
 baselines get the SAME server command line as their service, only the app differs: gunicorn
 (sync workers) for Flask, uvicorn (uvloop/httptools, no access log) for FastAPI, `workers` each.
+The limits (bench/baselines/limit_*.py) do each path's irreducible work on those same lines.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,27 @@ def bare_fastapi(workers: int, log_path: Path) -> ServerProcess:
     port = free_port()
     argv = uvicorn_argv(port, workers, "bench.baselines.bare_fastapi:create_app")
     return ServerProcess("bare-fastapi", argv, port, {}, log_path=log_path)
+
+
+# The limits (issue 19): the irreducible work of a path, on the same server command lines.
+LIMIT_INBOX = "bench_limit_webhook_events"  # the webhook limit's copy of the service's inbox
+
+
+def limit_flask(workers: int, log_path: Path, users_db: str) -> ServerProcess:
+    """The read limit of the user service, on the user service's database."""
+    port = free_port()
+    argv = gunicorn_argv(port, workers, "bench.baselines.limit_flask:app")
+    return ServerProcess("limit-flask", argv, port, {"DATABASE_URL": users_db}, log_path=log_path)
+
+
+def limit_fastapi(workers: int, log_path: Path, service_env: Mapping[str, str]) -> ServerProcess:
+    """The read, webhook and checkout limits of the payment service, configured by its
+    settings (`service_env`: database, sandbox, key, webhook secrets); no metrics directory."""
+    port = free_port()
+    argv = uvicorn_argv(port, workers, "bench.baselines.limit_fastapi:create_app")
+    env = {k: v for k, v in service_env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env["BENCH_LIMIT_INBOX"] = LIMIT_INBOX
+    return ServerProcess("limit-fastapi", argv, port, env, log_path=log_path)
 
 
 def sandbox(log_path: Path) -> ServerProcess:
