@@ -293,6 +293,14 @@ show title detail
 step "clear the customer's failed sign-ins, e.g. after too many typos (admin)"
 call 204 -X POST -H "Authorization: Bearer $ADMIN" "$U/users/$ADA_ID/unlock"
 
+step "forgot the password? the same 202 for any email; the link goes by mail (data/mail/)"
+call 202 "${JSON[@]}" -d "{\"email\":\"$ADA_EMAIL\"}" "$U/auth/password-reset"
+show detail
+
+step "the audit trail records the unlock: who, from where, which request (admin)"
+call 200 -H "Authorization: Bearer $ADMIN" "$U/audit-events?action=user.unlocked&target_id=$ADA_ID"
+show_list data action actor.request_id
+
 step "deactivate the customer (admin; soft delete)"
 call 204 -X DELETE -H "Authorization: Bearer $ADMIN" "$U/users/$ADA_ID"
 

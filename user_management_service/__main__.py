@@ -69,10 +69,16 @@ def main(argv: list[str]) -> int:
         return rotate_key(settings)
     if args.command == "unlock":
         from user_management_service.container import build_container
+        from user_management_service.domain.audit import OPERATOR
+        from user_management_service.domain.users import Status
 
         container = build_container(settings)
         try:
-            cleared = container.auth.unlock(args.email)
+            found = container.users.list(1, email=args.email, status=Status.ACTIVE).items
+            if not found:
+                print(f"no active user has the email {args.email}", file=sys.stderr)
+                return 1
+            cleared = container.auth.unlock(found[0], OPERATOR)
         finally:
             container.end_session()
         print(f"unlocked {args.email}: {cleared} counter(s) cleared")

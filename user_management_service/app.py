@@ -16,6 +16,7 @@ from service_kit.problems import PROBLEM_JSON
 from user_management_service import observability
 from user_management_service.api import (
     account,
+    audit,
     auth,
     context,
     cors,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(auth.blp)
     api.register_blueprint(users.blp)
     api.register_blueprint(account.blp)
+    api.register_blueprint(audit.blp)
     api.register_blueprint(health.blp)
 
     app.register_blueprint(docs.blp)

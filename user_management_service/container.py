@@ -15,6 +15,7 @@ from user_management_service.adapters.mail_templates import MailTemplates
 from user_management_service.adapters.passwords import PasswordHashing
 from user_management_service.adapters.smtp_mailer import SmtpMailer
 from user_management_service.db.unit_of_work import SqlUnitOfWork
+from user_management_service.domain.audit import AuditTrail
 from user_management_service.domain.authentication import AuthService
 from user_management_service.domain.mail_delivery import MailDelivery, MailPolicy
 from user_management_service.domain.recovery import AccountRecovery
@@ -35,6 +36,7 @@ class Container:
     users: UserService = field(init=False)
     auth: AuthService = field(init=False)
     recovery: AccountRecovery = field(init=False)
+    audit: AuditTrail = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -56,6 +58,7 @@ class Container:
             throttle=throttle,
         )
         self.recovery = AccountRecovery(self.uow, self.passwords, throttle)
+        self.audit = AuditTrail(self.uow)
 
     def mail_delivery(self) -> MailDelivery:
         """The worker's side of mail: SMTP and templates, only built where mail is sent."""

@@ -18,8 +18,10 @@ from devstack import ports
 from devstack.processes import ROOT, free_port, python_argv
 from tests.devstack.helpers import alive, held_port, wait_until
 
+# In the order the launcher checks them (and reports the taken ones).
 PORT_VARIABLES = (
-    "WEB_PORT", "USER_SERVICE_PORT", "PAYMENT_SERVICE_PORT", "WORKER_PORT", "SANDBOX_PORT",
+    "WEB_PORT", "USER_SERVICE_PORT", "PAYMENT_SERVICE_PORT", "WORKER_PORT", "USER_WORKER_PORT",
+    "SANDBOX_PORT", "MAIL_SINK_PORT", "MAIL_SINK_HTTP_PORT",
 )  # fmt: skip
 # a developer's own settings would move the launcher's data (or Stripe) out of the tmp dir
 INHERITED_SETTINGS = (
@@ -28,10 +30,11 @@ INHERITED_SETTINGS = (
     "WEB_DATABASE_URL",
     "JWT_KEYS_DIR",
     "STRIPE_API_KEY",
+    "SMTP_HOST",
 )
 STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]  # Ctrl-C, kill, terminal closed
 BANNER_END = "Ctrl-C stops everything."
-STARTUP_TIMEOUT = 90  # two migrations and four servers on a shared 2-core machine
+STARTUP_TIMEOUT = 90  # two migrations and seven servers on a shared 2-core machine
 GONE_WITHIN = 10  # seconds for every server process to exit and every port to be free
 
 

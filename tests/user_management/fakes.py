@@ -11,6 +11,7 @@ from typing import Self
 
 from user_management_service.domain.access_tokens import AccessTokenPolicy, Principal
 from user_management_service.domain.account_tokens import AccountToken, Purpose
+from user_management_service.domain.audit import AuditEvent, AuditFilter
 from user_management_service.domain.errors import EmailTakenError, InvalidTokenError
 from user_management_service.domain.mail import MailerError, MailJob, MailKind, MailState, Message
 from user_management_service.domain.refresh_tokens import RefreshRecord
@@ -208,6 +209,23 @@ class EchoRenderer:
         return Message(to, kind.value, text, text)
 
 
+class MemoryAudit:
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+
+    def add(self, event: AuditEvent) -> None:
+        self.events.append(replace(event, seq=len(self.events) + 1))
+
+    def list_after(self, after_seq: int | None, limit: int, where: AuditFilter) -> list[AuditEvent]:
+        return [
+            e for e in self.events
+            if (after_seq is None or (e.seq or 0) > after_seq)
+            and where.action in (None, e.action)
+            and where.actor_id in (None, e.actor.user_id)
+            and where.target_id in (None, e.target_id)
+        ][:limit]  # fmt: skip
+
+
 class FakeUnitOfWork:
     """Writes land at once (no isolation); `commits` and `rollbacks` count what the services
     asked for, which is what a unit test checks."""
@@ -218,6 +236,7 @@ class FakeUnitOfWork:
         self.throttle = MemoryThrottle()
         self.account_tokens = MemoryAccountTokens()
         self.mail = MemoryMailJobs()
+        self.audit = MemoryAudit()
         self.commits = 0
         self.rollbacks = 0
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
-from user_management_service.api.context import container
+from user_management_service.api.context import actor, container
 from user_management_service.api.security import AUTHENTICATED, PUBLIC, require_principal
 from user_management_service.domain.users import User
 
@@ -59,7 +59,7 @@ def resetPassword(body: dict[str, Any]) -> None:  # noqa: N802 (named after the 
     refresh token of the account is revoked, every other reset link stops working, the
     account's failed logins are forgotten, and the owner is told by mail.
     """
-    container().recovery.reset_password(body["token"], body["password"])
+    container().recovery.reset_password(body["token"], body["password"], actor(None))
 
 
 @blp.route("/users/me/email-verification", methods=["POST"])

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
-from user_management_service.api.context import container
+from user_management_service.api.context import client_address, container
 from user_management_service.api.security import PUBLIC
 from user_management_service.domain.authentication import IssuedTokens
 
@@ -57,8 +56,9 @@ def createToken(form: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, st
     Failed attempts are counted per account and per client address; past the limit the
     answer is 429 with `Retry-After` until the window ends.
     """
-    address = request.remote_addr or "unknown"  # X-Forwarded-For only behind trusted proxies
-    return token_response(container().auth.login(form["username"], form["password"], address))
+    return token_response(
+        container().auth.login(form["username"], form["password"], client_address())
+    )
 
 
 @blp.route("/auth/refresh", methods=["POST"])

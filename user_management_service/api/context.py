@@ -11,6 +11,8 @@ from werkzeug.exceptions import UnprocessableEntity, UnsupportedMediaType
 
 from service_kit.logs import REQUEST_ID, current_request_id
 from user_management_service.container import Container
+from user_management_service.domain.access_tokens import Principal
+from user_management_service.domain.audit import Actor, ActorKind
 
 EXTENSION = "user_management_service"  # the one app.extensions key: the Container
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -34,6 +36,22 @@ def container_of(app: Flask) -> Container:
 def container() -> Container:
     """The application's container, while a request (or app context) is active."""
     return container_of(current_app)
+
+
+def client_address() -> str:
+    """The client's address (X-Forwarded-For only behind TRUSTED_PROXY_HOPS proxies)."""
+    return request.remote_addr or "unknown"
+
+
+def actor(principal: Principal | None) -> Actor:
+    """Who makes this request, from where, under which request id (the audit trail's)."""
+    return Actor(
+        ActorKind.USER,
+        principal.user_id if principal is not None else None,
+        is_admin=principal is not None and principal.is_admin,
+        address=client_address(),
+        request_id=current_request_id(),
+    )
 
 
 def register(app: Flask, services: Container) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from user_management_service.domain.audit import ActorKind, AuditAction
 from user_management_service.domain.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -264,3 +265,35 @@ class Jwks(Schema):
 
 class Health(Schema):
     status = fields.String(required=True, dump_only=True)
+
+
+class ListAuditEventsQuery(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(validate=[validate.Length(max=18), validate.Regexp(CURSOR)])
+    action = fields.Enum(AuditAction, by_value=fields.String)
+    # A UUID is 36 characters: the bound documents what the parse refuses anyway (422).
+    actor_id = fields.UUID(metadata={"maxLength": 36})
+    target_id = fields.UUID(metadata={"maxLength": 36})
+
+
+class AuditActor(Schema):
+    kind = fields.Enum(ActorKind, by_value=fields.String, required=True, dump_only=True)
+    user_id = fields.UUID(required=True, dump_only=True, allow_none=True)
+    address = fields.String(required=True, dump_only=True, allow_none=True)
+    request_id = fields.String(required=True, dump_only=True, allow_none=True)
+
+
+class AuditEvent(Schema):
+    id = fields.UUID(required=True, dump_only=True)
+    at = UtcDateTime(required=True, dump_only=True)
+    action = fields.Enum(AuditAction, by_value=fields.String, required=True, dump_only=True)
+    actor = fields.Nested(AuditActor, required=True, dump_only=True)
+    target_id = fields.UUID(required=True, dump_only=True, allow_none=True)
+    details = fields.Dict(
+        keys=fields.String(), values=fields.String(), required=True, dump_only=True
+    )
+
+
+class AuditEventPage(Schema):
+    data = fields.List(fields.Nested(AuditEvent), required=True, dump_only=True, attribute="items")
+    next_cursor = fields.String(required=True, dump_only=True, allow_none=True)

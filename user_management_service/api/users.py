@@ -8,11 +8,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import request, url_for
+from flask import url_for
 from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
-from user_management_service.api.context import container
+from user_management_service.api.context import actor, client_address, container
 from user_management_service.api.security import (
     AUTHENTICATED,
     OPTIONAL,
@@ -59,7 +59,9 @@ def createUser(body: dict[str, Any]) -> tuple[User, int, dict[str, str]]:  # noq
     principal = optional_principal()
     if role is not Role.CUSTOMER and (principal is None or not principal.is_admin):
         raise ForbiddenError("Only an admin may create a user with another role than customer.")
-    user = container().users.create(body["email"], body["full_name"], body["password"], role)
+    user = container().users.create(
+        body["email"], body["full_name"], body["password"], role, actor(principal)
+    )
     return user, 201, {"Location": url_for("users.getUser", user_id=user.id)}
 
 
@@ -138,9 +140,8 @@ def updateUser(body: dict[str, Any], user_id: uuid.UUID) -> User:  # noqa: N802 
         raise ForbiddenError("Only an admin may change a role.")
     services = container()
     if body.get("password") is not None and principal.user_id == user_id:
-        address = request.remote_addr or "unknown"  # X-Forwarded-For only behind trusted proxies
         services.auth.confirm_password(
-            services.users.get(user_id), body.get("current_password"), address
+            services.users.get(user_id), body.get("current_password"), client_address()
         )
     return services.users.update(
         user_id,
@@ -148,7 +149,7 @@ def updateUser(body: dict[str, Any], user_id: uuid.UUID) -> User:  # noqa: N802 
         full_name=body.get("full_name"),
         password=body.get("password"),
         role=body.get("role"),
-        actor_id=principal.user_id,
+        actor=actor(principal),
     )
 
 
@@ -166,7 +167,7 @@ def deleteUser(user_id: uuid.UUID) -> None:  # noqa: N802 (named after the opera
     kept for audit and the email is free for a new user. Repeating it is harmless (204).
     """
     principal = self_or_admin(user_id)
-    container().users.deactivate(user_id, actor_id=principal.user_id)
+    container().users.deactivate(user_id, actor=actor(principal))
 
 
 @blp.route("/users/<uuid:user_id>/unlock", methods=["POST"])
@@ -186,7 +187,6 @@ def unlockUser(user_id: uuid.UUID) -> None:  # noqa: N802 (named after the opera
     never waits anyway; this is for the owner's own address after too many mistakes. Admin
     only.
     """
-    require_admin()
+    principal = require_admin()
     services = container()
-    user = services.users.get(user_id)
-    services.auth.unlock(user.email)
+    services.auth.unlock(services.users.get(user_id), actor(principal))

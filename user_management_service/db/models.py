@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     DateTime,
     Float,
@@ -166,4 +167,31 @@ class MailJobRow(Base):
         PrimaryKeyConstraint("id", name="pk_ums_mail_jobs"),
         Index("ix_ums_mail_jobs_due", "state", "next_attempt_at"),
         Index("ix_ums_mail_jobs_recipient", "recipient", "kind", "finished_at"),
+    )
+
+
+class AuditEventRow(Base):
+    """One audited action (domain/audit.py). Append-only: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "ums_audit_events"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    actor_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    target_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    details: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("seq", name="pk_ums_audit_events"),
+        UniqueConstraint("id", name="uq_ums_audit_events_id"),
+        Index("ix_ums_audit_events_actor_id", "actor_id"),
+        Index("ix_ums_audit_events_target_id", "target_id"),
+        Index("ix_ums_audit_events_action", "action"),
     )

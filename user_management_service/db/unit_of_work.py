@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 
 from user_management_service.db.account_tokens import SqlAccountTokenRepository
+from user_management_service.db.audit import SqlAuditRepository
 from user_management_service.db.mail_jobs import SqlMailJobRepository
 from user_management_service.db.repository import (
     SqlRefreshTokenRepository,
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
         self.throttle = SqlThrottleRepository(self.session)
         self.account_tokens = SqlAccountTokenRepository(self.session)
         self.mail = SqlMailJobRepository(self.session)
+        self.audit = SqlAuditRepository(self.session)
         return self
 
     def __exit__(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from user_management_service.domain.access_tokens import AccessTokens, Principal
+from user_management_service.domain.audit import Actor, AuditAction, record
 from user_management_service.domain.errors import (
     CurrentPasswordError,
     InvalidCredentialsError,
@@ -129,11 +130,12 @@ class AuthService:
             uow.commit()
         raise CurrentPasswordError("That is not your current password.")
 
-    def unlock(self, email: str) -> int:
+    def unlock(self, user: User, actor: Actor) -> int:
         """An admin's unlock: forget the account's failed logins from every address (how many
         counters there were). The per-address counters stay: they are not this account's."""
         with self.uow() as uow:
-            cleared = LoginThrottle(uow.throttle, self.throttle).unlock(normalise_email(email))
+            cleared = LoginThrottle(uow.throttle, self.throttle).unlock(user.email)
+            record(uow, actor, AuditAction.USER_UNLOCKED, user.id, counters=str(cleared))
             uow.commit()
         return cleared
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 
 from user_management_service.domain import account_tokens
 from user_management_service.domain.account_tokens import Purpose
+from user_management_service.domain.audit import Actor, AuditAction, record
 from user_management_service.domain.errors import (
     AlreadyVerifiedError,
     InvalidAccountTokenError,
@@ -43,20 +45,21 @@ class AccountRecovery:
             queue(uow, MailKind.PASSWORD_RESET, normalise_email(email))
             uow.commit()
 
-    def reset_password(self, token: str, new_password: str) -> None:
+    def reset_password(self, token: str, new_password: str, actor: Actor) -> None:
         """A reset link's new password: every session of the user ends (refresh tokens
         revoked), every other reset link stops working, the account's failed logins are
         forgotten, and the owner is told by mail."""
         password_hash = self.passwords.hash(new_password)  # before the transaction: CPU-bound
         now = utc_now()
         with self.uow() as uow:
-            record = account_tokens.redeem(uow.account_tokens, Purpose.PASSWORD_RESET, token, now)
-            user = uow.users.get(record.user_id)
+            redeemed = account_tokens.redeem(uow.account_tokens, Purpose.PASSWORD_RESET, token, now)
+            user = uow.users.get(redeemed.user_id)
             if user is None or user.status is not Status.ACTIVE:
                 raise InvalidAccountTokenError("The link's account is no longer active.")
             set_password(uow, user, password_hash, now)
             uow.account_tokens.use_all(user.id, Purpose.PASSWORD_RESET, now)
             LoginThrottle(uow.throttle, self.throttle).unlock(user.email)
+            record(uow, replace(actor, user_id=user.id), AuditAction.PASSWORD_RESET, user.id)
             uow.commit()
 
     def request_verification(self, user_id: uuid.UUID) -> None:
@@ -74,11 +77,11 @@ class AccountRecovery:
         """The link's email is verified, if it is still the user's."""
         now = utc_now()
         with self.uow() as uow:
-            record = account_tokens.redeem(
+            redeemed = account_tokens.redeem(
                 uow.account_tokens, Purpose.EMAIL_VERIFICATION, token, now
             )
-            user = uow.users.get(record.user_id)
-            if user is None or user.status is not Status.ACTIVE or user.email != record.email:
+            user = uow.users.get(redeemed.user_id)
+            if user is None or user.status is not Status.ACTIVE or user.email != redeemed.email:
                 raise InvalidAccountTokenError(
                     "The link is for an email the account no longer has."
                 )

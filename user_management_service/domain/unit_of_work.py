@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from user_management_service.domain.account_tokens import AccountTokenRepository
+from user_management_service.domain.audit import AuditRepository
 from user_management_service.domain.mail import MailJobRepository
 from user_management_service.domain.refresh_tokens import RefreshTokenRepository
 from user_management_service.domain.throttle import ThrottleRepository
@@ -29,6 +30,9 @@ class UnitOfWork(Protocol):
 
     @property
     def mail(self) -> MailJobRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from user_management_service.domain.audit import (
+    OPERATOR,
+    SYSTEM,
+    Actor,
+    ActorKind,
+    AuditAction,
+    record,
+)
 from user_management_service.domain.errors import (
     EmailTakenError,
     InvalidCursorError,
@@ -116,10 +124,20 @@ class UserService:
         self.uow = uow
         self.passwords = passwords
 
-    def create(self, email: str, full_name: str, password: str, role: Role = Role.CUSTOMER) -> User:
+    def create(
+        self,
+        email: str,
+        full_name: str,
+        password: str,
+        role: Role = Role.CUSTOMER,
+        actor: Actor | None = None,
+    ) -> User:
+        """A registration, or an admin's new user (audited)."""
         with self.uow() as uow:
             user = self._create(uow, email, full_name, password, role)
             queue(uow, MailKind.EMAIL_VERIFICATION, user.email, user.id)
+            if actor is not None and actor.is_admin:
+                record(uow, actor, AuditAction.USER_CREATED, user.id, role=role.value)
             uow.commit()
         return user
 
@@ -151,11 +169,11 @@ class UserService:
         full_name: str | None = None,
         password: str | None = None,
         role: Role | None = None,
-        actor_id: uuid.UUID | None = None,
+        actor: Actor | None = None,
     ) -> User:
         with self.uow() as uow:
             user = self._active(uow, user_id)
-            self._update(uow, user, email, full_name, password, role, actor_id)
+            self._update(uow, user, email, full_name, password, role, actor)
             uow.commit()
         return user
 
@@ -166,8 +184,9 @@ class UserService:
             existing = uow.users.active_with_email(normalise_email(email))
             if existing is None:
                 user = self._create_admin(uow, email, password)
+                record(uow, OPERATOR, AuditAction.USER_CREATED, user.id, role=Role.ADMIN.value)
             else:
-                user = self._update(uow, existing, None, None, password, Role.ADMIN, None)
+                user = self._update(uow, existing, None, None, password, Role.ADMIN, OPERATOR)
             uow.commit()
         return user, existing is None
 
@@ -179,15 +198,17 @@ class UserService:
                 if uow.users.active_with_email(normalise_email(email)) is not None:
                     return None
                 user = self._create_admin(uow, email, password)
+                record(uow, SYSTEM, AuditAction.USER_CREATED, user.id, role=Role.ADMIN.value)
                 uow.commit()
         except EmailTakenError:
             return None
         return user
 
-    def deactivate(self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> None:
+    def deactivate(self, user_id: uuid.UUID, actor: Actor | None = None) -> None:
         """Soft delete: the row stays for audit, its email is free for a new active user."""
         with self.uow() as uow:
             user = self._find(uow, user_id)
+            actor_id = actor.user_id if actor is not None else None
             if actor_id == user.id and user.role is Role.ADMIN and user.status is Status.ACTIVE:
                 raise SelfLockoutError(
                     "An admin cannot deactivate their own account; ask another admin."
@@ -200,6 +221,8 @@ class UserService:
             user.updated_at = now
             uow.users.save(user)
             uow.refresh_tokens.revoke_user(user.id, now)
+            if actor is not None:
+                record(uow, actor, AuditAction.USER_DEACTIVATED, user.id)
             uow.commit()
 
     def _create_admin(self, uow: UnitOfWork, email: str, password: str) -> User:
@@ -254,23 +277,34 @@ class UserService:
         full_name: str | None,
         password: str | None,
         role: Role | None,
-        actor_id: uuid.UUID | None,
+        actor: Actor | None,
     ) -> User:
+        actor_id = actor.user_id if actor is not None else None
         if actor_id == user.id and user.role is Role.ADMIN and role not in (None, Role.ADMIN):
             raise SelfLockoutError(
                 "An admin cannot remove their own admin role; ask another admin."
             )
-        if email is not None:
-            email = normalise_email(email)
-            if email != user.email:
-                other = uow.users.active_with_email(email)
-                if other is not None and other.id != user.id:
-                    raise EmailTakenError(email)
-                user.email_verified_at = None
-                queue(uow, MailKind.EMAIL_VERIFICATION, email, user.id)
+        email = normalise_email(email) if email is not None else None
+        changed = [
+            name
+            for name, differs in (
+                ("email", email is not None and email != user.email),
+                ("full_name", full_name is not None and full_name != user.full_name),
+                ("password", password is not None),
+            )
+            if differs
+        ]
+        if email is not None and email != user.email:
+            other = uow.users.active_with_email(email)
+            if other is not None and other.id != user.id:
+                raise EmailTakenError(email)
+            user.email_verified_at = None
+            queue(uow, MailKind.EMAIL_VERIFICATION, email, user.id)
             user.email = email
         if full_name is not None:
             user.full_name = full_name
+        if actor is not None:
+            self._audit_update(uow, actor, user, role, changed)
         if role is not None:
             user.role = role
         user.updated_at = utc_now()
@@ -279,3 +313,18 @@ class UserService:
         else:
             uow.users.save(user)
         return user
+
+    @staticmethod
+    def _audit_update(
+        uow: UnitOfWork, actor: Actor, user: User, role: Role | None, changed: Sequence[str]
+    ) -> None:
+        """A role change, always; an admin's or the operator's change of another user's
+        email, name or password (which fields, never their values)."""
+        if role is not None and role is not user.role:
+            record(uow, actor, AuditAction.ROLE_CHANGED, user.id,
+                   **{"from": user.role.value, "to": role.value})  # fmt: skip
+        on_another = actor.kind is not ActorKind.USER or (
+            actor.is_admin and actor.user_id != user.id
+        )
+        if changed and on_another:
+            record(uow, actor, AuditAction.USER_UPDATED, user.id, fields=",".join(changed))

@@ -1,11 +1,18 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .accepted import Accepted
+from .audit_actor import AuditActor
+from .audit_actor_kind import AuditActorKind
+from .audit_event import AuditEvent
+from .audit_event_action import AuditEventAction
+from .audit_event_details import AuditEventDetails
+from .audit_event_page import AuditEventPage
 from .email_verification import EmailVerification
 from .field_error import FieldError
 from .health import Health
 from .jwk import Jwk
 from .jwks import Jwks
+from .list_audit_events_action import ListAuditEventsAction
 from .list_users_status import ListUsersStatus
 from .password_reset import PasswordReset
 from .password_reset_request import PasswordResetRequest
@@ -26,11 +33,18 @@ from .user_update_role import UserUpdateRole
 
 __all__ = (
     "Accepted",
+    "AuditActor",
+    "AuditActorKind",
+    "AuditEvent",
+    "AuditEventAction",
+    "AuditEventDetails",
+    "AuditEventPage",
     "EmailVerification",
     "FieldError",
     "Health",
     "Jwk",
     "Jwks",
+    "ListAuditEventsAction",
     "ListUsersStatus",
     "PasswordReset",
     "PasswordResetRequest",

@@ -1,0 +1,20 @@
+from typing import Literal
+
+AuditEventAction = Literal[
+    "user.created", "user.deactivated", "user.password_reset", "user.role_changed", "user.unlocked", "user.updated"
+]
+
+AUDIT_EVENT_ACTION_VALUES: set[AuditEventAction] = {
+    "user.created",
+    "user.deactivated",
+    "user.password_reset",
+    "user.role_changed",
+    "user.unlocked",
+    "user.updated",
+}
+
+
+def check_audit_event_action(value: str) -> AuditEventAction:
+    if value in AUDIT_EVENT_ACTION_VALUES:
+        return value
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {AUDIT_EVENT_ACTION_VALUES!r}")

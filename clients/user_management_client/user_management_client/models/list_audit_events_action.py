@@ -1,0 +1,20 @@
+from typing import Literal
+
+ListAuditEventsAction = Literal[
+    "user.created", "user.deactivated", "user.password_reset", "user.role_changed", "user.unlocked", "user.updated"
+]
+
+LIST_AUDIT_EVENTS_ACTION_VALUES: set[ListAuditEventsAction] = {
+    "user.created",
+    "user.deactivated",
+    "user.password_reset",
+    "user.role_changed",
+    "user.unlocked",
+    "user.updated",
+}
+
+
+def check_list_audit_events_action(value: str) -> ListAuditEventsAction:
+    if value in LIST_AUDIT_EVENTS_ACTION_VALUES:
+        return value
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {LIST_AUDIT_EVENTS_ACTION_VALUES!r}")
