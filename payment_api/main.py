@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payment_api import observability
 from payment_api.api import (
+    audit,
     checkout,
     checkout_pages,
     docs,
@@ -52,6 +53,7 @@ TAGS = [
         "name": "webhook-endpoints",
         "description": "Merchants' endpoints for outbound events, deliveries and retries.",
     },
+    {"name": "audit", "description": "The audit trail of admin actions (read-only)."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
 DESCRIPTION = (
@@ -190,7 +192,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = container or build_container(settings)
     for module in (
         products, checkout, checkout_pages, payments, webhooks, events, webhook_endpoints,
-        health,
+        audit, health,
     ):  # fmt: skip
         app.include_router(module.router)
     app.webhooks.include_router(events.webhooks)

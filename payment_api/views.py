@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Select, and_, bindparam, or_, select
 
 from payment_api.db.models import (
+    AuditEventRow,
     Delivery,
     DeliveryAttempt,
     OutboundEvent,
@@ -50,6 +51,7 @@ IN = WebhookEvent.__table__.c
 WE = WebhookEndpoint.__table__.c
 DL = Delivery.__table__.c
 DA = DeliveryAttempt.__table__.c
+AU = AuditEventRow.__table__.c
 _ENDPOINT_COLUMNS = [c for c in WebhookEndpoint.__table__.c if not c.name.endswith("secret")]
 _DELIVERY_COLUMNS = [
     DL.id, DL.endpoint_id, DL.event_id, EV.type.label("event_type"), DL.state, DL.attempts,
@@ -116,6 +118,17 @@ def money_view(amount: int, currency: str) -> View:
 
 def page_view(data: list[View], next_cursor: str | None) -> View:
     return {"data": data, "next_cursor": next_cursor}
+
+
+def audit_event_view(r: Any) -> View:
+    return {
+        "id": r.id,
+        "at": r.at,
+        "action": r.action,
+        "actor": {"user_id": r.actor_id, "address": r.address, "request_id": r.request_id},
+        "target_id": r.target_id,
+        "details": dict(r.details),
+    }
 
 
 def payment_view(p: model.Payment, items: Iterable[Any], history: Iterable[Any]) -> View:
@@ -441,6 +454,28 @@ class ReadModel:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return page_view([event_view(r.payload) for r in rows[:limit]], _next_cursor(rows, limit))
+
+    def audit_events(
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        action: str | None = None,
+        actor_id: str | None = None,
+        target_id: str | None = None,
+    ) -> View:
+        """A page of the audit trail, newest first."""
+        query = select(AU.id, AU.at, AU.action, AU.actor_id, AU.address, AU.request_id,
+                       AU.target_id, AU.details)  # fmt: skip
+        for column, value in ((AU.action, action), (AU.actor_id, actor_id),
+                              (AU.target_id, target_id)):  # fmt: skip
+            if value is not None:
+                query = query.where(column == value)
+        query = _newest_first(query, AU.at, AU.id, cursor).limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        data = [audit_event_view(r) for r in rows[:limit]]
+        return page_view(data, _next_cursor(rows, limit, created="at"))
 
     def inbox_events(
         self,

@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2Pas
 
 from payment_api.auth import ANONYMOUS, InvalidTokenError, Principal
 from payment_api.container import Container
+from payment_api.domain.audit import Actor
 from payment_api.domain.checkout import CheckoutService
 from payment_api.domain.endpoints import EndpointService
 from payment_api.domain.errors import DependencyError, ForbiddenError, NotAuthenticatedError
@@ -26,6 +27,7 @@ from payment_api.domain.refunds import RefundService
 from payment_api.domain.webhooks import WebhookInbox
 from payment_api.gateways.jwks import JwksUnavailableError
 from payment_api.views import ReadModel
+from service_kit.logs import current_request_id
 
 T = TypeVar("T")
 REALM = "payment-api"
@@ -99,6 +101,20 @@ async def require_admin(principal: PrincipalDep) -> Principal:
 
 
 AdminDep = Annotated[Principal, Depends(require_admin)]
+
+
+async def admin_actor(principal: AdminDep, request: Request) -> Actor:
+    """The admin making this request, from where, under which request id (the audit
+    trail's); the client address is uvicorn's, which trusts FORWARDED_ALLOW_IPS proxies."""
+    return Actor(
+        principal.subject,
+        request.client.host if request.client else None,
+        current_request_id(),
+    )
+
+
+# An admin-only operation that changes money or deliveries: its caller, for the audit trail.
+AdminActorDep = Annotated[Actor, Depends(admin_actor)]
 
 
 async def checkout_caller(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query
 from payment_api import views
 from payment_api.api.checkout import GATEWAY_ERRORS, IdempotencyKey
 from payment_api.api.deps import (
-    AdminDep,
+    AdminActorDep,
     CheckoutDep,
     ContainerDep,
     PrincipalDep,
@@ -158,14 +158,15 @@ def cancelPayment(  # noqa: N802
 )
 def createRefund(  # noqa: N802
     payment_id: PaymentId,
-    _admin: AdminDep,
+    actor: AdminActorDep,
     refunds: RefundsDep,
     body: RefundCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> views.View:
     """Refund all that remains (no amount) or part of a succeeded payment."""
     request = RefundRequest(amount=body.amount, reason=body.reason.value if body.reason else None)
-    return views.refund_view(refunds.create(payment_id, request, idempotency_key=idempotency_key))
+    created = refunds.create(payment_id, request, idempotency_key=idempotency_key, actor=actor)
+    return views.refund_view(created)
 
 
 @router.get(

@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from payment_api.domain.audit import AuditAction
 from payment_api.domain.events import EventType as DomainEventType
 from payment_api.domain.money import CURRENCIES
 from payment_api.domain.states import PaymentStatus as DomainPaymentStatus
@@ -415,4 +416,24 @@ class DeliveryAttempt(BaseModel):
 
 class DeliveryAttemptList(BaseModel):
     data: list[DeliveryAttempt]
+    next_cursor: str | None
+
+
+class AuditActor(BaseModel):
+    user_id: str | None = Field(description="The acting admin (the token's `sub`).")
+    address: str | None = Field(description="The client address the service saw.")
+    request_id: str | None = Field(description="The request's `X-Request-ID`, as in the logs.")
+
+
+class AuditEvent(BaseModel):
+    id: str
+    at: datetime
+    action: AuditAction
+    actor: AuditActor
+    target_id: str = Field(description="The product, refund, endpoint or event acted on.")
+    details: dict[str, str]
+
+
+class AuditEventList(BaseModel):
+    data: list[AuditEvent]
     next_cursor: str | None

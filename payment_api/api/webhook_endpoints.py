@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from payment_api import views
-from payment_api.api.deps import AdminDep, EndpointsDep, ReadsDep
+from payment_api.api.deps import AdminActorDep, AdminDep, EndpointsDep, ReadsDep
 from payment_api.api.params import Cursor, Limit
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
@@ -68,7 +68,7 @@ def _not_found(endpoint_id: str) -> NotFoundError:
     },
 )
 def createWebhookEndpoint(  # noqa: N802 - operationId
-    body: WebhookEndpointCreate, endpoints: EndpointsDep, _admin: AdminDep
+    body: WebhookEndpointCreate, endpoints: EndpointsDep, actor: AdminActorDep
 ) -> views.View:
     """Send the events of `event_types` (`*`: all) to `url`, signed with the returned `secret`
     (Standard Webhooks; it is shown this once). The URL must be HTTPS on a public address
@@ -78,7 +78,7 @@ def createWebhookEndpoint(  # noqa: N802 - operationId
         event_types=[str(t.value) for t in body.event_types],
         description=body.description,
     )
-    endpoint = endpoints.register(draft)
+    endpoint = endpoints.register(draft, actor)
     return views.endpoint_view(endpoint, secret=endpoint.secret)
 
 
@@ -143,7 +143,7 @@ def getWebhookEndpoint(  # noqa: N802
 )
 def updateWebhookEndpoint(  # noqa: N802
     endpoint_id: EndpointId, body: WebhookEndpointUpdate, endpoints: EndpointsDep,
-    _admin: AdminDep,
+    actor: AdminActorDep,
 ) -> views.View:  # fmt: skip
     """Change the URL, the event types or the description, or disable (`enabled: false`) and
     enable it again; enabling resumes its pending deliveries. Admin only."""
@@ -154,7 +154,7 @@ def updateWebhookEndpoint(  # noqa: N802
         description=body.description if "description" in given else KEEP,
         enabled=body.enabled,
     )
-    return views.endpoint_view(endpoints.update(endpoint_id, changes))
+    return views.endpoint_view(endpoints.update(endpoint_id, changes, actor))
 
 
 @router.delete(
@@ -168,11 +168,11 @@ def updateWebhookEndpoint(  # noqa: N802
     },
 )
 def deleteWebhookEndpoint(  # noqa: N802
-    endpoint_id: EndpointId, endpoints: EndpointsDep, _admin: AdminDep
+    endpoint_id: EndpointId, endpoints: EndpointsDep, actor: AdminActorDep
 ) -> Response:
     """Stop sending to the endpoint and forget it, its deliveries and attempts (the events
     stay, in `GET /events`). Admin only."""
-    endpoints.delete(endpoint_id)
+    endpoints.delete(endpoint_id, actor)
     return Response(status_code=204)
 
 
@@ -186,13 +186,13 @@ def deleteWebhookEndpoint(  # noqa: N802
     },
 )
 def rotateWebhookEndpointSecret(  # noqa: N802
-    endpoint_id: EndpointId, body: SecretRotation, endpoints: EndpointsDep, _admin: AdminDep
+    endpoint_id: EndpointId, body: SecretRotation, endpoints: EndpointsDep, actor: AdminActorDep
 ) -> views.View:
     """A new signing secret. Until `expire_previous_after_seconds` have passed (default a
     day, at most seven, 0 for at once) every delivery carries a signature under the old
     secret too, so the receiver can switch without rejecting an event. Admin only."""
     overlap = timedelta(seconds=body.expire_previous_after_seconds)
-    endpoint = endpoints.rotate_secret(endpoint_id, overlap)
+    endpoint = endpoints.rotate_secret(endpoint_id, overlap, actor)
     return views.endpoint_view(endpoint, secret=endpoint.secret)
 
 
@@ -274,12 +274,12 @@ def listDeliveryAttempts(  # noqa: N802
 )
 def retryWebhookDelivery(  # noqa: N802
     endpoint_id: EndpointId, event_id: EventId, endpoints: EndpointsDep, reads: ReadsDep,
-    _admin: AdminDep,
+    actor: AdminActorDep,
 ) -> views.View:  # fmt: skip
     """Send an event to the endpoint again with a fresh retry window: one that failed, one
     the receiver lost, or one emitted before the endpoint subscribed. 409 while the endpoint
     is disabled. Admin only."""
-    delivery = endpoints.retry(endpoint_id, event_id)
+    delivery = endpoints.retry(endpoint_id, event_id, actor)
     shaped = reads.delivery(delivery.id)
     assert shaped is not None  # committed just now; deliveries go only with their endpoint
     return shaped

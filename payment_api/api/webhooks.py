@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from payment_api import views
-from payment_api.api.deps import AdminDep, InboxDep, ReadsDep
+from payment_api.api.deps import AdminActorDep, AdminDep, InboxDep, ReadsDep
 from payment_api.api.params import GatewayCursor, Limit
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
@@ -151,7 +151,7 @@ def getWebhookEvent(  # noqa: N802
 def replayWebhookEvent(  # noqa: N802
     event_id: EventId,
     inbox: InboxDep,
-    _admin: AdminDep,
+    actor: AdminActorDep,
 ) -> views.View:
     """Re-process a stored event through the same idempotent path (admin operation)."""
-    return views.inbox_event_view(inbox.process(event_id, force=True))
+    return views.inbox_event_view(inbox.replay(event_id, actor))

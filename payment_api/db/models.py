@@ -304,3 +304,22 @@ class Lease(Base):
     owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
     until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AuditEventRow(Base):
+    """One audited admin action (domain/audit.py). Append-only: triggers refuse UPDATE and
+    DELETE (migration f3b8c1d2e4a5)."""
+
+    __tablename__ = "pay_audit_events"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    target_id: Mapped[str] = mapped_column(String(255), index=True)
+    details: Mapped[dict[str, str]] = mapped_column(JSON)

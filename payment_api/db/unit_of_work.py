@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from payment_api.db.audit import SqlAuditRepository
 from payment_api.db.deliveries import DeliveryRepository, EndpointRepository
 from payment_api.db.outbox import SqlOutbox
 from payment_api.db.repositories import (
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.session)
         self.endpoints = EndpointRepository(self.session)
         self.deliveries = DeliveryRepository(self.session)
+        self.audit = SqlAuditRepository(self.session)
         return self
 
     def __exit__(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
+from payment_api.domain.audit import Actor, AuditAction, record
 from payment_api.domain.errors import (
     ConflictError,
     DuplicateError,
@@ -86,7 +87,7 @@ class EndpointService:
             raise InvalidFieldError("body.url", problem)
         return url
 
-    def register(self, draft: EndpointDraft) -> WebhookEndpoint:
+    def register(self, draft: EndpointDraft, actor: Actor | None = None) -> WebhookEndpoint:
         url = self._checked_url(draft.url)
         with self.uow() as uow:
             try:
@@ -102,15 +103,20 @@ class EndpointService:
                 )
             except DuplicateError:
                 raise ConflictError(f"an endpoint for {url} is registered already") from None
+            record(uow, actor, AuditAction.ENDPOINT_CREATED, endpoint.id, url=url,
+                   event_types=",".join(endpoint.event_types))  # fmt: skip
             uow.commit()
             return endpoint
 
-    def update(self, endpoint_id: str, changes: EndpointChanges) -> WebhookEndpoint:
+    def update(
+        self, endpoint_id: str, changes: EndpointChanges, actor: Actor | None = None
+    ) -> WebhookEndpoint:
         """Enabling an endpoint the worker disabled starts its failure clock afresh; pending
         deliveries resume, the given-up ones wait for a retry."""
         url = None if changes.url is None else self._checked_url(changes.url)
         with self.uow() as uow:
             endpoint = _endpoint(uow, endpoint_id)
+            before = _audited(endpoint)
             if url is not None and url != endpoint.url:
                 try:
                     uow.endpoints.change_url(endpoint, url)
@@ -127,15 +133,23 @@ class EndpointService:
                 endpoint.status = EndpointStatus.DISABLED
                 endpoint.disabled_reason = "disabled by an admin"
             endpoint.updated_at = utcnow()
+            after = _audited(endpoint)
+            diff = {k: f"{before[k]} -> {after[k]}" for k in after if before[k] != after[k]}
+            if diff:
+                record(uow, actor, AuditAction.ENDPOINT_UPDATED, endpoint.id, **diff)
             uow.commit()
             return endpoint
 
-    def delete(self, endpoint_id: str) -> None:
+    def delete(self, endpoint_id: str, actor: Actor | None = None) -> None:
         with self.uow() as uow:
-            uow.endpoints.delete(_endpoint(uow, endpoint_id))
+            endpoint = _endpoint(uow, endpoint_id)
+            uow.endpoints.delete(endpoint)
+            record(uow, actor, AuditAction.ENDPOINT_DELETED, endpoint_id, url=endpoint.url)
             uow.commit()
 
-    def rotate_secret(self, endpoint_id: str, overlap: timedelta) -> WebhookEndpoint:
+    def rotate_secret(
+        self, endpoint_id: str, overlap: timedelta, actor: Actor | None = None
+    ) -> WebhookEndpoint:
         """A new secret; the old one keeps signing beside it for `overlap` (0: at once)."""
         if not timedelta(0) <= overlap <= MAX_OVERLAP:
             raise InvalidFieldError("body.expire_previous_after_seconds", "0 to 7 days")
@@ -146,10 +160,12 @@ class EndpointService:
             endpoint.previous_secret_expires_at = now + overlap if overlap else None
             endpoint.secret = self.transport.new_secret()
             endpoint.updated_at = now
+            record(uow, actor, AuditAction.ENDPOINT_SECRET_ROTATED, endpoint.id,
+                   previous_valid_seconds=str(int(overlap.total_seconds())))  # fmt: skip
             uow.commit()
             return endpoint
 
-    def retry(self, endpoint_id: str, event_id: str) -> Delivery:
+    def retry(self, endpoint_id: str, event_id: str, actor: Actor | None = None) -> Delivery:
         """Send one event to one endpoint again, now, with a fresh retry window: a delivery
         that gave up, one that succeeded (the receiver lost it), or an event emitted before
         the endpoint subscribed."""
@@ -166,8 +182,19 @@ class EndpointService:
             delivery.state = DeliveryState.PENDING
             delivery.window_started_at = delivery.next_attempt_at = now
             delivery.lease_until = None
+            record(uow, actor, AuditAction.DELIVERY_RETRIED, endpoint_id, event_id=event_id)
             uow.commit()
             return delivery
+
+
+def _audited(endpoint: WebhookEndpoint) -> dict[str, str]:
+    """What an update may change, as the audit trail shows it (never the secret)."""
+    return {
+        "url": endpoint.url,
+        "event_types": ",".join(endpoint.event_types),
+        "description": str(endpoint.description),
+        "status": str(endpoint.status),
+    }
 
 
 def _endpoint(uow: UnitOfWork, endpoint_id: str) -> WebhookEndpoint:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
+from payment_api.domain.audit import Actor, AuditAction, record
 from payment_api.domain.errors import NotFoundError
 from payment_api.domain.model import NewProduct, Product, new_id, utcnow
 from payment_api.domain.money import Money
@@ -45,7 +46,7 @@ class ProductService:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self.uow = uow
 
-    def create(self, draft: ProductDraft) -> Product:
+    def create(self, draft: ProductDraft, actor: Actor | None = None) -> Product:
         with self.uow() as uow:
             product = uow.products.add(
                 NewProduct(
@@ -58,15 +59,21 @@ class ProductService:
                     created_at=utcnow(),
                 )
             )
+            record(uow, actor, AuditAction.PRODUCT_CREATED, product.id, name=product.name,
+                   price=f"{product.unit_amount} {product.currency}")  # fmt: skip
             uow.commit()
             return product
 
-    def update(self, product_id: str, changes: ProductChanges) -> Product:
+    def update(
+        self, product_id: str, changes: ProductChanges, actor: Actor | None = None
+    ) -> Product:
         """Apply a partial update; a price change affects future checkouts only."""
         with self.uow() as uow:
             product = uow.products.get(product_id)
             if product is None:
                 raise NotFoundError(f"product {product_id} does not exist")
+            before = (product.name, product.description, product.active,
+                      f"{product.unit_amount} {product.currency}")  # fmt: skip
             if changes.name is not None:
                 product.name = changes.name
             if changes.description is not KEEP:
@@ -76,5 +83,15 @@ class ProductService:
             if changes.price is not None:
                 product.unit_amount, product.currency = changes.price.amount, changes.price.currency
             product.updated_at = utcnow()
+            after = (product.name, product.description, product.active,
+                     f"{product.unit_amount} {product.currency}")  # fmt: skip
+            diff = {
+                name: f"{old} -> {new}"
+                for name, old, new in zip(("name", "description", "active", "price"),
+                                          before, after, strict=True)
+                if old != new
+            }  # fmt: skip
+            if diff:
+                record(uow, actor, AuditAction.PRODUCT_UPDATED, product.id, **diff)
             uow.commit()
             return product

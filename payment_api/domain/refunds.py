@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from payment_api.domain.audit import Actor, AuditAction, record
 from payment_api.domain.errors import ConflictError, InvalidFieldError
 from payment_api.domain.events import refund_event
 from payment_api.domain.idempotency import Answer, Creation, Done, Idempotency, request_hash
@@ -118,10 +119,15 @@ class RefundService:
         self.idempotency = idempotency
 
     def create(
-        self, payment_id: str, request: RefundRequest, *, idempotency_key: str | None = None
+        self,
+        payment_id: str,
+        request: RefundRequest,
+        *,
+        idempotency_key: str | None = None,
+        actor: Actor | None = None,
     ) -> Refund:
         digest = request_hash({"amount": request.amount, "reason": request.reason})
-        steps = _CreateRefund(self.gateway, payment_id, request)
+        steps = _CreateRefund(self.gateway, payment_id, request, actor)
         return self.idempotency.run(steps, key=idempotency_key, digest=digest)
 
 
@@ -133,9 +139,16 @@ class _GatewayRefund:
 
 
 class _CreateRefund(Creation[_GatewayRefund, RefundInfo, Refund]):
-    def __init__(self, gateway: PaymentGateway, payment_id: str, request: RefundRequest) -> None:
+    def __init__(
+        self,
+        gateway: PaymentGateway,
+        payment_id: str,
+        request: RefundRequest,
+        actor: Actor | None,
+    ) -> None:
         super().__init__(refund_scope(payment_id))
         self.gateway, self.payment_id, self.request = gateway, payment_id, request
+        self.actor = actor
 
     def replay(self, uow: UnitOfWork, answer: Answer) -> Refund:
         refund = uow.refunds.get(str(answer["refund_id"]))
@@ -164,6 +177,9 @@ class _CreateRefund(Creation[_GatewayRefund, RefundInfo, Refund]):
                 reason=self.request.reason,
             )
         )
+        # with the refund row: a gateway failure later leaves both (the refund `failed`)
+        record(uow, self.actor, AuditAction.REFUND_CREATED, refund.id, payment_id=payment.id,
+               amount=f"{amount} {payment.currency}", reason=self.request.reason or "")  # fmt: skip
         return refund.id, _GatewayRefund(refund.id, payment.payment_intent_id, amount)
 
     def resume(self, uow: UnitOfWork, resource_id: str) -> _GatewayRefund | Done[Refund] | None:

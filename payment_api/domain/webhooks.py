@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from payment_api.domain.audit import Actor, AuditAction, record
 from payment_api.domain.checkout import cancel_key
 from payment_api.domain.errors import DuplicateError, NotFoundError
 from payment_api.domain.model import InboxEvent, NewInboxEvent, Payment, utcnow
@@ -86,6 +87,15 @@ class WebhookInbox:
             ids = uow.inbox.claim_received(now, now + lease, limit)
             uow.commit()
         return [self.process(event_id) for event_id in ids]
+
+    def replay(self, event_id: str, actor: Actor | None = None) -> InboxEvent:
+        """An admin's replay: recorded (who asked, for which event), then processed again."""
+        with self.uow() as uow:
+            if uow.inbox.get(event_id) is None:
+                raise NotFoundError(f"event {event_id} is not in the inbox")
+            record(uow, actor, AuditAction.EVENT_REPLAYED, event_id)
+            uow.commit()
+        return self.process(event_id, force=True)
 
     def process(self, event_id: str, *, force: bool = False) -> InboxEvent:
         """Apply one stored event again (reconcile, admin replay); idempotent: the state

@@ -1,6 +1,11 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .attempt_outcome import AttemptOutcome
+from .audit_action import AuditAction
+from .audit_actor import AuditActor
+from .audit_event import AuditEvent
+from .audit_event_details import AuditEventDetails
+from .audit_event_list import AuditEventList
 from .checkout_session import CheckoutSession
 from .currency import Currency
 from .custom_amount_checkout import CustomAmountCheckout
@@ -57,6 +62,11 @@ from .webhook_event_record import WebhookEventRecord
 
 __all__ = (
     "AttemptOutcome",
+    "AuditAction",
+    "AuditActor",
+    "AuditEvent",
+    "AuditEventDetails",
+    "AuditEventList",
     "CheckoutSession",
     "Currency",
     "CustomAmountCheckout",
