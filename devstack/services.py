@@ -223,10 +223,12 @@ def web(
     payment_service_url: str,
     database_url: str,
     hosted_checkout_origins: list[str],
+    workers: int = 2,
     env: Mapping[str, str] | None = None,
     log_path: Path | None = None,
 ) -> ServerProcess:
-    """The web frontend (uvicorn, one worker: its token-refresh lock is per process).
+    """The web frontend (uvicorn, `workers` processes sharing its sessions database, which
+    also serialises each session's token refresh across them: tests/web/test_token_refresh.py).
 
     `hosted_checkout_origins`: where the gateway's hosted page lives (the sandbox's URL in
     development); the payment service must list this web's origin in ALLOWED_REDIRECT_ORIGINS
@@ -239,5 +241,7 @@ def web(
         "WEB_HOSTED_CHECKOUT_ORIGINS": ",".join(hosted_checkout_origins),
         **(env or {}),
     }
-    argv = python_argv("-m", "web", "--host", "127.0.0.1", "--port", str(port))
+    argv = python_argv(
+        "-m", "web", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)
+    )  # fmt: skip
     return ServerProcess("web", argv, port, full_env, log_path=log_path)

@@ -22,7 +22,7 @@ import user_management_client as um
 from user_management_client.api.auth import refresh_token
 from user_management_client.models import RefreshRequest, TokenResponse
 
-from web.sessions import Session, SessionStore, Tokens
+from web.sessions import RefreshBusy, Session, SessionStore, Tokens
 from web.settings import Settings
 
 log = logging.getLogger("web.api")
@@ -241,29 +241,40 @@ class Api:
         return tokens.access_token
 
     def _refresh(self, stale: str) -> str:
-        """Rotate the refresh token for a new access token, once per session at a time: a
-        request that waited for another one's refresh uses its result."""
-        with self.store.refresh_lock(self.session):
-            current = self.store.stored_tokens(self.session)
-            if current is None:
-                self.forget_tokens()
-                raise SignInRequired
-            margin = self.settings.token_refresh_margin_seconds
-            if current.access_token != stale and current.access_expires_at - time.time() > margin:
-                self.session.tokens = current  # refreshed meanwhile by another request
-                return current.access_token
-            response = self.public_users(
-                lambda c: refresh_token.sync_detailed(
-                    client=c, body=RefreshRequest(refresh_token=current.refresh_token)
-                )
+        """Rotate the refresh token for a new access token, once per session at a time across
+        every worker and replica (`SessionStore.refresh_lock`): a request that waited for
+        another one's refresh uses its result."""
+        try:
+            with self.store.refresh_lock(self.session):
+                return self._refresh_locked(stale)
+        except RefreshBusy:
+            raise ServiceUnavailable("users", "the session's token refresh did not end") from None
+
+    def _refresh_locked(self, stale: str) -> str:
+        current = self.store.stored_tokens(self.session)
+        if current is None:
+            self.forget_tokens()
+            raise SignInRequired
+        if current.access_token != stale:
+            # Stored after this request read `stale`: another request refreshed meanwhile.
+            self.session.tokens = current
+            return current.access_token
+        response = self.public_users(
+            lambda c: refresh_token.sync_detailed(
+                client=c, body=RefreshRequest(refresh_token=current.refresh_token)
             )
-            if not isinstance(response.parsed, TokenResponse):
-                log.info("refresh refused (%s): signing out", int(response.status_code))
-                self.forget_tokens()
-                raise SignInRequired
-            fresh = tokens_of(response.parsed)
-            self.store.set_tokens(self.session, fresh)
-            return fresh.access_token
+        )
+        if not isinstance(response.parsed, TokenResponse):
+            log.info("refresh refused (%s): signing out", int(response.status_code))
+            self.forget_tokens()
+            raise SignInRequired
+        fresh = tokens_of(response.parsed)
+        if not self.store.replace_tokens(self.session, current.refresh_token, fresh):
+            # Signed out meanwhile: the session must not get tokens back.
+            log.info("session signed out during its token refresh")
+            self.session.tokens = None
+            raise SignInRequired
+        return fresh.access_token
 
     def forget_tokens(self) -> None:
         """The tokens no longer work: the session becomes anonymous (its cart stays)."""

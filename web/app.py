@@ -203,7 +203,9 @@ def install_error_pages(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    store = SessionStore(settings.database_url, settings.session_idle_seconds)
+    store = SessionStore(
+        settings.database_url, settings.session_idle_seconds, settings.refresh_lease_seconds
+    )
     transports = Transports()
 
     @contextlib.asynccontextmanager

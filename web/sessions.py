@@ -2,15 +2,24 @@
 
 The browser holds only a random session id (an HttpOnly cookie); the table keys rows by its
 SHA-256, so a copy of the table does not give away live cookies. The access and refresh tokens
-live in their own columns, written only by `set_tokens`/`clear_tokens` (never by the generic
-save of the cart and flash data), so a request that loaded the session before another one
-rotated the tokens cannot write the old, already used refresh token back.
+live in their own columns, written only by `set_tokens`/`replace_tokens`/`clear_tokens` (never
+by the generic save of the cart and flash data), so a request that loaded the session before
+another one rotated the tokens cannot write the old, already used refresh token back.
+
+A refresh token is single use: a second refresh with it makes the user service revoke the
+whole family (the user is signed out everywhere). So one request at a time refreshes a
+session's tokens, across every thread, worker and replica sharing the table: `refresh_lock`
+takes a lease, a row of `web_token_refreshes` claimed by a compare-and-set (an INSERT, or an
+UPDATE of an expired lease), and the new tokens are stored only over the refresh token they
+replace (`replace_tokens`, another compare-and-set). No transaction stays open during the
+call to the user service, and SQLite and PostgreSQL behave alike.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import threading
 import time
@@ -34,7 +43,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+log = logging.getLogger("web.sessions")
 PURGE_EVERY_INSERTS = 500  # expired rows are deleted at start and every this many new sessions
 metadata = MetaData()
 web_sessions = Table(
@@ -48,6 +59,33 @@ web_sessions = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False, index=True),
 )
+# At most one row per session: the request refreshing its tokens now (`holder`, a random id)
+# until `lease_until`. A table of its own, so that existing session tables need no migration.
+web_token_refreshes = Table(
+    "web_token_refreshes",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("lease_until", Float, nullable=False),
+)
+REFRESH_POLL_SECONDS = 0.05
+
+
+class RefreshBusy(Exception):  # noqa: N818 (a state)
+    """Another request held the session's refresh lease for longer than a lease lasts."""
+
+
+def create_tables(engine: Engine, attempts: int = 5) -> None:
+    """Create the tables that are missing; several workers starting at once may race to
+    create one (the loser's CREATE fails: it looks again)."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
 
 
 def _hash(session_id: str) -> str:
@@ -81,7 +119,12 @@ class Session:
 
 
 class SessionStore:
-    def __init__(self, database_url: str, idle_seconds: int) -> None:
+    def __init__(
+        self, database_url: str, idle_seconds: int, refresh_lease_seconds: float = 30.0
+    ) -> None:
+        """`refresh_lease_seconds`: how long a refresh may hold the session's lease (longer
+        than a call to the user service can take); a lease left by a dead process is taken
+        over after that."""
         connect_args = {"timeout": 10, "check_same_thread": False}
         self.engine: Engine = create_engine(
             database_url,
@@ -96,8 +139,9 @@ class SessionStore:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.close()
 
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
         self.idle_seconds = idle_seconds
+        self.refresh_lease_seconds = refresh_lease_seconds
         self._locks = [threading.Lock() for _ in range(64)]  # striped: bounded, no cleanup
         self._inserts = 0
 
@@ -169,10 +213,11 @@ class SessionStore:
         session.persisted = False
 
     def purge_expired(self) -> int:
+        now = time.time()
         with self.engine.begin() as conn:
-            result = conn.execute(
-                delete(web_sessions).where(web_sessions.c.expires_at < time.time())
-            )
+            result = conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))
+            # leases a dead process left behind
+            conn.execute(delete(web_token_refreshes).where(web_token_refreshes.c.lease_until < now))
         return int(result.rowcount or 0)
 
     # -- tokens -----------------------------------------------------------------------
@@ -191,6 +236,28 @@ class SessionStore:
                     access_expires_at=tokens.access_expires_at,
                 )
             )
+
+    def replace_tokens(self, session: Session, used_refresh_token: str, tokens: Tokens) -> bool:
+        """Store `tokens` only over the refresh token they were rotated from (a compare-and-
+        set): False, and nothing written, when the session's tokens are no longer those (it
+        was signed out, or its tokens were dropped, meanwhile)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(web_sessions)
+                .where(
+                    web_sessions.c.id_hash == session.id_hash,
+                    web_sessions.c.refresh_token == used_refresh_token,
+                )
+                .values(
+                    access_token=tokens.access_token,
+                    refresh_token=tokens.refresh_token,
+                    access_expires_at=tokens.access_expires_at,
+                )
+            )
+        if result.rowcount != 1:
+            return False
+        session.tokens = tokens
+        return True
 
     def clear_tokens(self, session: Session) -> None:
         session.tokens = None
@@ -218,7 +285,58 @@ class SessionStore:
 
     @contextmanager
     def refresh_lock(self, session: Session) -> Iterator[None]:
-        """One refresh at a time per session in this process: the refresh token is single
-        use, and a second refresh with the same one would revoke the whole family."""
+        """One refresh at a time per session, across threads, workers and replicas: the
+        refresh token is single use, and a second refresh with the same one would revoke the
+        whole family. Waits while another request holds the session's lease (RefreshBusy
+        once a whole lease has passed without getting it)."""
+        # Threads of this process queue on a lock first, so that only one of them at a time
+        # polls the table.
         with self._locks[int(session.id_hash[:8], 16) % len(self._locks)]:
-            yield
+            holder = secrets.token_hex(16)
+            deadline = time.monotonic() + self.refresh_lease_seconds + 1
+            while not self.claim_refresh(session, holder):
+                if time.monotonic() > deadline:
+                    raise RefreshBusy
+                time.sleep(REFRESH_POLL_SECONDS)
+            try:
+                yield
+            finally:
+                self.release_refresh(session, holder)
+
+    def claim_refresh(self, session: Session, holder: str) -> bool:
+        """Take the session's refresh lease for `holder`: True for the one caller that got it
+        (a new lease, or one whose time ran out: its holder died or hung)."""
+        now = time.time()
+        until = now + self.refresh_lease_seconds
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(web_token_refreshes).values(
+                        id_hash=session.id_hash, holder=holder, lease_until=until
+                    )
+                )
+            return True
+        except IntegrityError:
+            pass  # somebody holds it, or held it and left it behind
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                update(web_token_refreshes)
+                .where(
+                    web_token_refreshes.c.id_hash == session.id_hash,
+                    web_token_refreshes.c.lease_until < now,
+                )
+                .values(holder=holder, lease_until=until)
+            )
+        if taken.rowcount == 1:
+            log.warning("took over an expired token-refresh lease")
+            return True
+        return False
+
+    def release_refresh(self, session: Session, holder: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(web_token_refreshes).where(
+                    web_token_refreshes.c.id_hash == session.id_hash,
+                    web_token_refreshes.c.holder == holder,
+                )
+            )

@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         return self.public_url.startswith("https://")
 
     @property
+    def refresh_lease_seconds(self) -> float:
+        """How long one request may hold a session's token refresh: longer than the call to
+        the user service can take (its pool, connect, write and read timeouts)."""
+        return 4 * self.api_timeout_seconds + 5
+
+    @property
     def cookie_name(self) -> str:
         # __Host- cookies are only sent over HTTPS, for this host, path / (no Domain).
         return "__Host-web_session" if self.secure else "web_session"
