@@ -42,7 +42,7 @@ from schemathesis.generation.meta import TestPhase
 
 from devstack.auth import login, register
 from devstack.contract import HOOK_ENV
-from devstack.mailsink import wait_for_mail
+from mail_sink.mailbox import wait_for_mail
 
 # Refunds are generated up to 99,999,999 minor units: pay the most one payment may be.
 PAID_AMOUNT, PAID_CURRENCY = 99_999_999, "USD"

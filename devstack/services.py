@@ -102,10 +102,10 @@ def user_worker(
 def mail_sink(
     http_port: int, smtp_port: int, folder: Path, *, log_path: Path | None = None
 ) -> ServerProcess:
-    """The local SMTP sink (devstack/mailsink.py): mail sent to `smtp_port` is kept in
+    """The local SMTP sink (mail_sink/): mail sent to `smtp_port` is kept in
     `folder`; /healthz on `http_port`. Point a user service at it with `smtp_env`."""
     argv = python_argv(
-        "-m", "devstack.mailsink",
+        "-m", "mail_sink",
         "--smtp-port", str(smtp_port),
         "--http-port", str(http_port),
         "--dir", str(folder),

@@ -298,7 +298,7 @@ call 202 "${JSON[@]}" -d "{\"email\":\"$ADA_EMAIL\"}" "$U/auth/password-reset"
 show detail
 
 step "the audit trail records the unlock: who, from where, which request (admin)"
-call 200 -H "Authorization: Bearer $ADMIN" "$U/audit-events?action=user.unlocked&target_id=$ADA_ID"
+call 200 -H "Authorization: Bearer $ADMIN" "$U/audit/access-events?action=user.unlocked&target_id=$ADA_ID"
 show_list data action actor.request_id
 
 step "deactivate the customer (admin; soft delete)"

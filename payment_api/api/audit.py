@@ -18,7 +18,7 @@ Id = Annotated[str | None, Query(min_length=1, max_length=255, pattern=NO_CONTRO
 
 
 @router.get(
-    "/audit-events",
+    "/audit/payment-events",
     summary="List audit events",
     response_model=AuditEventList,
     responses={

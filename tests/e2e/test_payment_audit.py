@@ -19,7 +19,7 @@ from tests.payment.helpers import custom_checkout, new_product, wait_for_status
 
 def trail(stack: PaymentStack, **params: str) -> list[dict[str, Any]]:
     answer = httpx.get(
-        f"{stack.url}/audit-events", params=params, headers=stack.admin_headers, timeout=10
+        f"{stack.url}/audit/payment-events", params=params, headers=stack.admin_headers, timeout=10
     )
     assert answer.status_code == 200, answer.text
     data: list[dict[str, Any]] = answer.json()["data"]
@@ -107,7 +107,7 @@ def test_endpoint_changes_are_recorded_and_a_secret_never_is(
 
 def test_customers_may_not_read_the_trail(payment_stack: PaymentStack, make_customer: Any) -> None:
     answer = httpx.get(
-        f"{payment_stack.url}/audit-events", headers=make_customer().headers, timeout=10
+        f"{payment_stack.url}/audit/payment-events", headers=make_customer().headers, timeout=10
     )
     assert answer.status_code == 403
 

@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, text
 from devstack import services
 from devstack.auth import register
 from devstack.databases import fresh_database
-from devstack.mailsink import read_mail, wait_for_mail
 from devstack.processes import ServerProcess, free_port
+from mail_sink.mailbox import read_mail, wait_for_mail
 
 pytestmark = pytest.mark.reliability
 

@@ -125,7 +125,7 @@ def test_admins_read_the_trail_of_an_api_role_change_with_its_request_id_and_add
     )
     assert changed.status_code == 200
     page = httpx.get(
-        f"{user_service.url}/audit-events",
+        f"{user_service.url}/audit/access-events",
         params={"target_id": customer.id, "action": "user.role_changed"},
         headers=admin,
     )
@@ -140,7 +140,7 @@ def test_admins_read_the_trail_of_an_api_role_change_with_its_request_id_and_add
 def test_customers_may_not_read_the_trail(
     user_service: ServerProcess, make_customer: Callable[..., Customer]
 ) -> None:
-    answer = httpx.get(f"{user_service.url}/audit-events", headers=make_customer().headers)
+    answer = httpx.get(f"{user_service.url}/audit/access-events", headers=make_customer().headers)
     assert answer.status_code == 403
 
 

@@ -11,6 +11,7 @@ import pytest
 from tests.user_management.fakes import EchoRenderer, FakeUnitOfWork, RecordingMailer
 from user_management_service.adapters.passwords import PasswordHashing
 from user_management_service.domain.account_tokens import Purpose
+from user_management_service.domain.audit import Actor, ActorKind, AuditAction
 from user_management_service.domain.errors import AlreadyVerifiedError, InvalidAccountTokenError
 from user_management_service.domain.mail import MailKind, MailState
 from user_management_service.domain.mail_delivery import MailDelivery, MailPolicy
@@ -19,6 +20,7 @@ from user_management_service.domain.throttle import ThrottlePolicy
 from user_management_service.domain.users import User, UserService, utc_now
 
 PASSWORD = "correct horse battery staple"
+OWNER = Actor(ActorKind.USER, address="198.51.100.1", request_id="req-1")
 TOKEN = re.compile(r"token=([A-Za-z0-9_-]+)")
 
 
@@ -113,11 +115,16 @@ def test_a_reset_sets_the_password_revokes_sessions_and_tells_the_owner(
     uow.refresh_tokens.add("h", ada.id, ada.id, utc_now(), utc_now() + timedelta(days=1))
     recovery.request_password_reset("ada@example.com")
     drain(delivery)
-    recovery.reset_password(token_of(mailer, MailKind.PASSWORD_RESET), "a brand new passphrase")
+    recovery.reset_password(
+        token_of(mailer, MailKind.PASSWORD_RESET), "a brand new passphrase", OWNER
+    )
     stored = uow.users.get(ada.id)
     assert stored is not None
     assert hashing.verify(stored.password_hash, "a brand new passphrase")
     assert uow.refresh_tokens.rows["h"].revoked_at is not None
+    (audited,) = [e for e in uow.audit.events if e.action is AuditAction.PASSWORD_RESET]
+    assert (audited.target_id, audited.actor.user_id) == (ada.id, ada.id)
+    assert audited.actor.address == OWNER.address
     assert drain(delivery) == [MailState.SENT]
     assert mailer.sent[-1].subject == MailKind.PASSWORD_CHANGED.value
 
@@ -131,10 +138,10 @@ def test_a_reset_token_works_once_and_a_reset_ends_every_other_reset_link(
     recovery.request_password_reset("ada@example.com")
     drain(delivery)
     second = token_of(mailer, MailKind.PASSWORD_RESET)
-    recovery.reset_password(second, "a brand new passphrase")
+    recovery.reset_password(second, "a brand new passphrase", OWNER)
     for used in (second, first):
         with pytest.raises(InvalidAccountTokenError, match="used already"):
-            recovery.reset_password(used, "another new passphrase")
+            recovery.reset_password(used, "another new passphrase", OWNER)
 
 
 def test_an_expired_or_unknown_reset_token_is_refused(
@@ -148,9 +155,11 @@ def test_an_expired_or_unknown_reset_token_is_refused(
         uow.account_tokens.rows[key], expires_at=utc_now() - timedelta(seconds=1)
     )
     with pytest.raises(InvalidAccountTokenError, match="expired"):
-        recovery.reset_password(token_of(mailer, MailKind.PASSWORD_RESET), "a brand new passphrase")
+        recovery.reset_password(
+            token_of(mailer, MailKind.PASSWORD_RESET), "a brand new passphrase", OWNER
+        )
     with pytest.raises(InvalidAccountTokenError, match="not valid"):
-        recovery.reset_password("made-up", "a brand new passphrase")
+        recovery.reset_password("made-up", "a brand new passphrase", OWNER)
 
 
 def test_a_verification_token_cannot_reset_a_password(
@@ -159,7 +168,9 @@ def test_a_verification_token_cannot_reset_a_password(
     users.create("grace@example.com", "Grace", PASSWORD)
     drain(delivery)
     with pytest.raises(InvalidAccountTokenError):
-        recovery.reset_password(token_of(mailer, MailKind.EMAIL_VERIFICATION), "a new passphrase!")
+        recovery.reset_password(
+            token_of(mailer, MailKind.EMAIL_VERIFICATION), "a new passphrase!", OWNER
+        )
 
 
 def test_at_most_the_hourly_number_of_reset_links_goes_to_one_address(

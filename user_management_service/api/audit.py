@@ -18,7 +18,7 @@ from user_management_service.domain.audit import AuditFilter, AuditPage
 blp = Blueprint("audit", __name__, description="The audit trail of access changes (read-only).")
 
 
-@blp.route("/audit-events", methods=["GET"])
+@blp.route("/audit/access-events", methods=["GET"])
 @blp.doc(operationId="listAuditEvents", security=AUTHENTICATED)
 @blp.arguments(schemas.ListAuditEventsQuery, location="query", as_kwargs=True)
 @blp.response(200, schemas.AuditEventPage, description="One page of audit events.")

@@ -58,7 +58,7 @@ def _get_kwargs(
 
     _kwargs: dict[str, Any] = {
         "method": "get",
-        "url": "/audit-events",
+        "url": "/audit/payment-events",
         "params": params,
     }
 

@@ -47,7 +47,7 @@ def _get_kwargs(
 
     _kwargs: dict[str, Any] = {
         "method": "get",
-        "url": "/audit-events",
+        "url": "/audit/access-events",
         "params": params,
     }
 
