@@ -1,7 +1,7 @@
 # One image for every role of the platform: `docker run IMAGE ROLE` (user-service,
-# payment-service, sandbox, migrate, wait-migrations, reconcile; `docker run IMAGE` lists
-# them). Build with `make image`, which first downloads the pinned wheels on the host
-# (python -m deploy.wheelhouse): pip in a build cannot always reach PyPI, and a local
+# payment-service, worker, web, sandbox, migrate, wait-migrations, reconcile; `docker run
+# IMAGE` lists them). Build with `make image`, which first downloads the pinned wheels on the
+# host (python -m deploy.wheelhouse): pip in a build cannot always reach PyPI, and a local
 # wheelhouse is the reproducible way. Legacy builder compatible (no BuildKit features).
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
@@ -14,15 +14,19 @@ RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/python -m pip install --quiet --find-links /wheels \
       -r /requirements/requirements-runtime.in -c /requirements/requirements.txt \
  && /opt/venv/bin/python -m pip uninstall --quiet --yes pip setuptools
-# Sources as they are in the repository (the services find specs/ beside their packages);
-# the generated user-service client is the only client the services import.
+# Sources as they are in the repository (the services find specs/ beside their packages, the
+# web its templates/ and static/ inside its own); the payment service imports the generated
+# user-service client, the web both clients.
 COPY specs /app/specs
 COPY service_kit /app/service_kit
 COPY user_management_service /app/user_management_service
 COPY payment_api /app/payment_api
 COPY stripe_sandbox /app/stripe_sandbox
+COPY mail_sink /app/mail_sink
+COPY web /app/web
 COPY deploy/__init__.py deploy/role.py deploy/migrations.py /app/deploy/
 COPY clients/user_management_client/user_management_client /app/user_management_client
+COPY clients/payment_api_client/payment_api_client /app/payment_api_client
 # Bytecode now: at run time the root filesystem may be read-only.
 RUN /opt/venv/bin/python -m compileall -q -j 0 /app
 
@@ -56,7 +60,7 @@ ARG VERSION=dev
 ARG VCS_REF=unknown
 ARG CREATED=unknown
 LABEL org.opencontainers.image.title="payment-platform" \
-      org.opencontainers.image.description="User service, payment service, migrations and Stripe sandbox of the payment platform; the role is the command" \
+      org.opencontainers.image.description="User service, payment service, worker, web frontend, migrations and Stripe sandbox of the payment platform; the role is the command" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${VCS_REF}" \
       org.opencontainers.image.created="${CREATED}" \

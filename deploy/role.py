@@ -1,12 +1,12 @@
 """The image's entry point: `python -m deploy.role ROLE [ARGS]` runs one role of the platform.
 
-`docker run IMAGE user-service`, `... payment-service`, `... worker`, `... sandbox`,
+`docker run IMAGE user-service`, `... payment-service`, `... worker`, `... web`, `... sandbox`,
 `... migrate`, `... reconcile`. Every HTTP role listens on $HOST:$PORT (0.0.0.0:8080 unless
 set), so one HEALTHCHECK (`python -m deploy.role healthcheck`) and one containerPort fit every
 role. A role is a list of steps: all but the last run as children, the last replaces this
 process (execv), so `docker stop`'s SIGTERM reaches the server itself and it drains gracefully.
 
-A new role is one line in ROLES (see the `web` comment there).
+A new role is one line in ROLES.
 """
 
 from __future__ import annotations
@@ -92,13 +92,27 @@ def payment_service(env: Env, _args: list[str]) -> list[Step]:
     return [Step(argv, full)]
 
 
-def worker(env: Env, args: list[str]) -> list[Step]:
-    """`python -m payment_api worker`, its /healthz and /metrics on $HOST:$PORT (unless
-    WORKER_HTTP_HOST / WORKER_HTTP_PORT say otherwise)."""
+def worker_of(module: str) -> Callable[[Env, list[str]], list[Step]]:
+    """`python -m MODULE worker` (the payment worker, the user service's mail worker), its
+    /healthz and /metrics on $HOST:$PORT (unless WORKER_HTTP_HOST / _PORT say otherwise)."""
+
+    def steps(env: Env, args: list[str]) -> list[Step]:
+        host, port = listen(env)
+        full = {**env, "WORKER_HTTP_HOST": env.get("WORKER_HTTP_HOST", host),
+                "WORKER_HTTP_PORT": env.get("WORKER_HTTP_PORT", port)}  # fmt: skip
+        return [Step(["-m", module, "worker", *args], full)]
+
+    return steps
+
+
+def mail_sink(env: Env, args: list[str]) -> list[Step]:
+    """`python -m mail_sink`: SMTP on $SMTP_PORT, the mail under $MAIL_DIR (the container's
+    private tmpfs: development only, gone with the container)."""
     host, port = listen(env)
-    full = {**env, "WORKER_HTTP_HOST": env.get("WORKER_HTTP_HOST", host),
-            "WORKER_HTTP_PORT": env.get("WORKER_HTTP_PORT", port)}  # fmt: skip
-    return [Step(["-m", "payment_api", "worker", *args], full)]
+    folder = env.get("MAIL_DIR", str(Path(tempfile.gettempdir()) / "mail"))
+    argv = ["-m", "mail_sink", "--host", host, "--http-port", port,
+            "--smtp-port", env.get("SMTP_PORT", "1025"), "--dir", folder]  # fmt: skip
+    return [Step([*argv, *args], env)]
 
 
 def listening(module: str) -> Callable[[Env, list[str]], list[Step]]:
@@ -111,28 +125,31 @@ def listening(module: str) -> Callable[[Env, list[str]], list[Step]]:
     return steps
 
 
-# migrate target -> (service package, variable holding that service's database URL)
+# migrate target -> (what migrates it, variable holding that target's database URL). The web
+# has no Alembic history: its tables are created here, before its replicas start, so that
+# two of them never race to create them (deploy/migrations.py).
 MIGRATIONS = {
-    "users": ("user_management_service", "USERS_DATABASE_URL"),
-    "payments": ("payment_api", "PAYMENTS_DATABASE_URL"),
+    "users": (["-m", "user_management_service", "migrate"], "USERS_DATABASE_URL"),
+    "payments": (["-m", "payment_api", "migrate"], "PAYMENTS_DATABASE_URL"),
+    "web": (["-m", "deploy.migrations", "migrate", "web"], "WEB_DATABASE_URL"),
 }
 
 
 def migrate(env: Env, args: list[str]) -> list[Step]:
-    """Both services' Alembic migrations (or the targets named), each against its own
-    database: USERS_DATABASE_URL and PAYMENTS_DATABASE_URL, or DATABASE_URL for a single
-    named target."""
+    """Every target's migrations (or the targets named), each against its own database:
+    USERS_DATABASE_URL, PAYMENTS_DATABASE_URL and WEB_DATABASE_URL, or DATABASE_URL for a
+    single named target."""
     targets = args or list(MIGRATIONS)
     unknown = [t for t in targets if t not in MIGRATIONS]
     if unknown:
         raise RoleError(f"migrate: unknown target {unknown[0]!r} (known: {', '.join(MIGRATIONS)})")
     steps = []
     for target in targets:
-        package, variable = MIGRATIONS[target]
+        argv, variable = MIGRATIONS[target]
         url = env.get(variable) or (env.get("DATABASE_URL") if len(targets) == 1 else None)
         if not url:
             raise RoleError(f"migrate {target}: set {variable}")
-        steps.append(Step(["-m", package, "migrate"], {**env, "DATABASE_URL": url}))
+        steps.append(Step(argv, {**env, "DATABASE_URL": url}))
     return steps
 
 
@@ -155,7 +172,8 @@ ROLES: dict[str, Role] = {
         "stripe_sandbox",
     ),
     "migrate": Role(
-        "apply both services' migrations, then exit", migrate, None, "migrate"
+        "apply the migrations of both services and the web, then exit", migrate, None,
+        "migrate",
     ),
     "wait-migrations": Role(
         "wait until DATABASE_URL is at this image's head (init container)",
@@ -165,12 +183,22 @@ ROLES: dict[str, Role] = {
         "one reconcile pass against Stripe (cron)", fixed("-m", "payment_api", "reconcile"),
         None, "reconcile",
     ),
-    "worker": Role(
-        "Stripe events, outbound webhooks, scheduled reconcile; /healthz on $PORT", worker,
-        "/healthz", "worker",
+    # Before "worker": its command line holds that word too.
+    "user-worker": Role(
+        "the user service's mail (SMTP_*); /healthz on $PORT",
+        worker_of("user_management_service"), "/healthz", "user_management_service",
     ),
-    # When the web frontend (`python -m web --host H --port P`, /healthz) is in the image:
-    # "web": Role("web frontend on $PORT", listening("web"), "/healthz", "web"),
+    "worker": Role(
+        "Stripe events, outbound webhooks, scheduled reconcile; /healthz on $PORT",
+        worker_of("payment_api"), "/healthz", "worker",
+    ),
+    "mail-sink": Role(
+        "an SMTP sink on $SMTP_PORT keeping mail under /tmp/mail (development only); "
+        "/healthz on $PORT", mail_sink, "/healthz", "mail_sink",
+    ),
+    # Last: its marker "web" is also a word of `deploy.migrations wait web` and `... migrate
+    # web`, which the roles above claim first.
+    "web": Role("web frontend (uvicorn) on $PORT", listening("web"), "/healthz", "web"),
 }  # fmt: skip
 
 

@@ -1,10 +1,12 @@
 #!/bin/bash
-# Renders the listen address and the upstream servers from the environment, then runs nginx
+# Renders the listen addresses and the upstream servers from the environment, then runs nginx
 # in the foreground as PID 1 (the image sets STOPSIGNAL SIGQUIT: nginx then finishes the
 # requests in flight before it exits).
-#   PROXY_LISTEN               nginx `listen` value: 8080 (default) or 127.0.0.1:18080
+#   PROXY_LISTEN               the APIs' `listen` value: 8080 (default) or 127.0.0.1:18080
+#   PROXY_WEB_LISTEN           the web frontend's: 8081 (default)
 #   USER_SERVICE_UPSTREAMS     space-separated host:port of every user service replica
 #   PAYMENT_SERVICE_UPSTREAMS  the same for the payment service
+#   WEB_UPSTREAMS              the same for the web frontend
 # `entrypoint.sh test` checks the rendered configuration (nginx -t); `entrypoint.sh reload`,
 # run in the running container, makes nginx re-resolve and re-read it (docs/deployment.md).
 set -euo pipefail
@@ -19,11 +21,16 @@ servers() {  # one `server` line per host:port; nothing else may reach nginx's s
     echo "server $server max_fails=1 fail_timeout=5s;"
   done
 }
-listen=${PROXY_LISTEN:-8080}
-[[ $listen =~ ^([0-9.]+:)?[0-9]+$ ]] || { echo "proxy: bad PROXY_LISTEN '$listen'" >&2; exit 2; }
-echo "listen $listen;" >"$out/listen.conf"
+listen() {  # a `listen` line: [address:]port, nothing else
+  local name=$1 value=$2
+  [[ $value =~ ^([0-9.]+:)?[0-9]+$ ]] || { echo "proxy: bad $name '$value'" >&2; exit 2; }
+  echo "listen $value;"
+}
+listen PROXY_LISTEN "${PROXY_LISTEN:-8080}" >"$out/listen.conf"
+listen PROXY_WEB_LISTEN "${PROXY_WEB_LISTEN:-8081}" >"$out/web-listen.conf"
 servers USER_SERVICE_UPSTREAMS "${USER_SERVICE_UPSTREAMS:-}" >"$out/user-service.upstream"
 servers PAYMENT_SERVICE_UPSTREAMS "${PAYMENT_SERVICE_UPSTREAMS:-}" >"$out/payment-service.upstream"
+servers WEB_UPSTREAMS "${WEB_UPSTREAMS:-}" >"$out/web.upstream"
 
 conf=(-e stderr -c /etc/platform-proxy/nginx.conf)
 case ${1:-} in

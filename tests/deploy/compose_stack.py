@@ -32,8 +32,9 @@ from devstack.processes import ROOT, free_port
 
 BUILD = ROOT / "build" / "container-test"
 PORT_NAMES = (
-    "POSTGRES", "USER_1", "USER_2", "PAYMENT_1", "PAYMENT_2", "WORKER_1", "WORKER_2", "PROXY",
-    "SANDBOX",
+    "POSTGRES", "USER_1", "USER_2", "PAYMENT_1", "PAYMENT_2", "WORKER_1", "WORKER_2", "WEB_1",
+    "WEB_2", "PROXY", "PROXY_WEB", "SANDBOX", "USER_WORKER_1", "USER_WORKER_2", "MAIL_SINK",
+    "SMTP",
 )  # fmt: skip
 
 
@@ -105,6 +106,10 @@ class ComposeStack:
             self._ids[service] = self.compose("ps", "-q", service).stdout.decode().strip()
         return self._ids[service]
 
+    def forget_containers(self) -> None:
+        """After `down`: the next lookups find the new containers."""
+        self._ids.clear()
+
     def inspect(self, service: str) -> dict[str, Any]:
         out = subprocess.run(
             ["docker", "inspect", self.container(service)],
@@ -144,6 +149,11 @@ class ComposeStack:
         return self.url("PROXY")
 
     @property
+    def web(self) -> str:
+        """The web frontend: the proxy's second listener."""
+        return self.url("PROXY_WEB")
+
+    @property
     def sandbox(self) -> str:
         return self.url("SANDBOX")
 
@@ -155,6 +165,10 @@ class ComposeStack:
     def payments(self) -> list[str]:
         return [self.url("PAYMENT_1"), self.url("PAYMENT_2")]
 
+    @property
+    def webs(self) -> list[str]:
+        return [self.url("WEB_1"), self.url("WEB_2")]
+
     # --- life cycle ------------------------------------------------------------------------
     def up(self, timeout: float = 420) -> None:
         """Start everything; compose itself waits for each depends_on condition (PostgreSQL
@@ -163,6 +177,7 @@ class ComposeStack:
         deadline = time.monotonic() + 60
         wanted = [f"{self.proxy}/healthz", f"{self.proxy}/user-service/readyz"]
         wanted += [f"{self.proxy}/payment-service/readyz", f"{self.sandbox}/healthz"]
+        wanted += [f"{self.web}/healthz"]
         while True:
             try:
                 if all(httpx.get(u, timeout=5).status_code == 200 for u in wanted):
@@ -205,23 +220,35 @@ def make_stack(
     if host_network:
         ports = {name: free_port() for name in PORT_NAMES}
         db = f"postgresql://platform:{password}@127.0.0.1:{ports['POSTGRES']}"
+        proxy = f"http://127.0.0.1:{ports['PROXY']}"
         values |= {
-            "USER_SERVICE_URL": f"http://127.0.0.1:{ports['PROXY']}",
+            "USER_SERVICE_URL": proxy,
+            "WEB_USER_SERVICE_URL": proxy,
+            "WEB_PAYMENT_SERVICE_URL": proxy,
             "STRIPE_API_BASE": f"http://127.0.0.1:{ports['SANDBOX']}",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(ports["SMTP"]),
         }
         values.update({f"TEST_{name}_PORT": str(port) for name, port in ports.items()})
     else:  # the published ports; inside, the service names of compose.yaml
-        ports = {"PROXY": free_port(), "SANDBOX": free_port()}
+        ports = {"PROXY": free_port(), "PROXY_WEB": free_port(), "SANDBOX": free_port()}
         db = f"postgresql://platform:{password}@postgres:5432"
         values |= {
             "HTTP_PORT": str(ports["PROXY"]),
+            "WEB_HTTP_PORT": str(ports["PROXY_WEB"]),
             "SANDBOX_PORT": str(ports["SANDBOX"]),
             "STRIPE_API_BASE": "http://stripe-sandbox:12111",
         }
     values |= {
         "USERS_DATABASE_URL": f"{db}/users",
         "PAYMENTS_DATABASE_URL": f"{db}/payments",
+        "WEB_DATABASE_URL": f"{db}/web",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['PROXY']}",
+        # The hosted page sends shoppers back to the web, and the web sends them only there.
+        "WEB_PUBLIC_URL": f"http://127.0.0.1:{ports['PROXY_WEB']}",
+        "ACCOUNT_LINKS_URL": f"http://127.0.0.1:{ports['PROXY_WEB']}/account",
+        "ALLOWED_REDIRECT_ORIGINS": f"http://127.0.0.1:{ports['PROXY_WEB']}",
+        "WEB_HOSTED_CHECKOUT_ORIGINS": f"http://127.0.0.1:{ports['SANDBOX']}",
         "SANDBOX_PUBLIC_URL": f"http://127.0.0.1:{ports['SANDBOX']}",
         # The merchant endpoints the tests and the walkthrough register are on this machine,
         # over plain HTTP (as under `make run`); a real deployment keeps both false.

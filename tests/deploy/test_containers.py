@@ -1,6 +1,7 @@
 """The image and compose.yaml, for real: a Docker engine builds the images, Compose starts
-PostgreSQL, the migration, two replicas of each API, the proxy and the sandbox, and every
-check goes through the proxy (or, to pin a replica, to that replica's own port).
+PostgreSQL, the migration, two replicas of each API and of the web, the proxy and the
+sandbox, and every check goes through the proxy (or, to pin a replica, to that replica's own
+port).
 
 `make container-test` (and .ci/run) prepare the machine: Docker engine, Compose, the
 debootstrapped base image local/python-base:bookworm and the wheelhouse. Without a Docker
@@ -11,6 +12,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email
+import email.message
+import email.policy
+import html
 import json
 import os
 import re
@@ -24,10 +29,12 @@ from typing import Any
 
 import httpx
 import pytest
+from payment_api_client.models import Product
 
 from deploy import images as image_builds
 from devstack.processes import ROOT
 from tests.deploy.compose_stack import ComposeStack, make_stack
+from tests.web.helpers import add_to_cart, check_out, sign_in
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(900)]
 
@@ -41,8 +48,8 @@ ADMIN = ("admin@example.com", "correct-horse-battery-staple-42")
 PASSWORD = "correct horse battery staple"
 SERVICES = [
     "postgres", "migrate", "user-service-1", "user-service-2",
-    "payment-service-1", "payment-service-2", "payment-worker-1", "payment-worker-2", "proxy",
-    "stripe-sandbox",
+    "payment-service-1", "payment-service-2", "payment-worker-1", "payment-worker-2", "web-1",
+    "web-2", "proxy", "stripe-sandbox", "user-worker-1", "user-worker-2", "mail-sink",
 ]  # fmt: skip
 
 
@@ -81,7 +88,7 @@ def stack_settings() -> dict[str, str]:
         "STRIPE_WEBHOOK_SECRETS": "whsec_sandbox_local_development_secret",
         "BOOTSTRAP_ADMIN_EMAIL": ADMIN[0],
         "BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1],
-        "USER_SERVICE_WORKERS": "1",  # 2 cores for 8 containers
+        "USER_SERVICE_WORKERS": "1",  # 2 cores for 10 containers
     }
 
 
@@ -162,6 +169,22 @@ def custom_checkout(stack: ComposeStack, token: str, key: str, **headers: str) -
 
 def proxy_log(stack: ComposeStack) -> list[dict[str, Any]]:
     return [line for line in stack.json_logs("proxy") if "upstream" in line]
+
+
+def addresses(bases: list[str]) -> set[str]:
+    """host:port of replicas as the proxy logs its upstreams."""
+    return {base.removeprefix("http://") for base in bases}
+
+
+def new_product(stack: ComposeStack, name: str) -> Product:
+    admin = login(stack.proxy, *ADMIN)
+    created = httpx.post(
+        f"{stack.proxy}/products",
+        json={"name": name, "price": {"amount": 1500, "currency": "EUR"}},
+        headers=bearer(admin),
+    )
+    assert created.status_code == 201, created.text
+    return Product.from_dict(created.json())
 
 
 def checkouts_logged(stack: ComposeStack, request_id: str) -> list[dict[str, Any]]:
@@ -255,10 +278,15 @@ def test_compose_yaml_as_written_runs_the_curl_walkthrough_on_the_bridge_network
     hooks = [e for e in proxy_log(stack) if e["path"] == "/webhooks/stripe"]
     assert hooks
     assert all(e["status"] == 200 for e in hooks)
+    # The web on its own published port, reaching the payment service at proxy:8080 by name.
+    assert httpx.get(f"{stack.web}/healthz").json() == {"status": "ok"}
+    shop = httpx.get(f"{stack.web}/")
+    assert shop.status_code == 200, shop.text[:500]
+    assert "text/html" in shop.headers["content-type"]
 
 
 def test_every_running_container_is_non_root_and_healthy(stack: ComposeStack) -> None:
-    for service in ("user-service-1", "payment-service-2", "proxy", "stripe-sandbox"):
+    for service in ("user-service-1", "payment-service-2", "web-1", "proxy", "stripe-sandbox"):
         state = stack.inspect(service)
         assert state["Config"]["User"] not in ("", "0", "root"), service
         assert state["HostConfig"]["ReadonlyRootfs"] is True, service
@@ -309,7 +337,98 @@ def test_register_login_checkout_and_pay_through_the_proxy(stack: ComposeStack) 
     # The sandbox delivered the signed webhook through the proxy to a payment replica.
     hooks = [e for e in proxy_log(stack) if e["path"] == "/webhooks/stripe" and e["status"] == 200]
     assert hooks, "no webhook went through the proxy"
-    assert {h["upstream"] for h in hooks} <= {u.removeprefix("http://") for u in stack.payments}
+    assert {h["upstream"] for h in hooks} <= addresses(stack.payments)
+
+
+# --- the web frontend through the proxy -----------------------------------------------------
+
+
+def test_the_web_renders_the_catalogue_signs_in_and_checks_out_through_the_proxy(
+    stack: ComposeStack,
+) -> None:
+    """A shopper on the proxy's web listener only: the catalogue with a product just created,
+    sign-in, a checkout that goes to the sandbox's hosted page and back to the web's success
+    state (ALLOWED_REDIRECT_ORIGINS and WEB_HOSTED_CHECKOUT_ORIGINS agree with the stack)."""
+    assert httpx.get(f"{stack.web}/healthz").json() == {"status": "ok"}
+    product = new_product(stack, f"Gyokuro {uuid.uuid4().hex[:6]}")
+    shop = httpx.get(f"{stack.web}/")
+    assert shop.status_code == 200, shop.text[:500]
+    assert "text/html" in shop.headers["content-type"]
+    assert html.escape(product.name) in shop.text  # newest first: on the first page
+
+    email = f"web-{uuid.uuid4().hex[:8]}@example.com"
+    register_and_login(stack.proxy, email)
+    with httpx.Client(base_url=stack.web, timeout=30) as shopper:
+        sign_in(shopper, email, PASSWORD)
+        assert email in shopper.get("/account").text
+        add_to_cart(shopper, product)
+        hosted = check_out(shopper)
+        assert hosted.startswith(f"{stack.sandbox}/"), hosted
+        session_id = hosted.rsplit("/", 1)[1]
+        paid = httpx.post(
+            f"{stack.sandbox}/_sandbox/checkout/sessions/{session_id}/complete",
+            json={"outcome": "paid"},
+        )
+        assert paid.status_code == 200, paid.text
+
+        def succeeded() -> bool:
+            state = shopper.get("/checkout/status", params={"session_id": session_id})
+            return bool(state.status_code == 200 and state.json()["status"] == "succeeded")
+
+        assert until(succeeded)
+        cookie = shopper.cookies["web_session"]
+    # The session is a row of the web's own database: either replica, asked directly, knows it.
+    assert stack.psql("web", "SELECT count(*) FROM web_sessions") != ["0"]
+    for replica in stack.webs:
+        page = httpx.get(f"{replica}/account", headers={"Cookie": f"web_session={cookie}"})
+        assert page.status_code == 200, (replica, page.text[:300])
+        assert email in page.text, replica
+
+
+def test_the_proxy_keeps_a_browser_on_one_web_replica_and_spreads_the_others(
+    stack: ComposeStack,
+) -> None:
+    """One browser, one replica (its token refreshes in one process); the others spread."""
+    email = f"aff-{uuid.uuid4().hex[:8]}@example.com"
+    register_and_login(stack.proxy, email)
+    with httpx.Client(base_url=stack.web, timeout=30) as browser:
+        sign_in(browser, email, PASSWORD)
+        ids = [f"aff-{uuid.uuid4().hex}" for _ in range(8)]
+        for request_id in ids:
+            assert browser.get("/account", headers={"X-Request-ID": request_id}).status_code == 200
+    anonymous = [f"anon-{uuid.uuid4().hex}" for _ in range(16)]
+    for request_id in anonymous:
+        assert httpx.get(f"{stack.web}/healthz", headers={"X-Request-ID": request_id}).is_success
+
+    def upstreams(request_ids: list[str]) -> set[str]:
+        """The web replicas that served them (not the API calls the web made for them)."""
+        wanted, webs = set(request_ids), addresses(stack.webs)
+        lines = proxy_log(stack)
+        return {e["upstream"] for e in lines if e["request_id"] in wanted and e["upstream"] in webs}
+
+    assert len(upstreams(ids)) == 1
+    assert upstreams(anonymous) == addresses(stack.webs)
+
+
+def test_the_web_gets_the_request_id_and_the_client_address_like_the_apis(
+    stack: ComposeStack,
+) -> None:
+    """Browser (127.0.0.2) -> proxy -> web -> proxy -> payment service, one request id; the
+    proxy records the browser's address, not a forged X-Forwarded-For, for the web's request."""
+    mine = f"ctest-web-{uuid.uuid4().hex}"
+    transport = httpx.HTTPTransport(local_address="127.0.0.2")
+    with httpx.Client(transport=transport) as client:
+        page = client.get(
+            f"{stack.web}/", headers={"X-Request-ID": mine, "X-Forwarded-For": "203.0.113.7"}
+        )
+    assert page.status_code == 200, page.text[:500]
+    assert page.headers.get_list("x-request-id") == [mine]
+    lines = until(lambda: [e for e in proxy_log(stack) if e["request_id"] == mine], 5)
+    to_web = [e for e in lines if e["upstream"] in addresses(stack.webs)]
+    to_payments = [e for e in lines if e["upstream"] in addresses(stack.payments)]
+    assert [e["client"] for e in to_web] == ["127.0.0.2"]
+    assert [e["path"] for e in to_payments] == ["/products"]  # the web's listProducts call
+    assert mine in stack.logs("payment-service-1") + stack.logs("payment-service-2")
 
 
 def test_the_proxy_passes_request_ids_and_makes_them_when_absent(stack: ComposeStack) -> None:
@@ -413,6 +532,32 @@ def test_login_throttling_counts_failures_on_every_replica(stack: ComposeStack) 
         assert int(right.headers["retry-after"]) > 0
 
 
+def test_a_password_reset_asked_through_the_proxy_is_mailed_by_a_user_worker(
+    stack: ComposeStack,
+) -> None:
+    address = f"mail-{uuid.uuid4().hex[:8]}@example.com"
+    register_and_login(stack.proxy, address)
+    asked = httpx.post(f"{stack.proxy}/auth/password-reset", json={"email": address}, timeout=10)
+    assert asked.status_code == 202
+    deadline = time.monotonic() + 60
+    while True:  # the dev profile's sink keeps each mail as a file in its container
+        listing = stack.exec(
+            "mail-sink", "sh", "-c", f"grep -l 'To: {address}' /tmp/mail/*.eml || true"
+        )
+        found = [name for name in listing.decode().split() if name.endswith(".eml")]
+        mails = [stack.exec("mail-sink", "cat", name).decode() for name in found]
+        if any("Reset your password" in m for m in mails):
+            break
+        assert time.monotonic() < deadline, "no reset mail reached the sink"
+        time.sleep(1)
+    (reset,) = [m for m in mails if "Reset your password" in m]
+    body = email.message_from_string(reset, policy=email.policy.default)
+    assert isinstance(body, email.message.EmailMessage)
+    text = body.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert f"{stack.settings['ACCOUNT_LINKS_URL']}/reset-password?token=" in text.get_content()
+
+
 def test_a_retried_checkout_is_one_payment_whichever_replica_answers(
     stack: ComposeStack,
 ) -> None:
@@ -430,11 +575,59 @@ def test_a_retried_checkout_is_one_payment_whichever_replica_answers(
         upstreams |= {line["upstream"] for line in lines}
         if len(upstreams) == 2 and attempt >= 2:
             break
-    assert upstreams == {u.removeprefix("http://") for u in stack.payments}, upstreams
+    assert upstreams == addresses(stack.payments), upstreams
     assert len({(a["payment_id"], a["session_id"]) for a in answers}) == 1
     payments_after = int(stack.psql("payments", "SELECT count(*) FROM pay_payments")[0])
     sessions_after = len(httpx.get(f"{stack.sandbox}/_sandbox/checkout/sessions").json()["data"])
     assert (payments_after - payments_before, sessions_after - sessions_before) == (1, 1)
+
+
+def keyed_checkout_until_answered(stack: ComposeStack, token: str, key: str) -> str:
+    """A client's checkout: retried with the same Idempotency-Key until it is answered (a
+    dead replica's connection error or 502, a key still in progress: 409)."""
+    for _ in range(60):
+        try:
+            answer = custom_checkout(stack, token, key)
+        except httpx.HTTPError:
+            time.sleep(0.3)
+            continue
+        if answer.status_code == 201:
+            return str(answer.json()["payment_id"])
+        assert answer.status_code in (409, 502, 503, 504), answer.text
+        time.sleep(0.3)
+    raise AssertionError(f"checkout {key} was never answered")
+
+
+def test_a_payment_replica_killed_mid_stream_loses_and_doubles_no_keyed_checkout(
+    stack: ComposeStack,
+) -> None:
+    _, token = register_and_login(stack.proxy)
+    before = int(stack.psql("payments", "SELECT count(*) FROM pay_payments")[0])
+    keys = [f"kill-{uuid.uuid4().hex}" for _ in range(24)]
+    paid: dict[str, str] = {}
+    try:
+        for n, key in enumerate(keys):
+            if n == 6:  # mid-stream, without warning
+                stack.compose("kill", "payment-service-1")
+            paid[key] = keyed_checkout_until_answered(stack, token, key)
+        after = int(stack.psql("payments", "SELECT count(*) FROM pay_payments")[0])
+        assert len(set(paid.values())) == len(keys)  # one payment per key: none lost
+        assert after - before == len(keys)  # and none doubled
+        # the proxy no longer sends to the dead replica: every read answers
+        reads = [httpx.get(f"{stack.proxy}/payments/{p}",
+                           headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
+                 for p in list(paid.values())[:20]]  # fmt: skip
+        assert reads == [200] * 20
+    finally:
+        stack.compose("up", "-d", "--no-build", "payment-service-1")
+        until(lambda: answers(f"{stack.payments[0]}/healthz"), 90)
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=3).status_code == 200
+    except httpx.HTTPError:  # not listening yet
+        return False
 
 
 # --- operations -----------------------------------------------------------------------------
@@ -485,6 +678,7 @@ def test_the_kubernetes_roles_wait_migrations_and_reconcile_work_against_the_sta
     for target, variable in (
         ("users", "USERS_DATABASE_URL"),
         ("payments", "PAYMENTS_DATABASE_URL"),
+        ("web", "WEB_DATABASE_URL"),
     ):
         waited = run_role(stack, "wait-migrations", target, DATABASE_URL=stack.settings[variable])
         assert waited.returncode == 0, waited.stderr
@@ -505,8 +699,9 @@ def test_the_kubernetes_roles_wait_migrations_and_reconcile_work_against_the_sta
 def test_a_rolling_restart_of_every_replica_drops_no_read(stack: ComposeStack) -> None:
     """docs/deployment.md's upgrade, replica by replica: recreate it (SIGTERM, drain, a new
     container), wait until it is healthy, reload the proxy, next. Reads keep answering 200
-    all along: the proxy passes a refused connection to the other replica. The last test of
-    the host-network stack: the recreated containers' logs start afresh."""
+    all along, the web's catalogue too: the proxy passes a refused connection to the other
+    replica. The last test of the host-network stack: the recreated containers' logs start
+    afresh."""
     _, token = register_and_login(stack.proxy)
     answers: dict[int | str, int] = {}
     stop = threading.Event()
@@ -516,13 +711,15 @@ def test_a_rolling_restart_of_every_replica_drops_no_read(stack: ComposeStack) -
     # fails a request.
     fresh = httpx.Limits(max_keepalive_connections=0)
 
+    reads = [f"{stack.proxy}/users/me", f"{stack.proxy}/payments", f"{stack.web}/"]
+
     def traffic() -> None:
         with httpx.Client(timeout=15, headers=bearer(token), limits=fresh) as client:
             while not stop.is_set():
-                for path in ("/users/me", "/payments"):
+                for url in reads:
                     status: int | str
                     try:
-                        status = client.get(f"{stack.proxy}{path}").status_code
+                        status = client.get(url).status_code
                     except httpx.HTTPError as exc:
                         status = type(exc).__name__
                     answers[status] = answers.get(status, 0) + 1
@@ -536,6 +733,8 @@ def test_a_rolling_restart_of_every_replica_drops_no_read(stack: ComposeStack) -
             "user-service-2",
             "payment-service-1",
             "payment-service-2",
+            "web-1",
+            "web-2",
         ):
             stack.compose("up", "-d", "--no-deps", "--force-recreate", replica)
             healthy = until(
@@ -546,6 +745,22 @@ def test_a_rolling_restart_of_every_replica_drops_no_read(stack: ComposeStack) -
     finally:
         stop.set()
         reader.join()
-    print(f"rolling restart of 4 replicas in {time.monotonic() - started:.0f} s: {answers}")
+    print(f"rolling restart of 6 replicas in {time.monotonic() - started:.0f} s: {answers}")
     assert set(answers) == {200}, answers
     assert answers[200] > 50
+
+
+def test_compose_down_and_up_again_keeps_every_user_and_payment(stack: ComposeStack) -> None:
+    """Last: the sandbox keeps its sessions in its container, which `down` removes."""
+    email = f"persist-{uuid.uuid4().hex[:8]}@example.com"
+    register_and_login(stack.proxy, email)
+    counts = {
+        "users": stack.psql("users", "SELECT count(*) FROM ums_users"),
+        "payments": stack.psql("payments", "SELECT count(*) FROM pay_payments"),
+    }
+    stack.compose("down", "--timeout", "10")  # containers and network; the volumes stay
+    stack.forget_containers()
+    stack.up()
+    assert stack.psql("users", "SELECT count(*) FROM ums_users") == counts["users"]
+    assert stack.psql("payments", "SELECT count(*) FROM pay_payments") == counts["payments"]
+    assert login(stack.proxy, email)  # the signing keys volume stayed too: tokens verify

@@ -1,7 +1,7 @@
 """The Kubernetes base, rendered by `kubectl kustomize` (offline, no cluster) and held to the
-platform's invariants: probes, secrets only by reference, migrations before the APIs,
-non-root containers, one image tag, an autoscaler and a disruption budget per API, and the
-same public routes as the compose proxy."""
+platform's invariants: probes, secrets only by reference, migrations before the APIs and the
+web, non-root containers, one image tag, an autoscaler and a disruption budget per API and for
+the web, the same public routes as the compose proxy, and the web on a host of its own."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -20,8 +21,25 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "deploy" / "k8s" / "base"
 APIS = {"user-service", "payment-service"}
+WEB = "web"
+# Deployment -> (its migrate target, the variable of its own database URL)
+DATABASES = {
+    "user-service": ("users", "DATABASE_URL"),
+    "payment-service": ("payments", "DATABASE_URL"),
+    "payment-worker": ("payments", "DATABASE_URL"),
+    "user-worker": ("users", "DATABASE_URL"),
+    WEB: ("web", "WEB_DATABASE_URL"),
+}
+# The migration Job's variable per target (deploy/role.py MIGRATIONS)
+MIGRATE_VARIABLES = {
+    "users": "USERS_DATABASE_URL",
+    "payments": "PAYMENTS_DATABASE_URL",
+    "web": "WEB_DATABASE_URL",
+}
 # Settings whose values are secrets: they may only come from a Secret.
-SECRET_NAMES = re.compile(r"DATABASE_URL|STRIPE_API_KEY|STRIPE_WEBHOOK_SECRETS|PASSWORD|SECRET")
+SECRET_NAMES = re.compile(
+    r"DATABASE_URL|STRIPE_API_KEY|STRIPE_WEBHOOK_SECRETS|PASSWORD|SECRET|SMTP_USERNAME"
+)
 
 Doc = dict[str, Any]
 
@@ -79,6 +97,15 @@ def test_every_api_container_has_readiness_liveness_and_startup_probes() -> None
         assert container["args"] == [name]  # the role is the command (deploy/role.py)
 
 
+def test_the_web_container_has_its_probes_on_healthz() -> None:
+    """The web has no /readyz: with an API down it serves its own 503 page, so it stays ready."""
+    container = api_container(WEB)
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}, probe
+    assert {"name": "http", "containerPort": 8080} in container["ports"]
+    assert container["args"] == [WEB]
+
+
 def test_no_secret_value_is_inline_every_secret_comes_from_a_secret_ref() -> None:
     assert of_kind("Secret") == [], "the base must not carry Secret objects"
     for owner, spec in pod_specs():
@@ -95,20 +122,24 @@ def test_no_secret_value_is_inline_every_secret_comes_from_a_secret_ref() -> Non
             assert not SECRET_NAMES.search(key), f"{config['metadata']['name']}: {key}"
 
 
-def test_migrations_run_in_a_job_and_each_api_waits_for_them() -> None:
+def env_source(container: Doc, variable: str) -> Any:
+    return next(v["valueFrom"] for v in container["env"] if v["name"] == variable)
+
+
+def test_migrations_run_in_a_job_and_each_api_and_the_web_wait_for_them() -> None:
     jobs = by_name("Job")
     migrate = jobs["platform-migrate"]["spec"]["template"]["spec"]["containers"][0]
     assert migrate["args"] == ["migrate"]
-    assert {v["name"] for v in migrate["env"]} == {"USERS_DATABASE_URL", "PAYMENTS_DATABASE_URL"}
-    targets = {"user-service": "users", "payment-service": "payments"}
-    for name, target in targets.items():
+    assert {v["name"] for v in migrate["env"]} == set(MIGRATE_VARIABLES.values())
+    for name, (target, variable) in DATABASES.items():
         spec = by_name("Deployment")[name]["spec"]["template"]["spec"]
         [wait] = spec["initContainers"]
         assert wait["args"] == ["wait-migrations", target]
         assert wait["env"][0]["name"] == "DATABASE_URL"
-        # the same database as the service itself
-        own = next(v for v in api_container(name)["env"] if v["name"] == "DATABASE_URL")
-        assert wait["env"][0]["valueFrom"] == own["valueFrom"]
+        # the same database as the Job migrates and as the container itself uses
+        source = wait["env"][0]["valueFrom"]
+        assert env_source(api_container(name), variable) == source
+        assert env_source(migrate, MIGRATE_VARIABLES[target]) == source
 
 
 def test_every_container_is_non_root_without_privilege_escalation_on_a_read_only_root() -> None:
@@ -130,7 +161,7 @@ def test_every_container_is_non_root_without_privilege_escalation_on_a_read_only
             assert container["resources"]["requests"], where
             assert container["resources"]["limits"]["memory"], where
             seen += 1
-    assert seen >= 6
+    assert seen >= 10
 
 
 def test_the_image_is_set_in_one_place() -> None:
@@ -145,13 +176,13 @@ def test_the_image_is_set_in_one_place() -> None:
                 assert line.split(":", 1)[1].strip() == entry["name"], f"{manifest.name}: {line}"
 
 
-def test_each_api_has_a_service_an_autoscaler_and_a_disruption_budget() -> None:
+def test_each_api_and_the_web_have_a_service_an_autoscaler_and_a_disruption_budget() -> None:
     services, hpas, pdbs = (
         by_name("Service"),
         by_name("HorizontalPodAutoscaler"),
         by_name("PodDisruptionBudget"),
     )
-    for name in APIS:
+    for name in sorted(APIS | {WEB}):
         deployment = by_name("Deployment")[name]
         pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
         assert deployment["spec"]["replicas"] >= 2
@@ -180,12 +211,13 @@ def test_the_user_service_replicas_share_one_read_write_many_keys_volume() -> No
 def nginx_routes() -> dict[str, str]:
     """Path prefix -> service of deploy/proxy/nginx.conf's public locations."""
     text = (ROOT / "deploy" / "proxy" / "nginx.conf").read_text("utf-8")
-    found = re.findall(r"location (/[\w.-]+)/? \{ proxy_pass http://(\w+);", text)
+    found = re.findall(r"location (/[\w./-]+?)/? \{ proxy_pass http://(\w+);", text)
     return {path: upstream.replace("_", "-") for path, upstream in found}
 
 
 def test_the_ingress_routes_what_the_compose_proxy_routes() -> None:
-    [ingress] = of_kind("Ingress")
+    assert set(by_name("Ingress")) == {"platform", WEB}
+    ingress = by_name("Ingress")["platform"]
     routes = {
         p["path"]: p["backend"]["service"]["name"]
         for rule in ingress["spec"]["rules"]
@@ -197,3 +229,31 @@ def test_the_ingress_routes_what_the_compose_proxy_routes() -> None:
     # Kubernetes' Prefix matches whole path segments: /checkout-sessions needs its own entry.
     expected = {**nginx_routes(), "/checkout-sessions": "payment-service"}
     assert routes == expected
+
+
+def config(name: str) -> dict[str, str]:
+    """A generated ConfigMap by its base name (kustomize appends a hash)."""
+    found: dict[str, str] = next(
+        c["data"] for c in of_kind("ConfigMap") if c["metadata"]["name"].startswith(f"{name}-")
+    )
+    return found
+
+
+def test_the_web_has_a_host_of_its_own_that_checkout_may_return_to() -> None:
+    """Its pages share paths with the payment service (/products, /checkout): the web gets
+    every path of its own host, with pod affinity by cookie (a session's token refreshes in
+    one process); the hosted checkout may send shoppers back to that host."""
+    platform, web = by_name("Ingress")["platform"], by_name("Ingress")[WEB]
+    [rule] = web["spec"]["rules"]
+    assert rule["host"] not in {r["host"] for r in platform["spec"]["rules"]}
+    assert [
+        (p["path"], p["pathType"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]
+    ] == [("/", "Prefix", WEB)]
+    assert web["metadata"]["annotations"]["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    public = config("web-config")["WEB_PUBLIC_URL"]
+    assert urlsplit(public).hostname == rule["host"]
+    origin = f"{urlsplit(public).scheme}://{urlsplit(public).netloc}"
+    assert origin in config("payment-service-config")["ALLOWED_REDIRECT_ORIGINS"].split(",")
+    # the APIs through their Services, inside the cluster
+    assert config("web-config")["WEB_USER_SERVICE_URL"] == "http://user-service"
+    assert config("web-config")["WEB_PAYMENT_SERVICE_URL"] == "http://payment-service"

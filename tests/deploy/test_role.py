@@ -1,12 +1,13 @@
 """The image's role dispatch (deploy/role.py) without Docker: which command each role runs,
 with which environment, how the HEALTHCHECK finds the running role, and that a new role
-(the coming `web`) is one entry in ROLES."""
+is one entry in ROLES."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ def steps(
 
 def test_every_server_role_listens_on_host_and_port_and_names_its_marker() -> None:
     env = {"HOST": "127.0.0.1", "PORT": "18123"}
-    for name in ("user-service", "payment-service", "sandbox"):
+    for name in ("user-service", "payment-service", "sandbox", "web"):
         [step] = steps(name, env)
         joined = " ".join(step.argv)
         assert "18123" in joined, name
@@ -50,21 +51,24 @@ def test_servers_get_a_fresh_metrics_folder_and_default_workers() -> None:
     assert "[::]:8080" in ipv6.argv
 
 
-def test_migrate_runs_each_service_against_its_own_database() -> None:
-    env = {"USERS_DATABASE_URL": "sqlite:///u.db", "PAYMENTS_DATABASE_URL": "sqlite:///p.db"}
-    users, payments = steps("migrate", env)
-    assert (users.argv, users.env["DATABASE_URL"]) == (
-        ["-m", "user_management_service", "migrate"],
-        "sqlite:///u.db",
-    )
-    assert (payments.argv, payments.env["DATABASE_URL"]) == (
-        ["-m", "payment_api", "migrate"],
-        "sqlite:///p.db",
-    )
+def test_migrate_runs_each_target_against_its_own_database() -> None:
+    env = {
+        "USERS_DATABASE_URL": "sqlite:///u.db",
+        "PAYMENTS_DATABASE_URL": "sqlite:///p.db",
+        "WEB_DATABASE_URL": "sqlite:///w.db",
+    }
+    ran = [(step.argv, step.env["DATABASE_URL"]) for step in steps("migrate", env)]
+    assert ran == [
+        (["-m", "user_management_service", "migrate"], "sqlite:///u.db"),
+        (["-m", "payment_api", "migrate"], "sqlite:///p.db"),
+        (["-m", "deploy.migrations", "migrate", "web"], "sqlite:///w.db"),
+    ]
     [only] = steps("migrate", {"DATABASE_URL": "sqlite:///x.db"}, ["payments"])
     assert only.env["DATABASE_URL"] == "sqlite:///x.db"
     with pytest.raises(RoleError, match="USERS_DATABASE_URL"):
         steps("migrate", {"PAYMENTS_DATABASE_URL": "sqlite:///p.db"})
+    with pytest.raises(RoleError, match="WEB_DATABASE_URL"):
+        steps("migrate", {k: v for k, v in env.items() if k != "WEB_DATABASE_URL"})
     with pytest.raises(RoleError, match="unknown target"):
         steps("migrate", env, ["orders"])
 
@@ -87,6 +91,26 @@ def test_the_worker_role_runs_the_worker_with_its_health_on_the_containers_port(
     assert ROLES["worker"].marker in argv
 
 
+def test_the_user_worker_and_mail_sink_roles_run_their_servers_and_are_told_apart(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[Any] = []
+    monkeypatch.setattr(os, "execve", lambda *a: calls.append(a))
+    role.run("user-worker", [], {"PORT": "8091"})
+    role.run("mail-sink", [], {"PORT": "8092", "SMTP_PORT": "2525"})
+    [(_, worker, worker_env), (_, sink, _)] = calls
+    assert worker == [sys.executable, "-m", "user_management_service", "worker"]
+    assert worker_env["WORKER_HTTP_PORT"] == "8091"
+    folder = f"{tempfile.gettempdir()}/mail"
+    assert sink[1:] == ["-m", "mail_sink", "--host", "0.0.0.0", "--http-port", "8092",
+                        "--smtp-port", "2525", "--dir", folder]  # fmt: skip
+    # The healthcheck names the user worker, not the payment worker whose marker it also holds.
+    proc = tmp_path / "proc"
+    (proc / "1").mkdir(parents=True)
+    (proc / "1" / "cmdline").write_bytes(b"\0".join(w.encode() for w in worker))
+    assert role.running_role(proc) == "user-worker"
+
+
 def test_a_new_role_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Dispatch, exec and health without HTTP for a role that is one line in ROLES."""
     jobs = Role("jobs", role.fixed("-m", "payment_api", "reconcile"), None, "reconcile")
@@ -103,14 +127,11 @@ def test_a_new_role_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "jobs" in role.usage()
 
 
-def test_the_web_line_of_roles_would_run_the_web_on_host_and_port(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The commented `web` entry, as it would be once web/ is in the image."""
-    monkeypatch.setitem(ROLES, "web", Role("web", role.listening("web"), "/healthz", "web"))
-    [step] = steps("web", {"PORT": "8081"})
+def test_the_web_role_runs_the_web_on_host_and_port() -> None:
+    [step] = steps("web", {"PORT": "8081", "WEB_PUBLIC_URL": "http://shop"})
     assert step.argv == ["-m", "web", "--host", "0.0.0.0", "--port", "8081"]
-    assert ROLES["web"].marker in step.argv
+    assert step.env["WEB_PUBLIC_URL"] == "http://shop"  # its settings pass through
+    assert ROLES["web"].health_path == "/healthz"
 
 
 def test_all_steps_but_the_last_run_as_children_and_stop_at_a_failure(
@@ -125,7 +146,7 @@ def test_all_steps_but_the_last_run_as_children_and_stop_at_a_failure(
     monkeypatch.setattr(subprocess, "run", fake_run)
     monkeypatch.setattr(os, "execve", lambda *a: pytest.fail("must not exec after a failure"))
     env = {"USERS_DATABASE_URL": "sqlite:///u.db", "PAYMENTS_DATABASE_URL": "sqlite:///p.db"}
-    assert role.run("migrate", [], env) == 3
+    assert role.run("migrate", ["users", "payments"], env) == 3
     assert ran == [[sys.executable, "-m", "user_management_service", "migrate"]]
 
 
@@ -160,6 +181,13 @@ def test_the_healthcheck_finds_the_role_from_the_container_processes(tmp_path: P
     assert role.running_role(proc) == "user-service"
     migrating = fake_proc(tmp_path / "m", {1: ["python", "-m", "deploy.role", "migrate"]})
     assert role.running_role(migrating) == "migrate"
+    # The web's marker is a word of these two as well: the roles that run them come first.
+    for argv, expected in (
+        (["python", "-m", "deploy.migrations", "migrate", "web"], "migrate"),
+        (["python", "-m", "deploy.migrations", "wait", "web"], "wait-migrations"),
+        (["python", *steps("web")[0].argv], "web"),
+    ):
+        assert role.running_role(fake_proc(tmp_path / expected, {1: argv})) == expected
     (tmp_path / "empty").mkdir()
     assert role.running_role(tmp_path / "empty") is None
     assert role.healthcheck({}, tmp_path / "empty") == 1
