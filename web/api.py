@@ -276,6 +276,13 @@ class Api:
             raise SignInRequired
         return fresh.access_token
 
+    def renew_tokens(self) -> None:
+        """New tokens now, not at expiry: after a change the access token's claims carry
+        (a verified email, which a checkout policy may ask for)."""
+        tokens = self.session.tokens
+        if tokens is not None:
+            self._refresh(stale=tokens.access_token)
+
     def forget_tokens(self) -> None:
         """The tokens no longer work: the session becomes anonymous (its cart stays)."""
         self.store.clear_tokens(self.session)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import jwt
 
 from tests.fixtures.auth import Customer
 from tests.fixtures.mail import Mailbox
@@ -88,6 +89,9 @@ def test_an_email_is_confirmed_by_the_button_behind_the_link_not_by_opening_it(
         )
         assert confirmed.status_code == 200
         assert f"{customer.email} is confirmed" in confirmed.text
+        # the session's access token was renewed: it says so to the payment service at once
+        stored = web_stack.session(client.cookies["web_session"])["access_token"]
+        assert jwt.decode(stored, options={"verify_signature": False})["email_verified"] is True
         profile = client.get("/account").text
         assert "confirmed" in profile
         assert "not confirmed yet" not in profile

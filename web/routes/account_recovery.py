@@ -109,6 +109,7 @@ def verify_email_submit(ctx: CtxDep, form: Form) -> Response:
         if user is not None and user["id"] == str(response.parsed.id):
             ctx.session.data["user"] = user_summary(response.parsed)
             ctx.session.mark()
+            ctx.api.renew_tokens()  # its `email_verified` claim: a checkout may need it
         return ctx.render(
             "account/verify_email.html", {"errors": {}, "token": "", "done": response.parsed.email}
         )
