@@ -5,6 +5,7 @@ each event from the worker, signed so that `standardwebhooks` verifies it, shape
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -135,8 +136,14 @@ def test_a_failing_receiver_is_retried_with_the_same_id_and_every_attempt_is_log
     assert tries[1].at - tries[0].at >= 0.15  # back-off: at least half the base of 0.3 s
 
     event_id = tries[0].event["id"]
-    log = list_delivery_attempts.sync(registered.id, client=payment_client, event_id=event_id)
-    assert isinstance(log, DeliveryAttemptList)
+    # The receiver has answered the third attempt; the worker records it just after.
+    deadline = time.monotonic() + 10
+    while True:
+        log = list_delivery_attempts.sync(registered.id, client=payment_client, event_id=event_id)
+        assert isinstance(log, DeliveryAttemptList)
+        if len(log.data) >= 3 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     newest_first = [(a.number, a.status_code, str(a.outcome)) for a in log.data]
     assert newest_first == [(3, 200, "delivered"), (2, 503, "failed"), (1, 500, "failed")]
     assert log.data[1].response_excerpt == "not now"
