@@ -16,6 +16,7 @@ from service_kit.problems import PROBLEM_JSON
 from user_management_service import observability
 from user_management_service.api import (
     account,
+    api_clients,
     audit,
     auth,
     context,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(users.blp)
     api.register_blueprint(account.blp)
     api.register_blueprint(audit.blp)
+    api.register_blueprint(api_clients.blp)
     api.register_blueprint(health.blp)
 
     app.register_blueprint(docs.blp)

@@ -15,6 +15,7 @@ from user_management_service.adapters.mail_templates import MailTemplates
 from user_management_service.adapters.passwords import PasswordHashing
 from user_management_service.adapters.smtp_mailer import SmtpMailer
 from user_management_service.db.unit_of_work import SqlUnitOfWork
+from user_management_service.domain.api_clients import ApiClientService
 from user_management_service.domain.audit import AuditTrail
 from user_management_service.domain.authentication import AuthService
 from user_management_service.domain.mail_delivery import MailDelivery, MailPolicy
@@ -37,6 +38,7 @@ class Container:
     auth: AuthService = field(init=False)
     recovery: AccountRecovery = field(init=False)
     audit: AuditTrail = field(init=False)
+    api_clients: ApiClientService = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -59,6 +61,7 @@ class Container:
         )
         self.recovery = AccountRecovery(self.uow, self.passwords, throttle)
         self.audit = AuditTrail(self.uow)
+        self.api_clients = ApiClientService(self.uow, self.access_tokens)
 
     def mail_delivery(self) -> MailDelivery:
         """The worker's side of mail: SMTP and templates, only built where mail is sent."""

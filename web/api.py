@@ -292,4 +292,7 @@ class Api:
 
 
 def tokens_of(answer: TokenResponse) -> Tokens:
+    """A person's tokens: the password and refresh grants always carry a refresh token."""
+    if not isinstance(answer.refresh_token, str):
+        raise ServiceUnavailable("users", "a login answer without a refresh token")
     return Tokens(answer.access_token, answer.refresh_token, time.time() + answer.expires_in)

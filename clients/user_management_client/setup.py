@@ -7,7 +7,7 @@ long_description = (here / "README.md").read_text(encoding="utf-8")
 
 setup(
     name="user-management-client",
-    version="4.2.0",
+    version="5.0.0",
     description="A client library for accessing User Management API",
     long_description=long_description,
     long_description_content_type="text/markdown",

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from user_management_service.domain.access_tokens import AccessTokenPolicy, Principal
+from user_management_service.domain.access_tokens import AccessTokenPolicy, Caller
 from user_management_service.domain.account_tokens import AccountToken, Purpose
+from user_management_service.domain.api_clients import ApiClient
 from user_management_service.domain.audit import AuditEvent, AuditFilter
 from user_management_service.domain.errors import EmailTakenError, InvalidTokenError
 from user_management_service.domain.mail import MailerError, MailJob, MailKind, MailState, Message
@@ -226,6 +227,37 @@ class MemoryAudit:
         ][:limit]  # fmt: skip
 
 
+class MemoryApiClients:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[ApiClient, str]] = {}
+
+    def add(self, client: ApiClient, secret_hash: str) -> None:
+        self.rows[client.id] = (replace(client, seq=len(self.rows) + 1), secret_hash)
+
+    def get(self, client_id: str) -> ApiClient | None:
+        row = self.rows.get(client_id)
+        return row[0] if row else None
+
+    def secret_hash(self, client_id: str) -> str | None:
+        row = self.rows.get(client_id)
+        return row[1] if row else None
+
+    def list_after(self, after_seq: int | None, limit: int) -> list[ApiClient]:
+        clients = [c for c, _ in self.rows.values() if (c.seq or 0) > (after_seq or 0)]
+        return clients[:limit]
+
+    def revoke(self, client_id: str, now: datetime) -> bool:
+        client, secret_hash = self.rows[client_id]
+        if client.revoked_at is not None:
+            return False
+        self.rows[client_id] = (replace(client, revoked_at=now), secret_hash)
+        return True
+
+    def touch(self, client_id: str, now: datetime) -> None:
+        client, secret_hash = self.rows[client_id]
+        self.rows[client_id] = (replace(client, last_used_at=now), secret_hash)
+
+
 class FakeUnitOfWork:
     """Writes land at once (no isolation); `commits` and `rollbacks` count what the services
     asked for, which is what a unit test checks."""
@@ -237,6 +269,7 @@ class FakeUnitOfWork:
         self.account_tokens = MemoryAccountTokens()
         self.mail = MemoryMailJobs()
         self.audit = MemoryAudit()
+        self.api_clients = MemoryApiClients()
         self.commits = 0
         self.rollbacks = 0
 
@@ -267,7 +300,7 @@ class FakeAccessTokens:
 
     def __init__(self, ttl_seconds: int = 900) -> None:
         self.policy = AccessTokenPolicy("iss", "aud", ttl_seconds)
-        self.issued: dict[str, Principal] = {}
+        self.issued: dict[str, Caller] = {}
 
     @property
     def ttl_seconds(self) -> int:
@@ -286,7 +319,15 @@ class FakeAccessTokens:
         self.issued[token] = self.policy.principal(claims)
         return token
 
-    def verify(self, token: str) -> Principal:
+    def issue_for_client(
+        self, client_id: str, scopes: Sequence[str], now: datetime | None = None
+    ) -> str:
+        claims = self.policy.client_claims(client_id, scopes, now or utc_now())
+        token = f"access:{len(self.issued)}"
+        self.issued[token] = self.policy.principal(claims)
+        return token
+
+    def verify(self, token: str) -> Caller:
         principal = self.issued.get(token)
         if principal is None:
             raise InvalidTokenError("The token is malformed.")

@@ -249,9 +249,10 @@ def test_token_request_must_be_form_encoded_and_complete(user_service: ServerPro
     assert missing.status_code == 422
     assert {e["field"] for e in missing.json()["errors"]} == {"body.password"}
     grant = httpx.post(
-        url, data={"grant_type": "client_credentials", "username": "a", "password": "b"}
+        url, data={"grant_type": "authorization_code", "username": "a", "password": "b"}
     )
     assert grant.status_code == 422
+    assert {e["field"] for e in grant.json()["errors"]} == {"body.grant_type"}
 
 
 def test_swagger_ui_style_login_with_empty_client_fields_works(

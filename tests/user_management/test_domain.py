@@ -14,12 +14,8 @@ from user_management_service.domain.errors import (
     UserDeactivatedError,
     UserNotFoundError,
 )
-from user_management_service.domain.users import (
-    Status,
-    UserService,
-    decode_cursor,
-    normalise_email,
-)
+from user_management_service.domain.pagination import decode_cursor
+from user_management_service.domain.users import Status, UserService, normalise_email
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import jwt
@@ -16,7 +16,7 @@ from user_management_service.adapters.keys import KeyStore, SigningKey
 from user_management_service.domain.access_tokens import (
     REQUIRED_CLAIMS,
     AccessTokenPolicy,
-    Principal,
+    Caller,
 )
 from user_management_service.domain.errors import InvalidTokenError
 from user_management_service.domain.users import Role, utc_now
@@ -37,7 +37,7 @@ class JwtAccessTokens:
     ) -> None:
         self.keys = keys
         self.policy = AccessTokenPolicy(issuer, audience, ttl_seconds)
-        self._verified: VerifiedTokenCache[Principal] = VerifiedTokenCache(cache_size, clock)
+        self._verified: VerifiedTokenCache[Caller] = VerifiedTokenCache(cache_size, clock)
 
     @property
     def ttl_seconds(self) -> int:
@@ -55,7 +55,14 @@ class JwtAccessTokens:
         claims = self.policy.claims(user_id, role, now or utc_now(), email_verified=email_verified)
         return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
 
-    def verify(self, token: str) -> Principal:
+    def issue_for_client(
+        self, client_id: str, scopes: Sequence[str], now: datetime | None = None
+    ) -> str:
+        key = self.keys.signing_key()
+        claims = self.policy.client_claims(client_id, scopes, now or utc_now())
+        return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
+
+    def verify(self, token: str) -> Caller:
         cached = self._verified.get(token, self.keys.find)
         if cached is not None:
             return cached
@@ -63,7 +70,7 @@ class JwtAccessTokens:
         self._verified.put(token, principal, kid=key.kid, key=key, expires=expires)
         return principal
 
-    def _verify_signature(self, token: str) -> tuple[Principal, SigningKey, float]:
+    def _verify_signature(self, token: str) -> tuple[Caller, SigningKey, float]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self.keys.find(kid) if isinstance(kid, str) else None

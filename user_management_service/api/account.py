@@ -66,6 +66,7 @@ def resetPassword(body: dict[str, Any]) -> None:  # noqa: N802 (named after the 
 @blp.doc(operationId="requestEmailVerification", security=AUTHENTICATED)
 @blp.response(202, schemas.Accepted, description="A verification link is on its way.")
 @blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def requestEmailVerification() -> tuple[dict[str, str], int]:  # noqa: N802 (named after the operationId)

@@ -1,4 +1,5 @@
-"""OAuth2 password grant, refresh rotation, logout and the JWKS of the signing keys."""
+"""OAuth2 password and client-credentials grants, refresh rotation, logout and the JWKS of the
+signing keys."""
 
 # flask-smorest ships no type hints: its decorators keep our typed signatures but mypy cannot know.
 # mypy: disable-error-code="untyped-decorator"
@@ -6,13 +7,17 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote_plus
 
+from flask import request
 from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
 from user_management_service.api.context import client_address, container
 from user_management_service.api.security import PUBLIC
+from user_management_service.domain.api_clients import ClientToken
 from user_management_service.domain.authentication import IssuedTokens
+from user_management_service.domain.errors import InvalidClientError
 
 blp = Blueprint("auth", __name__, description="Tokens: log in, refresh, log out, signing keys.")
 
@@ -26,6 +31,31 @@ JWKS_CACHE_DOC = {
         "schema": {"type": "string"},
     }
 }
+
+
+def client_token_response(token: ClientToken) -> tuple[dict[str, Any], int, dict[str, str]]:
+    body = {
+        "access_token": token.access_token,
+        "token_type": "Bearer",
+        "expires_in": token.expires_in,
+        "scope": token.scope,
+    }
+    return body, 200, NO_STORE
+
+
+def client_credentials(form: dict[str, Any]) -> tuple[str, str]:
+    """The client's id and secret: HTTP Basic (RFC 6749 §2.3.1, each form-url-encoded) or
+    `client_id` and `client_secret` in the body; exactly one of the two ways."""
+    basic = request.authorization
+    in_body = "client_id" in form or "client_secret" in form
+    if basic is not None and basic.type == "basic":
+        if in_body:
+            raise InvalidClientError("Authenticate the client one way: Basic or the body.")
+        return unquote_plus(basic.username or ""), unquote_plus(basic.password or "")
+    if not form.get("client_id") or not form.get("client_secret"):
+        raise InvalidClientError("Authenticate the client: HTTP Basic, or client_id and "
+                                 "client_secret in the body.")  # fmt: skip
+    return form["client_id"], form["client_secret"]
 
 
 def token_response(tokens: IssuedTokens) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -49,13 +79,19 @@ def token_response(tokens: IssuedTokens) -> tuple[dict[str, Any], int, dict[str,
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def createToken(form: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:  # noqa: N802 (named after the operationId)
-    """Log in (OAuth2 password grant)
+    """Get tokens (OAuth2 password or client-credentials grant)
 
-    Form-encoded `username` (the email) and `password`. The answer is the same, and takes
-    the same time, for an unknown email, a deactivated user and a wrong password (401).
+    People: form-encoded `username` (the email) and `password`. The answer is the same, and
+    takes the same time, for an unknown email, a deactivated user and a wrong password (401).
     Failed attempts are counted per account and per client address; past the limit the
-    answer is 429 with `Retry-After` until the window ends.
+    answer is 429 with `Retry-After` until the window ends. API clients:
+    `grant_type=client_credentials` with the client's id and secret, and optionally `scope`.
     """
+    if form.get("grant_type") == "client_credentials":
+        client_id, secret = client_credentials(form)
+        return client_token_response(
+            container().api_clients.issue_token(client_id, secret, form.get("scope"))
+        )
     return token_response(
         container().auth.login(form["username"], form["password"], client_address())
     )

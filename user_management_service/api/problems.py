@@ -14,12 +14,16 @@ from service_kit.logs import current_request_id
 from service_kit.problems import PROBLEM_JSON, problem_body
 from user_management_service.domain.errors import (
     AlreadyVerifiedError,
+    ApiClientNotFoundError,
     CurrentPasswordError,
     EmailTakenError,
     ForbiddenError,
+    InsufficientScopeError,
     InvalidAccountTokenError,
+    InvalidClientError,
     InvalidCredentialsError,
     InvalidCursorError,
+    InvalidScopeError,
     InvalidTokenError,
     SelfLockoutError,
     ThrottledError,
@@ -147,7 +151,27 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ForbiddenError)
     def _forbidden(exc: ForbiddenError) -> Response:
+        if isinstance(exc, InsufficientScopeError):
+            from user_management_service.api.security import insufficient_scope
+
+            return problem(403, str(exc), headers={"WWW-Authenticate": insufficient_scope(exc)})
         return problem(403, str(exc))
+
+    @app.errorhandler(ApiClientNotFoundError)
+    def _no_client(exc: ApiClientNotFoundError) -> Response:
+        return problem(404, str(exc))
+
+    @app.errorhandler(InvalidScopeError)
+    def _scope(exc: InvalidScopeError) -> Response:
+        return problem(422, str(exc), errors=[{"field": exc.field, "message": str(exc)}])
+
+    @app.errorhandler(InvalidClientError)
+    def _bad_client(exc: InvalidClientError) -> Response:
+        """RFC 6749 §5.2: a client that authenticated with HTTP Basic gets a Basic challenge."""
+        from user_management_service.api.security import REALM
+
+        scheme = "Basic" if request.authorization is not None else "Bearer"
+        return problem(401, str(exc), headers={"WWW-Authenticate": f'{scheme} realm="{REALM}"'})
 
     @app.errorhandler(ThrottledError)
     def _throttled(exc: ThrottledError) -> Response:

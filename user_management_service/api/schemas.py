@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from user_management_service.domain.api_clients import SCOPES, ClientStatus
 from user_management_service.domain.audit import ActorKind, AuditAction
 from user_management_service.domain.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -19,6 +20,7 @@ from user_management_service.domain.users import User as DomainUser
 NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]+$"
 NO_NUL = r"^[^\x00]*$"
 CURSOR = r"^[0-9]{1,18}$"
+GRANT_TYPES = ("password", "client_credentials")
 
 
 def encodable(value: str) -> None:
@@ -186,27 +188,37 @@ class ListUsersQuery(Schema):
 
 
 class TokenRequest(Schema):
-    """OAuth2 password grant (RFC 6749 section 4.3), form-encoded."""
+    """OAuth2 token request, form-encoded: the password grant (RFC 6749 section 4.3) or the
+    client-credentials grant (section 4.4)."""
 
     class Meta:
         unknown = RAISE
 
-    grant_type = fields.String(validate=validate.OneOf(["password"]))
-    username = fields.String(required=True, validate=[validate.Length(min=1, max=254), encodable])
-    password = fields.String(
-        required=True, load_only=True, validate=[validate.Length(min=1, max=1024), encodable]
-    )
-    scope = fields.String(validate=validate.Length(max=1024))
-    client_id = fields.String(validate=validate.Length(max=256))
-    client_secret = fields.String(load_only=True, validate=validate.Length(max=256))
+    grant_type = fields.String(validate=validate.OneOf(list(GRANT_TYPES)))
+    username = fields.String(validate=[validate.Length(min=1, max=254), encodable])
+    password = fields.String(load_only=True, validate=[validate.Length(min=1, max=1024), encodable])
+    scope = fields.String(validate=[validate.Length(max=1024), encodable])
+    client_id = fields.String(validate=[validate.Length(max=256), encodable])
+    client_secret = fields.String(load_only=True, validate=[validate.Length(max=256), encodable])
+
+    @validates_schema
+    def _grant_fields(self, data: dict[str, Any], **_: Any) -> None:
+        """The password grant needs both username and password (422 naming each missing)."""
+        if data.get("grant_type", "password") != "password":
+            return
+        message = "Missing data for required field (the password grant)."
+        missing = {name: [message] for name in ("username", "password") if name not in data}
+        if missing:
+            raise ValidationError(missing)
 
 
 class TokenResponse(Schema):
     access_token = fields.String(required=True, dump_only=True)
     token_type = fields.String(required=True, dump_only=True, validate=validate.OneOf(["Bearer"]))
     expires_in = fields.Integer(required=True, dump_only=True)
-    refresh_token = fields.String(required=True, dump_only=True)
-    refresh_expires_in = fields.Integer(required=True, dump_only=True)
+    refresh_token = fields.String(dump_only=True)
+    refresh_expires_in = fields.Integer(dump_only=True)
+    scope = fields.String(dump_only=True)
 
 
 class RefreshRequest(Schema):
@@ -297,3 +309,45 @@ class AuditEvent(Schema):
 class AuditEventPage(Schema):
     data = fields.List(fields.Nested(AuditEvent), required=True, dump_only=True, attribute="items")
     next_cursor = fields.String(required=True, dump_only=True, allow_none=True)
+
+
+class ApiClientCreate(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=100), validate.Regexp(NO_CONTROL_CHARS)]
+    )
+    scopes = fields.List(
+        fields.String(validate=validate.OneOf(list(SCOPES))),
+        required=True,
+        validate=validate.Length(min=1, max=len(SCOPES)),
+        metadata={"uniqueItems": True},
+    )
+    expires_at = fields.AwareDateTime(format="iso", allow_none=True)
+
+
+class ApiClient(Schema):
+    id = fields.String(required=True, dump_only=True)
+    name = fields.String(required=True, dump_only=True)
+    scopes = fields.List(fields.String(), required=True, dump_only=True)
+    status = fields.Enum(ClientStatus, by_value=fields.String, required=True, dump_only=True)
+    created_at = UtcDateTime(required=True, dump_only=True)
+    created_by = fields.UUID(required=True, dump_only=True, allow_none=True)
+    expires_at = UtcDateTime(required=True, dump_only=True, allow_none=True)
+    revoked_at = UtcDateTime(required=True, dump_only=True, allow_none=True)
+    last_used_at = UtcDateTime(required=True, dump_only=True, allow_none=True)
+
+
+class ApiClientCreated(ApiClient):
+    client_secret = fields.String(required=True, dump_only=True)
+
+
+class ApiClientPage(Schema):
+    data = fields.List(fields.Nested(ApiClient), required=True, dump_only=True)
+    next_cursor = fields.String(required=True, dump_only=True, allow_none=True)
+
+
+class ListApiClientsQuery(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(validate=[validate.Length(max=18), validate.Regexp(CURSOR)])

@@ -7,8 +7,13 @@ from typing import Any
 from flask import g, request
 
 from user_management_service.api.context import container
-from user_management_service.domain.access_tokens import Principal
-from user_management_service.domain.errors import ForbiddenError, InvalidTokenError
+from user_management_service.domain.access_tokens import Caller, ClientPrincipal, Principal
+from user_management_service.domain.api_clients import SCOPES
+from user_management_service.domain.errors import (
+    ForbiddenError,
+    InsufficientScopeError,
+    InvalidTokenError,
+)
 
 REALM = "user-management"
 
@@ -16,6 +21,13 @@ REALM = "user-management"
 AUTHENTICATED: list[dict[str, list[str]]] = [{"OAuth2Password": []}, {"BearerAuth": []}]
 OPTIONAL: list[dict[str, list[str]]] = [{}, *AUTHENTICATED]
 PUBLIC: list[dict[str, list[str]]] = []  # stated explicitly: no token is needed
+CLIENT_SCHEME = "OAuth2ClientCredentials"
+
+
+def people_or_client(scope: str) -> list[dict[str, list[str]]]:
+    """A person's token (the role decides), or an API client's with `scope`."""
+    return [*AUTHENTICATED, {CLIENT_SCHEME: [scope]}]
+
 
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     "OAuth2Password": {
@@ -23,6 +35,10 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "flows": {"password": {"tokenUrl": "/auth/token", "scopes": {}}},
     },
     "BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+    CLIENT_SCHEME: {
+        "type": "oauth2",
+        "flows": {"clientCredentials": {"tokenUrl": "/auth/token", "scopes": SCOPES}},
+    },
 }
 
 
@@ -36,15 +52,24 @@ def _bearer() -> str | None:
     return token.strip()
 
 
-def optional_principal() -> Principal | None:
+def optional_caller() -> Caller | None:
     """The caller when a token is sent (and valid: a bad token is 401, never anonymous)."""
-    if "principal" in g:
-        cached: Principal | None = g.principal
+    if "caller" in g:
+        cached: Caller | None = g.caller
         return cached
     token = _bearer()
-    principal = None if token is None else container().auth.authenticate(token)
-    g.principal = principal
-    return principal
+    caller = None if token is None else container().auth.authenticate(token)
+    g.caller = caller
+    return caller
+
+
+def optional_principal() -> Principal | None:
+    """The person calling, if any: an API client's token is refused where only people may
+    act (403: the token is valid, this operation is not for it)."""
+    caller = optional_caller()
+    if isinstance(caller, ClientPrincipal):
+        raise ForbiddenError("API clients may not do this; it needs a user's token.")
+    return caller
 
 
 def require_principal() -> Principal:
@@ -59,6 +84,28 @@ def require_admin() -> Principal:
     if not principal.is_admin:
         raise ForbiddenError("Only an admin may do this.")
     return principal
+
+
+def require_admin_or_scope(scope: str) -> Caller:
+    """An admin, or an API client whose token holds `scope` (403 naming it otherwise)."""
+    caller = optional_caller()
+    if caller is None:
+        raise InvalidTokenError("This operation needs a bearer access token.", missing=True)
+    if isinstance(caller, ClientPrincipal):
+        require_scope(caller, scope)
+    elif not caller.is_admin:
+        raise ForbiddenError(f"Only an admin, or an API client with scope {scope}, may do this.")
+    return caller
+
+
+def require_scope(client: ClientPrincipal, scope: str) -> None:
+    if scope not in client.scopes:
+        raise InsufficientScopeError(scope)
+
+
+def insufficient_scope(error: InsufficientScopeError) -> str:
+    """RFC 6750 §3.1: the challenge names the scope the token lacks."""
+    return f'Bearer realm="{REALM}", error="insufficient_scope", scope="{error.scope}"'
 
 
 def www_authenticate(error: InvalidTokenError) -> str:

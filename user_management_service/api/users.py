@@ -16,15 +16,20 @@ from user_management_service.api.context import actor, client_address, container
 from user_management_service.api.security import (
     AUTHENTICATED,
     OPTIONAL,
+    optional_caller,
     optional_principal,
+    people_or_client,
     require_admin,
+    require_admin_or_scope,
     require_principal,
+    require_scope,
 )
-from user_management_service.domain.access_tokens import Principal
+from user_management_service.domain.access_tokens import ClientPrincipal, Principal
 from user_management_service.domain.errors import ForbiddenError, UserNotFoundError
 from user_management_service.domain.users import Page, Role, User
 
 blp = Blueprint("users", __name__, description="Create, list, read, update and deactivate users.")
+USERS_READ = "users:read"
 
 LOCATION = {"Location": {"description": "Path of the new user.", "schema": {"type": "string"}}}
 
@@ -36,6 +41,15 @@ def self_or_admin(user_id: uuid.UUID) -> Principal:
     if not principal.is_admin and principal.user_id != user_id:
         raise UserNotFoundError(user_id)
     return principal
+
+
+def readable_by_caller(user_id: uuid.UUID) -> None:
+    """getUser: themself, an admin, or an API client with users:read."""
+    caller = optional_caller()
+    if isinstance(caller, ClientPrincipal):
+        require_scope(caller, USERS_READ)
+    else:
+        self_or_admin(user_id)
 
 
 @blp.route("/users", methods=["POST"])
@@ -66,7 +80,7 @@ def createUser(body: dict[str, Any]) -> tuple[User, int, dict[str, str]]:  # noq
 
 
 @blp.route("/users", methods=["GET"])
-@blp.doc(operationId="listUsers", security=AUTHENTICATED)
+@blp.doc(operationId="listUsers", security=people_or_client(USERS_READ))
 @blp.arguments(schemas.ListUsersQuery, location="query", as_kwargs=True)
 @blp.response(200, schemas.UserPage, description="One page of users.")
 @blp.alt_response(401, response="UNAUTHORIZED")
@@ -79,9 +93,10 @@ def listUsers(  # noqa: N802 (named after the operationId)
 
     Users in creation order, `limit` per page (1..100, default 20). Pass the `next_cursor`
     of a page as `cursor` to get the next one; it is null on the last page. `email` matches
-    the normalised email exactly; `status` filters active or deactivated users.
+    the normalised email exactly; `status` filters active or deactivated users. An admin, or
+    an API client with scope users:read.
     """
-    require_admin()
+    require_admin_or_scope(USERS_READ)
     return container().users.list(limit, cursor, email, status)
 
 
@@ -89,6 +104,7 @@ def listUsers(  # noqa: N802 (named after the operationId)
 @blp.doc(operationId="getCurrentUser", security=AUTHENTICATED)
 @blp.response(200, schemas.User, description="The caller.")
 @blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def getCurrentUser() -> User:  # noqa: N802 (named after the operationId)
     """Get the caller
@@ -99,9 +115,10 @@ def getCurrentUser() -> User:  # noqa: N802 (named after the operationId)
 
 
 @blp.route("/users/<uuid:user_id>", methods=["GET"])
-@blp.doc(operationId="getUser", security=AUTHENTICATED)
+@blp.doc(operationId="getUser", security=people_or_client(USERS_READ))
 @blp.response(200, schemas.User, description="The user.")
 @blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def getUser(user_id: uuid.UUID) -> User:  # noqa: N802 (named after the operationId)
@@ -109,8 +126,9 @@ def getUser(user_id: uuid.UUID) -> User:  # noqa: N802 (named after the operatio
 
     An unknown id, an id that is not a UUID and a deactivated user are all 404 (the record
     of a deactivated user is kept for audit and still listed with `status=deactivated`).
+    The user themself, an admin, or an API client with scope users:read.
     """
-    self_or_admin(user_id)
+    readable_by_caller(user_id)
     return container().users.get(user_id)
 
 
@@ -157,6 +175,7 @@ def updateUser(body: dict[str, Any], user_id: uuid.UUID) -> User:  # noqa: N802 
 @blp.doc(operationId="deleteUser", security=AUTHENTICATED)
 @blp.response(204, description="The user is deactivated (also when it already was).")
 @blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")

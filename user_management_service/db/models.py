@@ -195,3 +195,27 @@ class AuditEventRow(Base):
         Index("ix_ums_audit_events_target_id", "target_id"),
         Index("ix_ums_audit_events_action", "action"),
     )
+
+
+class ApiClientRow(Base):
+    """An API client (domain/api_clients.py), its secret by SHA-256 only; kept when revoked."""
+
+    __tablename__ = "ums_api_clients"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[str] = mapped_column(String(32), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    scopes: Mapped[str] = mapped_column(String(500), nullable=False)  # space separated
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("seq", name="pk_ums_api_clients"),
+        UniqueConstraint("id", name="uq_ums_api_clients_id"),
+    )

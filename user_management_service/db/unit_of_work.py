@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 
 from user_management_service.db.account_tokens import SqlAccountTokenRepository
+from user_management_service.db.api_clients import SqlApiClientRepository
 from user_management_service.db.audit import SqlAuditRepository
 from user_management_service.db.mail_jobs import SqlMailJobRepository
 from user_management_service.db.repository import (
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.account_tokens = SqlAccountTokenRepository(self.session)
         self.mail = SqlMailJobRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
+        self.api_clients = SqlApiClientRepository(self.session)
         return self
 
     def __exit__(

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from user_management_service.domain.pagination import keyset_page
+
 if TYPE_CHECKING:
     from user_management_service.domain.unit_of_work import UnitOfWork
 
@@ -28,6 +30,8 @@ class AuditAction(StrEnum):
     USER_DEACTIVATED = "user.deactivated"
     USER_UNLOCKED = "user.unlocked"
     PASSWORD_RESET = "user.password_reset"  # noqa: S105 (by the owner, through a mailed link)
+    API_CLIENT_CREATED = "api_client.created"
+    API_CLIENT_REVOKED = "api_client.revoked"
 
 
 @dataclass(frozen=True)
@@ -95,11 +99,8 @@ class AuditTrail:
         self.uow = uow
 
     def list(self, limit: int, cursor: str | None, where: AuditFilter) -> AuditPage:
-        from user_management_service.domain.users import decode_cursor, encode_cursor
-
-        after = decode_cursor(cursor) if cursor else None
         with self.uow() as uow:
-            rows = uow.audit.list_after(after, limit + 1, where)
-        items = rows[:limit]
-        more = len(rows) > limit and items[-1].seq is not None
-        return AuditPage(items, encode_cursor(items[-1].seq or 0) if more else None)
+            items, next_cursor = keyset_page(
+                lambda after, n: uow.audit.list_after(after, n, where), limit, cursor
+            )
+        return AuditPage(items, next_cursor)

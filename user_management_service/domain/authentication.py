@@ -6,7 +6,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from user_management_service.domain.access_tokens import AccessTokens, Principal
+from user_management_service.domain.access_tokens import (
+    AccessTokens,
+    Caller,
+    ClientPrincipal,
+    Principal,
+)
 from user_management_service.domain.audit import Actor, AuditAction, record
 from user_management_service.domain.errors import (
     CurrentPasswordError,
@@ -18,7 +23,7 @@ from user_management_service.domain.passwords import PasswordHasher
 from user_management_service.domain.refresh_tokens import RefreshTokens, ReusedRefreshTokenError
 from user_management_service.domain.throttle import LoginThrottle, ThrottlePolicy
 from user_management_service.domain.unit_of_work import UnitOfWork
-from user_management_service.domain.users import Status, User, normalise_email
+from user_management_service.domain.users import Status, User, normalise_email, utc_now
 
 MAX_ADDRESS_LENGTH = 64  # an IPv6 text form; a forged X-Forwarded-For stays short
 
@@ -103,10 +108,17 @@ class AuthService:
             self._refresh_tokens(uow).revoke(refresh_token)
             uow.commit()
 
-    def authenticate(self, access_token: str) -> Principal:
+    def authenticate(self, access_token: str) -> Caller:
         """The caller of a valid access token, with the user's current role: this service is
-        the source of truth, so a deactivated user's tokens stop working at once."""
+        the source of truth, so a deactivated user's tokens, and a revoked or expired API
+        client's, stop working here at once (elsewhere when they expire)."""
         claimed = self.access_tokens.verify(access_token)
+        if isinstance(claimed, ClientPrincipal):
+            with self.uow() as uow:
+                client = uow.api_clients.get(claimed.client_id)
+            if client is None or not client.is_usable(utc_now()):
+                raise InvalidTokenError("The token's API client is revoked or expired.")
+            return claimed
         with self.uow() as uow:
             user = uow.users.get(claimed.user_id)
         if user is None or user.status is not Status.ACTIVE:

@@ -80,3 +80,32 @@ class InvalidAccountTokenError(DomainError):
 
 class AlreadyVerifiedError(DomainError):
     """Asking to verify an email that is verified already (409)."""
+
+
+class ApiClientNotFoundError(DomainError):
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"no API client with id {client_id}")
+
+
+class InvalidClientError(DomainError):
+    """Client authentication failed (RFC 6749 §5.2 invalid_client): unknown client, wrong
+    secret, revoked or expired; one answer for all (401)."""
+
+    def __init__(self, detail: str = "The client id or the client secret is wrong.") -> None:
+        super().__init__(detail)
+
+
+class InvalidScopeError(DomainError):
+    """A scope asked for or granted that is unknown or not the client's (422, the field)."""
+
+    def __init__(self, detail: str, field: str = "body.scope") -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class InsufficientScopeError(ForbiddenError):
+    """A machine token without the operation's scope (403, RFC 6750 §3.1)."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"This operation needs the scope {scope}.")
+        self.scope = scope

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from user_management_service.domain.account_tokens import AccountTokenRepository
+from user_management_service.domain.api_clients import ApiClientRepository
 from user_management_service.domain.audit import AuditRepository
 from user_management_service.domain.mail import MailJobRepository
 from user_management_service.domain.refresh_tokens import RefreshTokenRepository
@@ -33,6 +34,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditRepository: ...
+
+    @property
+    def api_clients(self) -> ApiClientRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -19,12 +19,12 @@ from user_management_service.domain.audit import (
 )
 from user_management_service.domain.errors import (
     EmailTakenError,
-    InvalidCursorError,
     SelfLockoutError,
     UserDeactivatedError,
     UserNotFoundError,
 )
 from user_management_service.domain.mail import MailKind, queue
+from user_management_service.domain.pagination import keyset_page
 from user_management_service.domain.passwords import PasswordHasher
 
 if TYPE_CHECKING:  # the port names the repositories defined here
@@ -75,17 +75,6 @@ class User:
 class Page:
     items: list[User]
     next_cursor: str | None
-
-
-def encode_cursor(seq: int) -> str:
-    return str(seq)
-
-
-def decode_cursor(cursor: str) -> int:
-    """A cursor is opaque to callers; here it is the creation sequence of the last item."""
-    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 18:
-        raise InvalidCursorError("cursor is not one this service issued")
-    return int(cursor)
 
 
 class UserRepository(Protocol):
@@ -153,13 +142,12 @@ class UserService:
         email: str | None = None,
         status: Status | None = None,
     ) -> Page:
-        after = decode_cursor(cursor) if cursor else None
         email = normalise_email(email) if email is not None else None
         with self.uow() as uow:
-            rows = uow.users.list_after(after, limit + 1, email, status)
-        items = rows[:limit]
-        more = len(rows) > limit and items[-1].seq is not None
-        return Page(items, encode_cursor(items[-1].seq or 0) if more else None)
+            items, next_cursor = keyset_page(
+                lambda after, n: uow.users.list_after(after, n, email, status), limit, cursor
+            )
+        return Page(items, next_cursor)
 
     def update(
         self,

@@ -1,6 +1,13 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .accepted import Accepted
+from .api_client import ApiClient
+from .api_client_create import ApiClientCreate
+from .api_client_create_scopes_item import ApiClientCreateScopesItem
+from .api_client_created import ApiClientCreated
+from .api_client_created_status import ApiClientCreatedStatus
+from .api_client_page import ApiClientPage
+from .api_client_status import ApiClientStatus
 from .audit_actor import AuditActor
 from .audit_actor_kind import AuditActorKind
 from .audit_event import AuditEvent
@@ -33,6 +40,13 @@ from .user_update_role import UserUpdateRole
 
 __all__ = (
     "Accepted",
+    "ApiClient",
+    "ApiClientCreate",
+    "ApiClientCreated",
+    "ApiClientCreatedStatus",
+    "ApiClientCreateScopesItem",
+    "ApiClientPage",
+    "ApiClientStatus",
     "AuditActor",
     "AuditActorKind",
     "AuditEvent",

@@ -28,7 +28,8 @@ class AuditEvent:
         actor (AuditActor): Who acted, and from where.
         target_id (None | UUID): The user acted on.
         details (AuditEventDetails): What else matters, by action: `role` (user.created), `fields` (user.updated, comma
-            separated), `from` and `to` (user.role_changed), `counters` (user.unlocked).
+            separated), `from` and `to` (user.role_changed), `counters` (user.unlocked), `client_id`, `name` and `scopes`
+            (api_client.created, api_client.revoked; their `target_id` is null: the client is not a user).
     """
 
     id: UUID

@@ -1,10 +1,19 @@
 from typing import Literal
 
 AuditEventAction = Literal[
-    "user.created", "user.deactivated", "user.password_reset", "user.role_changed", "user.unlocked", "user.updated"
+    "api_client.created",
+    "api_client.revoked",
+    "user.created",
+    "user.deactivated",
+    "user.password_reset",
+    "user.role_changed",
+    "user.unlocked",
+    "user.updated",
 ]
 
 AUDIT_EVENT_ACTION_VALUES: set[AuditEventAction] = {
+    "api_client.created",
+    "api_client.revoked",
     "user.created",
     "user.deactivated",
     "user.password_reset",

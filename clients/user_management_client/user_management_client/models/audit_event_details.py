@@ -12,7 +12,8 @@ T = TypeVar("T", bound="AuditEventDetails")
 @_attrs_define
 class AuditEventDetails:
     """What else matters, by action: `role` (user.created), `fields` (user.updated, comma separated), `from` and `to`
-    (user.role_changed), `counters` (user.unlocked).
+    (user.role_changed), `counters` (user.unlocked), `client_id`, `name` and `scopes` (api_client.created,
+    api_client.revoked; their `target_id` is null: the client is not a user).
 
     """
 

@@ -1,10 +1,19 @@
 from typing import Literal
 
 ListAuditEventsAction = Literal[
-    "user.created", "user.deactivated", "user.password_reset", "user.role_changed", "user.unlocked", "user.updated"
+    "api_client.created",
+    "api_client.revoked",
+    "user.created",
+    "user.deactivated",
+    "user.password_reset",
+    "user.role_changed",
+    "user.unlocked",
+    "user.updated",
 ]
 
 LIST_AUDIT_EVENTS_ACTION_VALUES: set[ListAuditEventsAction] = {
+    "api_client.created",
+    "api_client.revoked",
     "user.created",
     "user.deactivated",
     "user.password_reset",

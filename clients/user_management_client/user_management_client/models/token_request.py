@@ -13,32 +13,36 @@ T = TypeVar("T", bound="TokenRequest")
 
 @_attrs_define
 class TokenRequest:
-    """OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
+    """OAuth2 token request, form-encoded: the password grant (RFC 6749 section 4.3; then `username` and `password` are
+    required, 422 naming each one missing) or the client-credentials grant (section 4.4).
 
-    Attributes:
-        username (str): The user's email (normalised like everywhere else).
-        password (str):
-        grant_type (TokenRequestGrantType | Unset): Optional; only `password`.
-        scope (str | Unset): Accepted and ignored (no scopes; the role is in the token).
-        client_id (str | Unset): Accepted and ignored (public client).
-        client_secret (str | Unset): Accepted and ignored (public client).
+        Attributes:
+            grant_type (TokenRequestGrantType | Unset): `password` (the default when omitted) or `client_credentials`.
+            username (str | Unset): The user's email (normalised like everywhere else).
+            password (str | Unset):
+            scope (str | Unset): Client credentials: the scopes asked for, space separated (all of the client's when
+                omitted). Password grant: ignored (a person's token carries a role).
+            client_id (str | Unset): Client credentials: the API client's id (unless sent by HTTP Basic). Password grant:
+                ignored (public client).
+            client_secret (str | Unset): Client credentials: the API client's secret (unless sent by HTTP Basic). Password
+                grant: ignored (public client).
     """
 
-    username: str
-    password: str
     grant_type: TokenRequestGrantType | Unset = UNSET
+    username: str | Unset = UNSET
+    password: str | Unset = UNSET
     scope: str | Unset = UNSET
     client_id: str | Unset = UNSET
     client_secret: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        username = self.username
-
-        password = self.password
-
         grant_type: str | Unset = UNSET
         if not isinstance(self.grant_type, Unset):
             grant_type = self.grant_type
+
+        username = self.username
+
+        password = self.password
 
         scope = self.scope
 
@@ -48,14 +52,13 @@ class TokenRequest:
 
         field_dict: dict[str, Any] = {}
 
-        field_dict.update(
-            {
-                "username": username,
-                "password": password,
-            }
-        )
+        field_dict.update({})
         if grant_type is not UNSET:
             field_dict["grant_type"] = grant_type
+        if username is not UNSET:
+            field_dict["username"] = username
+        if password is not UNSET:
+            field_dict["password"] = password
         if scope is not UNSET:
             field_dict["scope"] = scope
         if client_id is not UNSET:
@@ -68,16 +71,16 @@ class TokenRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        username = d.pop("username")
-
-        password = d.pop("password")
-
         _grant_type = d.pop("grant_type", UNSET)
         grant_type: TokenRequestGrantType | Unset
         if isinstance(_grant_type, Unset):
             grant_type = UNSET
         else:
             grant_type = check_token_request_grant_type(_grant_type)
+
+        username = d.pop("username", UNSET)
+
+        password = d.pop("password", UNSET)
 
         scope = d.pop("scope", UNSET)
 
@@ -86,9 +89,9 @@ class TokenRequest:
         client_secret = d.pop("client_secret", UNSET)
 
         token_request = cls(
+            grant_type=grant_type,
             username=username,
             password=password,
-            grant_type=grant_type,
             scope=scope,
             client_id=client_id,
             client_secret=client_secret,

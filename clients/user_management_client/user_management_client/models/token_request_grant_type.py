@@ -1,8 +1,9 @@
 from typing import Literal
 
-TokenRequestGrantType = Literal["password"]
+TokenRequestGrantType = Literal["client_credentials", "password"]
 
 TOKEN_REQUEST_GRANT_TYPE_VALUES: set[TokenRequestGrantType] = {
+    "client_credentials",
     "password",
 }
 

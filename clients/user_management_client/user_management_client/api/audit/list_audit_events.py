@@ -116,9 +116,10 @@ def sync_detailed(
     users created by an admin, role changes, an admin's change of another user's email, name or password
     (which fields, never their values), deactivations, unlocks, and password resets through a mailed
     link. Oldest first, `limit` per page (1..100, default 20); pass `next_cursor` as `cursor` for the
-    next page. Filter by `action`, `actor_id` (who) or `target_id` (on whom). Admins only (a customer
-    gets 403). Events cannot be changed or deleted, through the API or in the database (triggers refuse
-    it).
+    next page. Filter by `action`, `actor_id` (who) or `target_id` (on whom). The creation and
+    revocation of API clients are recorded too. An admin, or an API client with scope `audit:read` (a
+    customer gets 403). Events cannot be changed or deleted, through the API or in the database
+    (triggers refuse it).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -167,9 +168,10 @@ def sync(
     users created by an admin, role changes, an admin's change of another user's email, name or password
     (which fields, never their values), deactivations, unlocks, and password resets through a mailed
     link. Oldest first, `limit` per page (1..100, default 20); pass `next_cursor` as `cursor` for the
-    next page. Filter by `action`, `actor_id` (who) or `target_id` (on whom). Admins only (a customer
-    gets 403). Events cannot be changed or deleted, through the API or in the database (triggers refuse
-    it).
+    next page. Filter by `action`, `actor_id` (who) or `target_id` (on whom). The creation and
+    revocation of API clients are recorded too. An admin, or an API client with scope `audit:read` (a
+    customer gets 403). Events cannot be changed or deleted, through the API or in the database
+    (triggers refuse it).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -213,9 +215,10 @@ async def asyncio_detailed(
     users created by an admin, role changes, an admin's change of another user's email, name or password
     (which fields, never their values), deactivations, unlocks, and password resets through a mailed
     link. Oldest first, `limit` per page (1..100, default 20); pass `next_cursor` as `cursor` for the
-    next page. Filter by `action`, `actor_id` (who) or `target_id` (on whom). Admins only (a customer
-    gets 403). Events cannot be changed or deleted, through the API or in the database (triggers refuse
-    it).
+    next page. Filter by `action`, `actor_id` (who) or `target_id` (on whom). The creation and
+    revocation of API clients are recorded too. An admin, or an API client with scope `audit:read` (a
+    customer gets 403). Events cannot be changed or deleted, through the API or in the database
+    (triggers refuse it).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -262,9 +265,10 @@ async def asyncio(
     users created by an admin, role changes, an admin's change of another user's email, name or password
     (which fields, never their values), deactivations, unlocks, and password resets through a mailed
     link. Oldest first, `limit` per page (1..100, default 20); pass `next_cursor` as `cursor` for the
-    next page. Filter by `action`, `actor_id` (who) or `target_id` (on whom). Admins only (a customer
-    gets 403). Events cannot be changed or deleted, through the API or in the database (triggers refuse
-    it).
+    next page. Filter by `action`, `actor_id` (who) or `target_id` (on whom). The creation and
+    revocation of API clients are recorded too. An admin, or an API client with scope `audit:read` (a
+    customer gets 403). Events cannot be changed or deleted, through the API or in the database
+    (triggers refuse it).
 
     Args:
         limit (int | Unset):  Default: 20.

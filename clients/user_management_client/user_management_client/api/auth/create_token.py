@@ -89,23 +89,31 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: TokenRequest,
 ) -> Response[Problem | TokenResponse]:
-    """Log in (OAuth2 password grant)
+    """Get tokens (OAuth2 password or client-credentials grant)
 
-     Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
-    omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
-    as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
-    email, a deactivated user and a wrong password. Failed attempts are counted in the database per
-    account and client address, per client address, and per account across addresses
-    (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past
-    the first two limits that address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS,
-    doubled with every further failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right
-    password; past the account's, every wrong password gets 429, but the right password from an address
-    that has not been failing for this account is accepted: a stranger cannot lock the owner out. A
-    counter forgets its failures two windows after the last one; an admin may clear an account's at once
-    (unlockUser).
+     Two grants, form-encoded. **People** (the password grant, RFC 6749 section 4.3): `username` (the
+    email) and `password` (`grant_type=password` may be omitted; `scope`, `client_id` and
+    `client_secret` are accepted and ignored so that OAuth2 tools such as Swagger UI's Authorize dialog
+    work); the answer carries a refresh token. **API clients** (the client-credentials grant, section
+    4.4): `grant_type=client_credentials` with the client authenticated by HTTP Basic
+    (`client_id:client_secret`, section 2.3.1) or by `client_id` and `client_secret` in the body, not
+    both; `scope` (space separated) asks for some of the client's scopes, all of them when omitted (422
+    on `body.scope` for one it does not hold). The answer has `scope` and no refresh token: a client
+    asks again when its token expires. An unknown client, a wrong secret and a revoked or expired client
+    get the same 401. For people, the answer is the same 401, in the same time, for an unknown email, a
+    deactivated user and a wrong password. Failed attempts are counted in the database per account and
+    client address, per client address, and per account across addresses (LOGIN_MAX_FAILURES_PER_PAIR,
+    LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that
+    address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further
+    failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's,
+    every wrong password gets 429, but the right password from an address that has not been failing for
+    this account is accepted: a stranger cannot lock the owner out. A counter forgets its failures two
+    windows after the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
-        body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
+        body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
+            section 4.3; then `username` and `password` are required, 422 naming each one missing) or
+            the client-credentials grant (section 4.4).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -131,23 +139,31 @@ def sync(
     client: AuthenticatedClient | Client,
     body: TokenRequest,
 ) -> Problem | TokenResponse | None:
-    """Log in (OAuth2 password grant)
+    """Get tokens (OAuth2 password or client-credentials grant)
 
-     Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
-    omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
-    as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
-    email, a deactivated user and a wrong password. Failed attempts are counted in the database per
-    account and client address, per client address, and per account across addresses
-    (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past
-    the first two limits that address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS,
-    doubled with every further failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right
-    password; past the account's, every wrong password gets 429, but the right password from an address
-    that has not been failing for this account is accepted: a stranger cannot lock the owner out. A
-    counter forgets its failures two windows after the last one; an admin may clear an account's at once
-    (unlockUser).
+     Two grants, form-encoded. **People** (the password grant, RFC 6749 section 4.3): `username` (the
+    email) and `password` (`grant_type=password` may be omitted; `scope`, `client_id` and
+    `client_secret` are accepted and ignored so that OAuth2 tools such as Swagger UI's Authorize dialog
+    work); the answer carries a refresh token. **API clients** (the client-credentials grant, section
+    4.4): `grant_type=client_credentials` with the client authenticated by HTTP Basic
+    (`client_id:client_secret`, section 2.3.1) or by `client_id` and `client_secret` in the body, not
+    both; `scope` (space separated) asks for some of the client's scopes, all of them when omitted (422
+    on `body.scope` for one it does not hold). The answer has `scope` and no refresh token: a client
+    asks again when its token expires. An unknown client, a wrong secret and a revoked or expired client
+    get the same 401. For people, the answer is the same 401, in the same time, for an unknown email, a
+    deactivated user and a wrong password. Failed attempts are counted in the database per account and
+    client address, per client address, and per account across addresses (LOGIN_MAX_FAILURES_PER_PAIR,
+    LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that
+    address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further
+    failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's,
+    every wrong password gets 429, but the right password from an address that has not been failing for
+    this account is accepted: a stranger cannot lock the owner out. A counter forgets its failures two
+    windows after the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
-        body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
+        body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
+            section 4.3; then `username` and `password` are required, 422 naming each one missing) or
+            the client-credentials grant (section 4.4).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,23 +184,31 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: TokenRequest,
 ) -> Response[Problem | TokenResponse]:
-    """Log in (OAuth2 password grant)
+    """Get tokens (OAuth2 password or client-credentials grant)
 
-     Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
-    omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
-    as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
-    email, a deactivated user and a wrong password. Failed attempts are counted in the database per
-    account and client address, per client address, and per account across addresses
-    (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past
-    the first two limits that address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS,
-    doubled with every further failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right
-    password; past the account's, every wrong password gets 429, but the right password from an address
-    that has not been failing for this account is accepted: a stranger cannot lock the owner out. A
-    counter forgets its failures two windows after the last one; an admin may clear an account's at once
-    (unlockUser).
+     Two grants, form-encoded. **People** (the password grant, RFC 6749 section 4.3): `username` (the
+    email) and `password` (`grant_type=password` may be omitted; `scope`, `client_id` and
+    `client_secret` are accepted and ignored so that OAuth2 tools such as Swagger UI's Authorize dialog
+    work); the answer carries a refresh token. **API clients** (the client-credentials grant, section
+    4.4): `grant_type=client_credentials` with the client authenticated by HTTP Basic
+    (`client_id:client_secret`, section 2.3.1) or by `client_id` and `client_secret` in the body, not
+    both; `scope` (space separated) asks for some of the client's scopes, all of them when omitted (422
+    on `body.scope` for one it does not hold). The answer has `scope` and no refresh token: a client
+    asks again when its token expires. An unknown client, a wrong secret and a revoked or expired client
+    get the same 401. For people, the answer is the same 401, in the same time, for an unknown email, a
+    deactivated user and a wrong password. Failed attempts are counted in the database per account and
+    client address, per client address, and per account across addresses (LOGIN_MAX_FAILURES_PER_PAIR,
+    LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that
+    address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further
+    failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's,
+    every wrong password gets 429, but the right password from an address that has not been failing for
+    this account is accepted: a stranger cannot lock the owner out. A counter forgets its failures two
+    windows after the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
-        body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
+        body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
+            section 4.3; then `username` and `password` are required, 422 naming each one missing) or
+            the client-credentials grant (section 4.4).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -208,23 +232,31 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: TokenRequest,
 ) -> Problem | TokenResponse | None:
-    """Log in (OAuth2 password grant)
+    """Get tokens (OAuth2 password or client-credentials grant)
 
-     Form-encoded `username` (the email) and `password` (RFC 6749 section 4.3; `grant_type` may be
-    omitted, `scope`, `client_id` and `client_secret` are accepted and ignored so that OAuth2 tools such
-    as Swagger UI's Authorize dialog work). The answer is the same 401, in the same time, for an unknown
-    email, a deactivated user and a wrong password. Failed attempts are counted in the database per
-    account and client address, per client address, and per account across addresses
-    (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past
-    the first two limits that address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS,
-    doubled with every further failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right
-    password; past the account's, every wrong password gets 429, but the right password from an address
-    that has not been failing for this account is accepted: a stranger cannot lock the owner out. A
-    counter forgets its failures two windows after the last one; an admin may clear an account's at once
-    (unlockUser).
+     Two grants, form-encoded. **People** (the password grant, RFC 6749 section 4.3): `username` (the
+    email) and `password` (`grant_type=password` may be omitted; `scope`, `client_id` and
+    `client_secret` are accepted and ignored so that OAuth2 tools such as Swagger UI's Authorize dialog
+    work); the answer carries a refresh token. **API clients** (the client-credentials grant, section
+    4.4): `grant_type=client_credentials` with the client authenticated by HTTP Basic
+    (`client_id:client_secret`, section 2.3.1) or by `client_id` and `client_secret` in the body, not
+    both; `scope` (space separated) asks for some of the client's scopes, all of them when omitted (422
+    on `body.scope` for one it does not hold). The answer has `scope` and no refresh token: a client
+    asks again when its token expires. An unknown client, a wrong secret and a revoked or expired client
+    get the same 401. For people, the answer is the same 401, in the same time, for an unknown email, a
+    deactivated user and a wrong password. Failed attempts are counted in the database per account and
+    client address, per client address, and per account across addresses (LOGIN_MAX_FAILURES_PER_PAIR,
+    LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that
+    address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further
+    failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's,
+    every wrong password gets 429, but the right password from an address that has not been failing for
+    this account is accepted: a stranger cannot lock the owner out. A counter forgets its failures two
+    windows after the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
-        body (TokenRequest): OAuth2 password grant request (RFC 6749 section 4.3), form-encoded.
+        body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
+            section 4.3; then `username` and `password` are required, 422 naming each one missing) or
+            the client-credentials grant (section 4.4).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -97,8 +97,8 @@ def sync_detailed(
 
      Users in creation order, `limit` per page (1..100, default 20). Pass the `next_cursor` of a page as
     `cursor` to get the next one; it is null on the last page. `email` matches the normalised email
-    exactly; `status` keeps only active or only deactivated users (default: both). Admins only (a
-    customer gets 403).
+    exactly; `status` keeps only active or only deactivated users (default: both). An admin, or an API
+    client with scope `users:read` (a customer gets 403).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -140,8 +140,8 @@ def sync(
 
      Users in creation order, `limit` per page (1..100, default 20). Pass the `next_cursor` of a page as
     `cursor` to get the next one; it is null on the last page. `email` matches the normalised email
-    exactly; `status` keeps only active or only deactivated users (default: both). Admins only (a
-    customer gets 403).
+    exactly; `status` keeps only active or only deactivated users (default: both). An admin, or an API
+    client with scope `users:read` (a customer gets 403).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -178,8 +178,8 @@ async def asyncio_detailed(
 
      Users in creation order, `limit` per page (1..100, default 20). Pass the `next_cursor` of a page as
     `cursor` to get the next one; it is null on the last page. `email` matches the normalised email
-    exactly; `status` keeps only active or only deactivated users (default: both). Admins only (a
-    customer gets 403).
+    exactly; `status` keeps only active or only deactivated users (default: both). An admin, or an API
+    client with scope `users:read` (a customer gets 403).
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -219,8 +219,8 @@ async def asyncio(
 
      Users in creation order, `limit` per page (1..100, default 20). Pass the `next_cursor` of a page as
     `cursor` to get the next one; it is null on the last page. `email` matches the normalised email
-    exactly; `status` keeps only active or only deactivated users (default: both). Admins only (a
-    customer gets 403).
+    exactly; `status` keeps only active or only deactivated users (default: both). An admin, or an API
+    client with scope `users:read` (a customer gets 403).
 
     Args:
         limit (int | Unset):  Default: 20.
