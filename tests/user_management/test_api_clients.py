@@ -261,12 +261,12 @@ def test_a_revoked_clients_token_and_token_requests_stop_working_at_once(
     client = make_client("users:read")
     token = client_token(user_service.url, client).json()["access_token"]
     assert httpx.get(f"{user_service.url}/users", headers=bearer(token)).status_code == 200
-    revoked = httpx.delete(
-        f"{user_service.url}/api-clients/{client['id']}", headers=bearer(admin_token)
+    revoked = httpx.post(
+        f"{user_service.url}/api-clients/{client['id']}/revoke", headers=bearer(admin_token)
     )
     assert revoked.status_code == 204
-    again = httpx.delete(
-        f"{user_service.url}/api-clients/{client['id']}", headers=bearer(admin_token)
+    again = httpx.post(
+        f"{user_service.url}/api-clients/{client['id']}/revoke", headers=bearer(admin_token)
     )
     assert again.status_code == 204
     refused = httpx.get(f"{user_service.url}/users", headers=bearer(token))
@@ -316,6 +316,10 @@ def test_creation_names_the_field_of_a_bad_scope_or_a_naive_expiry(
     bad_scope = httpx.post(url, json={"name": "X", "scopes": ["root"]}, headers=bearer(admin_token))
     assert bad_scope.status_code == 422
     assert [e["field"] for e in bad_scope.json()["errors"]] == ["body.scopes.0"]
+    twice = {"name": "X", "scopes": ["users:read", "users:read"]}
+    repeated = httpx.post(url, json=twice, headers=bearer(admin_token))
+    assert repeated.status_code == 422
+    assert [e["field"] for e in repeated.json()["errors"]] == ["body.scopes"]
     naive = httpx.post(
         url,
         json={"name": "X", "scopes": ["users:read"], "expires_at": "2099-01-01T00:00:00"},

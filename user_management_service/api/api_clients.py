@@ -93,7 +93,7 @@ def getApiClient(client_id: str) -> dict[str, Any]:  # noqa: N802 (named after t
     return shown(container().api_clients.get(client_id))
 
 
-@blp.route(CLIENT_ID_PATH, methods=["DELETE"])
+@blp.route(CLIENT_ID_PATH + "/revoke", methods=["POST"])
 @blp.doc(operationId="revokeApiClient", security=AUTHENTICATED)
 @blp.response(204, description="Revoked (also when it already was).")
 @blp.alt_response(401, response="UNAUTHORIZED")

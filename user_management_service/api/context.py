@@ -20,7 +20,11 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 FORM = "application/x-www-form-urlencoded"
 FORM_ENDPOINTS = {"auth.createToken"}
 # POSTs that take no body (an action on a path)
-BODYLESS_ENDPOINTS = {"users.unlockUser", "account.requestEmailVerification"}
+BODYLESS_ENDPOINTS = {
+    "users.unlockUser",
+    "account.requestEmailVerification",
+    "api_clients.revokeApiClient",
+}
 
 
 class MissingBodyError(UnprocessableEntity):

@@ -31,6 +31,11 @@ def encodable(value: str) -> None:
         raise ValidationError("Not a valid Unicode string.") from None
 
 
+def unique_items(values: list[Any]) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("Each item may be given once.")
+
+
 def fits_once_normalised(value: str) -> None:
     """Lower-casing can lengthen a string (e.g. U+0130): the stored form must fit too."""
     if len(normalise_email(value)) > 254:
@@ -321,7 +326,7 @@ class ApiClientCreate(Schema):
     scopes = fields.List(
         fields.String(validate=validate.OneOf(list(SCOPES))),
         required=True,
-        validate=validate.Length(min=1, max=len(SCOPES)),
+        validate=[validate.Length(min=1, max=len(SCOPES)), unique_items],
         metadata={"uniqueItems": True},
     )
     expires_at = fields.AwareDateTime(format="iso", allow_none=True)

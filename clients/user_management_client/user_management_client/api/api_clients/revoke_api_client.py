@@ -15,8 +15,8 @@ def _get_kwargs(
 ) -> dict[str, Any]:
 
     _kwargs: dict[str, Any] = {
-        "method": "delete",
-        "url": "/api-clients/{client_id}".format(
+        "method": "post",
+        "url": "/api-clients/{client_id}/revoke".format(
             client_id=quote(str(client_id), safe=""),
         ),
     }
@@ -74,7 +74,7 @@ def sync_detailed(
      Its token requests fail at once, and so do the access tokens it holds, at this service; the payment
     service verifies tokens by signature only and honours them until they expire
     (ACCESS_TOKEN_TTL_SECONDS, 15 minutes by default). The record stays, listed as `revoked`; revoking
-    again answers 204 and changes nothing. Admins only. Recorded in the audit trail
+    again answers 204 and changes nothing. Takes no body. Admins only. Recorded in the audit trail
     (`api_client.revoked`, the first time).
 
     Args:
@@ -109,7 +109,7 @@ def sync(
      Its token requests fail at once, and so do the access tokens it holds, at this service; the payment
     service verifies tokens by signature only and honours them until they expire
     (ACCESS_TOKEN_TTL_SECONDS, 15 minutes by default). The record stays, listed as `revoked`; revoking
-    again answers 204 and changes nothing. Admins only. Recorded in the audit trail
+    again answers 204 and changes nothing. Takes no body. Admins only. Recorded in the audit trail
     (`api_client.revoked`, the first time).
 
     Args:
@@ -139,7 +139,7 @@ async def asyncio_detailed(
      Its token requests fail at once, and so do the access tokens it holds, at this service; the payment
     service verifies tokens by signature only and honours them until they expire
     (ACCESS_TOKEN_TTL_SECONDS, 15 minutes by default). The record stays, listed as `revoked`; revoking
-    again answers 204 and changes nothing. Admins only. Recorded in the audit trail
+    again answers 204 and changes nothing. Takes no body. Admins only. Recorded in the audit trail
     (`api_client.revoked`, the first time).
 
     Args:
@@ -172,7 +172,7 @@ async def asyncio(
      Its token requests fail at once, and so do the access tokens it holds, at this service; the payment
     service verifies tokens by signature only and honours them until they expire
     (ACCESS_TOKEN_TTL_SECONDS, 15 minutes by default). The record stays, listed as `revoked`; revoking
-    again answers 204 and changes nothing. Admins only. Recorded in the audit trail
+    again answers 204 and changes nothing. Takes no body. Admins only. Recorded in the audit trail
     (`api_client.revoked`, the first time).
 
     Args:
