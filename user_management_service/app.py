@@ -23,6 +23,7 @@ from user_management_service.api import (
     cors,
     docs,
     health,
+    mfa,
     problems,
     security,
     users,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(account.blp)
     api.register_blueprint(audit.blp)
     api.register_blueprint(api_clients.blp)
+    api.register_blueprint(mfa.blp)
     api.register_blueprint(health.blp)
 
     app.register_blueprint(docs.blp)

@@ -13,12 +13,15 @@ from user_management_service.adapters.jwt_tokens import JwtAccessTokens
 from user_management_service.adapters.keys import KeyStore
 from user_management_service.adapters.mail_templates import MailTemplates
 from user_management_service.adapters.passwords import PasswordHashing
+from user_management_service.adapters.secret_box import SecretBox
 from user_management_service.adapters.smtp_mailer import SmtpMailer
+from user_management_service.adapters.totp import PyotpTotp
 from user_management_service.db.unit_of_work import SqlUnitOfWork
 from user_management_service.domain.api_clients import ApiClientService
 from user_management_service.domain.audit import AuditTrail
 from user_management_service.domain.authentication import AuthService
 from user_management_service.domain.mail_delivery import MailDelivery, MailPolicy
+from user_management_service.domain.mfa import MfaService
 from user_management_service.domain.recovery import AccountRecovery
 from user_management_service.domain.throttle import ThrottlePolicy
 from user_management_service.domain.users import UserService
@@ -39,6 +42,7 @@ class Container:
     recovery: AccountRecovery = field(init=False)
     audit: AuditTrail = field(init=False)
     api_clients: ApiClientService = field(init=False)
+    mfa: MfaService = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -52,12 +56,19 @@ class Container:
         # Thread-local: gunicorn answers each request on one thread, end_session() ends it.
         self.sessions = scoped_session(self.session_factory)
         self.users = UserService(self.uow, self.passwords)
+        self.mfa = MfaService(
+            self.uow,
+            SecretBox.from_settings(s.mfa_secret_keys, s.jwt_keys_dir),
+            PyotpTotp(s.mfa_issuer),
+            admins_must_enrol=s.admin_mfa_required,
+        )
         self.auth = AuthService(
             self.uow,
             self.passwords,
             self.access_tokens,
             refresh_ttl_seconds=s.refresh_token_ttl_seconds,
             throttle=throttle,
+            mfa=self.mfa,
         )
         self.recovery = AccountRecovery(self.uow, self.passwords, throttle)
         self.audit = AuditTrail(self.uow)

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=24 * 3600)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60, le=365 * 24 * 3600)
 
+    # Second factor (domain/mfa.py). Required for admins: without one they act as customers.
+    admin_mfa_required: bool = False
+    # Fernet keys sealing the TOTP secrets, comma separated (the first seals, all open).
+    # Empty: a key file made beside the signing keys (development; set it in production).
+    mfa_secret_keys: str = Field(default="", repr=False)
+    mfa_issuer: str = Field(default="Payment platform", min_length=1, max_length=100)
+
     # First admin, created on start when no active user has this email (idempotent).
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = Field(default=None, repr=False)

@@ -15,6 +15,7 @@ from user_management_service.domain.api_clients import ApiClient
 from user_management_service.domain.audit import AuditEvent, AuditFilter
 from user_management_service.domain.errors import EmailTakenError, InvalidTokenError
 from user_management_service.domain.mail import MailerError, MailJob, MailKind, MailState, Message
+from user_management_service.domain.mfa import MfaSecret
 from user_management_service.domain.refresh_tokens import RefreshRecord
 from user_management_service.domain.throttle import Counter
 from user_management_service.domain.users import Role, Status, User, utc_now
@@ -258,6 +259,49 @@ class MemoryApiClients:
         self.rows[client_id] = (replace(client, last_used_at=now), secret_hash)
 
 
+class MemoryMfa:
+    def __init__(self) -> None:
+        self.secrets: dict[uuid.UUID, MfaSecret] = {}
+        self.codes: dict[tuple[uuid.UUID, str], datetime | None] = {}
+
+    def get(self, user_id: uuid.UUID) -> MfaSecret | None:
+        return self.secrets.get(user_id)
+
+    def put(self, secret: MfaSecret) -> None:
+        self.delete(secret.user_id)
+        self.secrets[secret.user_id] = secret
+
+    def use_step(self, user_id: uuid.UUID, step: int) -> bool:
+        stored = self.secrets.get(user_id)
+        if stored is None or (stored.last_step is not None and stored.last_step >= step):
+            return False
+        self.secrets[user_id] = replace(stored, last_step=step)
+        return True
+
+    def delete(self, user_id: uuid.UUID) -> None:
+        self.secrets.pop(user_id, None)
+        self.codes = {k: v for k, v in self.codes.items() if k[0] != user_id}
+
+    def add_recovery_codes(self, user_id: uuid.UUID, hashes: list[str]) -> None:
+        self.codes.update({(user_id, h): None for h in hashes})
+
+    def use_recovery_code(self, user_id: uuid.UUID, code_hash: str, now: datetime) -> bool:
+        if (user_id, code_hash) not in self.codes or self.codes[(user_id, code_hash)]:
+            return False
+        self.codes[(user_id, code_hash)] = now
+        return True
+
+
+class OpenBox:
+    """SecretBox stand-in: sealing marks the text, so a test sees that it was sealed."""
+
+    def seal(self, plain: str) -> str:
+        return f"sealed:{plain}"
+
+    def open(self, sealed: str) -> str:
+        return sealed.removeprefix("sealed:")
+
+
 class FakeUnitOfWork:
     """Writes land at once (no isolation); `commits` and `rollbacks` count what the services
     asked for, which is what a unit test checks."""
@@ -270,6 +314,7 @@ class FakeUnitOfWork:
         self.mail = MemoryMailJobs()
         self.audit = MemoryAudit()
         self.api_clients = MemoryApiClients()
+        self.mfa = MemoryMfa()
         self.commits = 0
         self.rollbacks = 0
 
@@ -313,6 +358,7 @@ class FakeAccessTokens:
         now: datetime | None = None,
         *,
         email_verified: bool = False,
+        mfa: bool = False,
     ) -> str:
         claims = self.policy.claims(user_id, role, now or utc_now())
         token = f"access:{len(self.issued)}"

@@ -50,9 +50,12 @@ class JwtAccessTokens:
         now: datetime | None = None,
         *,
         email_verified: bool = False,
+        mfa: bool = False,
     ) -> str:
         key = self.keys.signing_key()
-        claims = self.policy.claims(user_id, role, now or utc_now(), email_verified=email_verified)
+        claims = self.policy.claims(
+            user_id, role, now or utc_now(), email_verified=email_verified, mfa=mfa
+        )
         return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
 
     def issue_for_client(

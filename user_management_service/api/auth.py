@@ -93,7 +93,9 @@ def createToken(form: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, st
             container().api_clients.issue_token(client_id, secret, form.get("scope"))
         )
     return token_response(
-        container().auth.login(form["username"], form["password"], client_address())
+        container().auth.login(
+            form["username"], form["password"], client_address(), form.get("otp")
+        )
     )
 
 

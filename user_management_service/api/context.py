@@ -24,6 +24,7 @@ BODYLESS_ENDPOINTS = {
     "users.unlockUser",
     "account.requestEmailVerification",
     "api_clients.revokeApiClient",
+    "mfa.resetUserMfa",
 }
 
 

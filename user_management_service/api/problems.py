@@ -25,10 +25,13 @@ from user_management_service.domain.errors import (
     InvalidCursorError,
     InvalidScopeError,
     InvalidTokenError,
+    MfaRequiredError,
+    MfaStateError,
     SelfLockoutError,
     ThrottledError,
     UserDeactivatedError,
     UserNotFoundError,
+    WrongCodeError,
 )
 
 LOCATIONS = {
@@ -126,12 +129,23 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CurrentPasswordError)
     @app.errorhandler(InvalidAccountTokenError)
-    def _field_refused(exc: CurrentPasswordError | InvalidAccountTokenError) -> Response:
+    @app.errorhandler(WrongCodeError)
+    def _field_refused(
+        exc: CurrentPasswordError | InvalidAccountTokenError | WrongCodeError,
+    ) -> Response:
         return problem(422, str(exc), errors=[{"field": exc.field, "message": str(exc)}])
 
     @app.errorhandler(AlreadyVerifiedError)
-    def _verified(exc: AlreadyVerifiedError) -> Response:
+    @app.errorhandler(MfaStateError)
+    def _state_conflict(exc: AlreadyVerifiedError | MfaStateError) -> Response:
         return problem(409, str(exc))
+
+    @app.errorhandler(MfaRequiredError)
+    def _mfa_required(exc: MfaRequiredError) -> Response:
+        from user_management_service.api.security import REALM
+
+        headers = {"WWW-Authenticate": f'Bearer realm="{REALM}"'}
+        return problem(401, str(exc), headers=headers, kind="mfa-required")
 
     @app.errorhandler(InvalidCursorError)
     def _cursor(exc: InvalidCursorError) -> Response:

@@ -153,6 +153,7 @@ class User(Schema):
     deactivated_at = UtcDateTime(required=True, dump_only=True, allow_none=True)
     email_verified = fields.Boolean(required=True, dump_only=True)
     email_verified_at = UtcDateTime(required=True, dump_only=True, allow_none=True)
+    mfa_enabled = fields.Boolean(required=True, dump_only=True)
 
 
 def dump_user(user: DomainUser) -> dict[str, Any]:
@@ -169,6 +170,7 @@ def dump_user(user: DomainUser) -> dict[str, Any]:
         "deactivated_at": None if deactivated is None else rfc3339(deactivated),
         "email_verified": verified is not None,
         "email_verified_at": None if verified is None else rfc3339(verified),
+        "mfa_enabled": user.mfa_enabled,
     }
 
 
@@ -205,6 +207,7 @@ class TokenRequest(Schema):
     scope = fields.String(validate=[validate.Length(max=1024), encodable])
     client_id = fields.String(validate=[validate.Length(max=256), encodable])
     client_secret = fields.String(load_only=True, validate=[validate.Length(max=256), encodable])
+    otp = fields.String(load_only=True, validate=[validate.Length(min=1, max=64), encodable])
 
     @validates_schema
     def _grant_fields(self, data: dict[str, Any], **_: Any) -> None:
@@ -329,7 +332,7 @@ class ApiClientCreate(Schema):
         validate=[validate.Length(min=1, max=len(SCOPES)), unique_items],
         metadata={"uniqueItems": True},
     )
-    expires_at = fields.AwareDateTime(format="iso", allow_none=True)
+    expires_at = fields.AwareDateTime(format="iso", allow_none=True, metadata={"maxLength": 40})
 
 
 class ApiClient(Schema):
@@ -356,3 +359,34 @@ class ApiClientPage(Schema):
 class ListApiClientsQuery(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(validate=[validate.Length(max=18), validate.Regexp(CURSOR)])
+
+
+def code_field() -> fields.String:
+    return fields.String(
+        required=True, load_only=True, validate=[validate.Length(min=1, max=64), encodable]
+    )
+
+
+class TotpEnrolmentRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    current_password = fields.String(
+        required=True, load_only=True, validate=[validate.Length(min=1, max=1024), encodable]
+    )
+
+
+class TotpEnrolment(Schema):
+    secret = fields.String(required=True, dump_only=True)
+    otpauth_uri = fields.String(required=True, dump_only=True)
+
+
+class TotpCode(Schema):
+    class Meta:
+        unknown = RAISE
+
+    code = code_field()
+
+
+class TotpRecoveryCodes(Schema):
+    recovery_codes = fields.List(fields.String(), required=True, dump_only=True)

@@ -73,6 +73,7 @@ class UserRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         PrimaryKeyConstraint("seq", name="pk_ums_users"),
@@ -218,4 +219,33 @@ class ApiClientRow(Base):
     __table_args__ = (
         PrimaryKeyConstraint("seq", name="pk_ums_api_clients"),
         UniqueConstraint("id", name="uq_ums_api_clients_id"),
+    )
+
+
+class MfaSecretRow(Base):
+    """A user's TOTP secret, sealed (adapters/secret_box.py), and the last step accepted."""
+
+    __tablename__ = "ums_mfa_secrets"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    sealed_secret: Mapped[str] = mapped_column(Text, nullable=False)
+    last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (PrimaryKeyConstraint("user_id", name="pk_ums_mfa_secrets"),)
+
+
+class RecoveryCodeRow(Base):
+    """A single-use recovery code of a second factor, by its SHA-256 only."""
+
+    __tablename__ = "ums_mfa_recovery_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("id", name="pk_ums_mfa_recovery_codes"),
+        UniqueConstraint("user_id", "code_hash", name="uq_ums_mfa_recovery_codes_code"),
     )

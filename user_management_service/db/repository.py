@@ -37,6 +37,7 @@ def to_domain(row: UserRow | Row[Any]) -> User:
         updated_at=row.updated_at,
         deactivated_at=row.deactivated_at,
         email_verified_at=row.email_verified_at,
+        mfa_enabled_at=row.mfa_enabled_at,
         seq=row.seq,
     )
 
@@ -65,6 +66,7 @@ class SqlUserRepository:
             updated_at=user.updated_at,
             deactivated_at=user.deactivated_at,
             email_verified_at=user.email_verified_at,
+            mfa_enabled_at=user.mfa_enabled_at,
         )
         self.session.add(row)
         self._flush(user.email)
@@ -108,6 +110,7 @@ class SqlUserRepository:
         row.updated_at = user.updated_at
         row.deactivated_at = user.deactivated_at
         row.email_verified_at = user.email_verified_at
+        row.mfa_enabled_at = user.mfa_enabled_at
         self._flush(user.email)
 
 

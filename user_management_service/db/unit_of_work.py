@@ -17,6 +17,7 @@ from user_management_service.db.account_tokens import SqlAccountTokenRepository
 from user_management_service.db.api_clients import SqlApiClientRepository
 from user_management_service.db.audit import SqlAuditRepository
 from user_management_service.db.mail_jobs import SqlMailJobRepository
+from user_management_service.db.mfa import SqlMfaRepository
 from user_management_service.db.repository import (
     SqlRefreshTokenRepository,
     SqlThrottleRepository,
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.mail = SqlMailJobRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
         self.api_clients = SqlApiClientRepository(self.session)
+        self.mfa = SqlMfaRepository(self.session)
         return self
 
     def __exit__(

@@ -48,7 +48,13 @@ class AccessTokenPolicy:
     ttl_seconds: int
 
     def claims(
-        self, user_id: uuid.UUID, role: Role, now: datetime, *, email_verified: bool = False
+        self,
+        user_id: uuid.UUID,
+        role: Role,
+        now: datetime,
+        *,
+        email_verified: bool = False,
+        mfa: bool = False,
     ) -> dict[str, Any]:
         issued = int(now.timestamp())
         return {
@@ -56,6 +62,8 @@ class AccessTokenPolicy:
             "role": role.value,
             # OpenID Connect's claim name: a service's policy may ask for a verified email
             "email_verified": email_verified,
+            # RFC 8176's methods: a password, and a one-time code when the user has a factor
+            "amr": ["pwd", "otp"] if mfa else ["pwd"],
             "iss": self.issuer,
             "aud": self.audience,
             "iat": issued,
@@ -98,6 +106,7 @@ class AccessTokens(Protocol):
         now: datetime | None = None,
         *,
         email_verified: bool = False,
+        mfa: bool = False,
     ) -> str: ...
 
     def issue_for_client(

@@ -30,6 +30,9 @@ class AuditAction(StrEnum):
     USER_DEACTIVATED = "user.deactivated"
     USER_UNLOCKED = "user.unlocked"
     PASSWORD_RESET = "user.password_reset"  # noqa: S105 (by the owner, through a mailed link)
+    MFA_ENABLED = "user.mfa_enabled"  # by the owner
+    MFA_DISABLED = "user.mfa_disabled"  # by the owner, with a code
+    MFA_RESET = "user.mfa_reset"  # by an admin, for a user who lost the factor
     API_CLIENT_CREATED = "api_client.created"
     API_CLIENT_REVOKED = "api_client.revoked"
 

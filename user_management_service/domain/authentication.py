@@ -17,13 +17,15 @@ from user_management_service.domain.errors import (
     CurrentPasswordError,
     InvalidCredentialsError,
     InvalidTokenError,
+    MfaRequiredError,
     ThrottledError,
 )
+from user_management_service.domain.mfa import MfaService
 from user_management_service.domain.passwords import PasswordHasher
 from user_management_service.domain.refresh_tokens import RefreshTokens, ReusedRefreshTokenError
 from user_management_service.domain.throttle import LoginThrottle, ThrottlePolicy
 from user_management_service.domain.unit_of_work import UnitOfWork
-from user_management_service.domain.users import Status, User, normalise_email, utc_now
+from user_management_service.domain.users import Role, Status, User, normalise_email, utc_now
 
 MAX_ADDRESS_LENGTH = 64  # an IPv6 text form; a forged X-Forwarded-For stays short
 
@@ -45,6 +47,7 @@ class AuthService:
         *,
         refresh_ttl_seconds: int,
         throttle: ThrottlePolicy,
+        mfa: MfaService | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.uow = uow
@@ -52,14 +55,18 @@ class AuthService:
         self.access_tokens = access_tokens
         self.refresh_ttl_seconds = refresh_ttl_seconds
         self.throttle = throttle
+        self.mfa = mfa
         self.clock = clock
 
-    def login(self, email: str, password: str, address: str) -> IssuedTokens:
+    def login(
+        self, email: str, password: str, address: str, otp: str | None = None
+    ) -> IssuedTokens:
         """Tokens for an active user's right password. An unknown email, a deactivated user and a
         wrong password get the same error after the same work (no probing); failures count
         towards the throttle (domain/throttle.py), which answers ThrottledError while an
         address must wait, never to the owner's right password from an address that has not
-        been failing."""
+        been failing. A user with a second factor also needs `otp` (MfaRequiredError without
+        it; a wrong or replayed one counts as a failure, like a wrong password)."""
         email = normalise_email(email)
         address = address[:MAX_ADDRESS_LENGTH]
         now = self.clock()
@@ -83,6 +90,13 @@ class AuthService:
                 limiter.failed(email, address, now)
                 uow.commit()
                 raise InvalidCredentialsError()
+            if user.mfa_enabled and self.mfa is not None:
+                if not otp:
+                    raise MfaRequiredError("This account has a second factor: send `otp` too.")
+                if not self.mfa.check(uow, user, otp):
+                    limiter.failed(email, address, now)
+                    uow.commit()
+                    raise MfaRequiredError("The authentication code is wrong or already used.")
             limiter.succeeded(email, address)
             refresh = self._refresh_tokens(uow).issue(user.id)
             uow.commit()
@@ -123,7 +137,7 @@ class AuthService:
             user = uow.users.get(claimed.user_id)
         if user is None or user.status is not Status.ACTIVE:
             raise InvalidTokenError("The token's user is no longer active.")
-        return Principal(user.id, user.role, claimed.token_id)
+        return Principal(user.id, self._role(user), claimed.token_id)
 
     def confirm_password(self, user: User, password: str | None, address: str) -> None:
         """Changing one's own password: the current one must be sent, and right. A wrong one
@@ -154,10 +168,19 @@ class AuthService:
     def _refresh_tokens(self, uow: UnitOfWork) -> RefreshTokens:
         return RefreshTokens(uow.refresh_tokens, self.refresh_ttl_seconds)
 
+    def _role(self, user: User) -> Role:
+        """The role the user acts in: ADMIN_MFA_REQUIRED makes an admin without a second
+        factor a customer until they enrol (in both services: the token says so)."""
+        acts_as_customer = self.mfa is not None and self.mfa.acts_as_customer(user)
+        return Role.CUSTOMER if acts_as_customer else user.role
+
     def _issued(self, user: User, refresh_token: str) -> IssuedTokens:
         return IssuedTokens(
             access_token=self.access_tokens.issue(
-                user.id, user.role, email_verified=user.email_verified
+                user.id,
+                self._role(user),
+                email_verified=user.email_verified,
+                mfa=user.mfa_enabled,
             ),
             expires_in=self.access_tokens.ttl_seconds,
             refresh_token=refresh_token,

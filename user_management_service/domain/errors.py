@@ -109,3 +109,21 @@ class InsufficientScopeError(ForbiddenError):
     def __init__(self, scope: str) -> None:
         super().__init__(f"This operation needs the scope {scope}.")
         self.scope = scope
+
+
+class MfaStateError(DomainError):
+    """An MFA step that does not fit the user's state: enrol twice, confirm nothing (409)."""
+
+
+class WrongCodeError(DomainError):
+    """A TOTP or recovery code that is wrong, already used, or from too long ago (422)."""
+
+    field = "body.code"
+
+    def __init__(self) -> None:
+        super().__init__("The code is wrong or was already used.")
+
+
+class MfaRequiredError(DomainError):
+    """The password was right, but the account has a second factor: send `otp` too (401,
+    problem type mfa-required). Also a wrong or used `otp` at login."""

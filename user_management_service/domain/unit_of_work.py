@@ -9,6 +9,7 @@ from user_management_service.domain.account_tokens import AccountTokenRepository
 from user_management_service.domain.api_clients import ApiClientRepository
 from user_management_service.domain.audit import AuditRepository
 from user_management_service.domain.mail import MailJobRepository
+from user_management_service.domain.mfa import MfaRepository
 from user_management_service.domain.refresh_tokens import RefreshTokenRepository
 from user_management_service.domain.throttle import ThrottleRepository
 from user_management_service.domain.users import UserRepository
@@ -37,6 +38,9 @@ class UnitOfWork(Protocol):
 
     @property
     def api_clients(self) -> ApiClientRepository: ...
+
+    @property
+    def mfa(self) -> MfaRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -64,11 +64,16 @@ class User:
     updated_at: datetime = field(default_factory=utc_now)
     deactivated_at: datetime | None = None
     email_verified_at: datetime | None = None  # when the owner opened a verification link
+    mfa_enabled_at: datetime | None = None  # when a second factor was enabled (domain/mfa.py)
     seq: int | None = None  # creation order; the keyset of the listing
 
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,10 @@ from .token_request import TokenRequest
 from .token_request_grant_type import TokenRequestGrantType
 from .token_response import TokenResponse
 from .token_response_token_type import TokenResponseTokenType
+from .totp_code import TotpCode
+from .totp_enrolment import TotpEnrolment
+from .totp_enrolment_request import TotpEnrolmentRequest
+from .totp_recovery_codes import TotpRecoveryCodes
 from .user import User
 from .user_create import UserCreate
 from .user_create_role import UserCreateRole
@@ -68,6 +72,10 @@ __all__ = (
     "TokenRequestGrantType",
     "TokenResponse",
     "TokenResponseTokenType",
+    "TotpCode",
+    "TotpEnrolment",
+    "TotpEnrolmentRequest",
+    "TotpRecoveryCodes",
     "User",
     "UserCreate",
     "UserCreateRole",

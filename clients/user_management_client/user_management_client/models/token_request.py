@@ -26,6 +26,9 @@ class TokenRequest:
                 ignored (public client).
             client_secret (str | Unset): Client credentials: the API client's secret (unless sent by HTTP Basic). Password
                 grant: ignored (public client).
+            otp (str | Unset): Password grant, for a user with a second factor: the authenticator app's current code, or an
+                unused recovery code. Without it such a user's right password is answered 401 with the problem type `mfa-
+                required`.
     """
 
     grant_type: TokenRequestGrantType | Unset = UNSET
@@ -34,6 +37,7 @@ class TokenRequest:
     scope: str | Unset = UNSET
     client_id: str | Unset = UNSET
     client_secret: str | Unset = UNSET
+    otp: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         grant_type: str | Unset = UNSET
@@ -50,6 +54,8 @@ class TokenRequest:
 
         client_secret = self.client_secret
 
+        otp = self.otp
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -65,6 +71,8 @@ class TokenRequest:
             field_dict["client_id"] = client_id
         if client_secret is not UNSET:
             field_dict["client_secret"] = client_secret
+        if otp is not UNSET:
+            field_dict["otp"] = otp
 
         return field_dict
 
@@ -88,6 +96,8 @@ class TokenRequest:
 
         client_secret = d.pop("client_secret", UNSET)
 
+        otp = d.pop("otp", UNSET)
+
         token_request = cls(
             grant_type=grant_type,
             username=username,
@@ -95,6 +105,7 @@ class TokenRequest:
             scope=scope,
             client_id=client_id,
             client_secret=client_secret,
+            otp=otp,
         )
 
         return token_request

@@ -29,6 +29,8 @@ class User:
         email_verified (bool): Whether the owner opened a verification link sent to this email (a new email is
             unverified again). Admins made by the operator count as verified.
         email_verified_at (datetime.datetime | None): When the email was verified; null while it is not.
+        mfa_enabled (bool): Whether signing in needs a second factor (TOTP). With ADMIN_MFA_REQUIRED, an admin without
+            one acts as a customer until they enrol.
     """
 
     id: UUID
@@ -41,6 +43,7 @@ class User:
     deactivated_at: datetime.datetime | None
     email_verified: bool
     email_verified_at: datetime.datetime | None
+    mfa_enabled: bool
 
     def to_dict(self) -> dict[str, Any]:
         id = str(self.id)
@@ -71,6 +74,8 @@ class User:
         else:
             email_verified_at = self.email_verified_at
 
+        mfa_enabled = self.mfa_enabled
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -85,6 +90,7 @@ class User:
                 "deactivated_at": deactivated_at,
                 "email_verified": email_verified,
                 "email_verified_at": email_verified_at,
+                "mfa_enabled": mfa_enabled,
             }
         )
 
@@ -139,6 +145,8 @@ class User:
 
         email_verified_at = _parse_email_verified_at(d.pop("email_verified_at"))
 
+        mfa_enabled = d.pop("mfa_enabled")
+
         user = cls(
             id=id,
             email=email,
@@ -150,6 +158,7 @@ class User:
             deactivated_at=deactivated_at,
             email_verified=email_verified,
             email_verified_at=email_verified_at,
+            mfa_enabled=mfa_enabled,
         )
 
         return user

@@ -101,14 +101,17 @@ def sync_detailed(
     on `body.scope` for one it does not hold). The answer has `scope` and no refresh token: a client
     asks again when its token expires. An unknown client, a wrong secret and a revoked or expired client
     get the same 401. For people, the answer is the same 401, in the same time, for an unknown email, a
-    deactivated user and a wrong password. Failed attempts are counted in the database per account and
-    client address, per client address, and per account across addresses (LOGIN_MAX_FAILURES_PER_PAIR,
-    LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that
-    address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further
-    failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's,
-    every wrong password gets 429, but the right password from an address that has not been failing for
-    this account is accepted: a stranger cannot lock the owner out. A counter forgets its failures two
-    windows after the last one; an admin may clear an account's at once (unlockUser).
+    deactivated user and a wrong password. A user with a second factor also sends `otp` (the app's
+    current code, or a recovery code); the right password without it, or with a wrong or used code, is
+    401 with the problem type `mfa-required` (a wrong code counts as a failed login). Failed attempts
+    are counted in the database per account and client address, per client address, and per account
+    across addresses (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS,
+    LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that address gets 429 with `Retry-After`
+    (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further failure, at most
+    LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's, every wrong
+    password gets 429, but the right password from an address that has not been failing for this account
+    is accepted: a stranger cannot lock the owner out. A counter forgets its failures two windows after
+    the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
         body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
@@ -151,14 +154,17 @@ def sync(
     on `body.scope` for one it does not hold). The answer has `scope` and no refresh token: a client
     asks again when its token expires. An unknown client, a wrong secret and a revoked or expired client
     get the same 401. For people, the answer is the same 401, in the same time, for an unknown email, a
-    deactivated user and a wrong password. Failed attempts are counted in the database per account and
-    client address, per client address, and per account across addresses (LOGIN_MAX_FAILURES_PER_PAIR,
-    LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that
-    address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further
-    failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's,
-    every wrong password gets 429, but the right password from an address that has not been failing for
-    this account is accepted: a stranger cannot lock the owner out. A counter forgets its failures two
-    windows after the last one; an admin may clear an account's at once (unlockUser).
+    deactivated user and a wrong password. A user with a second factor also sends `otp` (the app's
+    current code, or a recovery code); the right password without it, or with a wrong or used code, is
+    401 with the problem type `mfa-required` (a wrong code counts as a failed login). Failed attempts
+    are counted in the database per account and client address, per client address, and per account
+    across addresses (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS,
+    LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that address gets 429 with `Retry-After`
+    (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further failure, at most
+    LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's, every wrong
+    password gets 429, but the right password from an address that has not been failing for this account
+    is accepted: a stranger cannot lock the owner out. A counter forgets its failures two windows after
+    the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
         body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
@@ -196,14 +202,17 @@ async def asyncio_detailed(
     on `body.scope` for one it does not hold). The answer has `scope` and no refresh token: a client
     asks again when its token expires. An unknown client, a wrong secret and a revoked or expired client
     get the same 401. For people, the answer is the same 401, in the same time, for an unknown email, a
-    deactivated user and a wrong password. Failed attempts are counted in the database per account and
-    client address, per client address, and per account across addresses (LOGIN_MAX_FAILURES_PER_PAIR,
-    LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that
-    address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further
-    failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's,
-    every wrong password gets 429, but the right password from an address that has not been failing for
-    this account is accepted: a stranger cannot lock the owner out. A counter forgets its failures two
-    windows after the last one; an admin may clear an account's at once (unlockUser).
+    deactivated user and a wrong password. A user with a second factor also sends `otp` (the app's
+    current code, or a recovery code); the right password without it, or with a wrong or used code, is
+    401 with the problem type `mfa-required` (a wrong code counts as a failed login). Failed attempts
+    are counted in the database per account and client address, per client address, and per account
+    across addresses (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS,
+    LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that address gets 429 with `Retry-After`
+    (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further failure, at most
+    LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's, every wrong
+    password gets 429, but the right password from an address that has not been failing for this account
+    is accepted: a stranger cannot lock the owner out. A counter forgets its failures two windows after
+    the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
         body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
@@ -244,14 +253,17 @@ async def asyncio(
     on `body.scope` for one it does not hold). The answer has `scope` and no refresh token: a client
     asks again when its token expires. An unknown client, a wrong secret and a revoked or expired client
     get the same 401. For people, the answer is the same 401, in the same time, for an unknown email, a
-    deactivated user and a wrong password. Failed attempts are counted in the database per account and
-    client address, per client address, and per account across addresses (LOGIN_MAX_FAILURES_PER_PAIR,
-    LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that
-    address gets 429 with `Retry-After` (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further
-    failure, at most LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's,
-    every wrong password gets 429, but the right password from an address that has not been failing for
-    this account is accepted: a stranger cannot lock the owner out. A counter forgets its failures two
-    windows after the last one; an admin may clear an account's at once (unlockUser).
+    deactivated user and a wrong password. A user with a second factor also sends `otp` (the app's
+    current code, or a recovery code); the right password without it, or with a wrong or used code, is
+    401 with the problem type `mfa-required` (a wrong code counts as a failed login). Failed attempts
+    are counted in the database per account and client address, per client address, and per account
+    across addresses (LOGIN_MAX_FAILURES_PER_PAIR, LOGIN_MAX_FAILURES_PER_ADDRESS,
+    LOGIN_MAX_FAILURES_PER_ACCOUNT). Past the first two limits that address gets 429 with `Retry-After`
+    (LOGIN_THROTTLE_BASE_DELAY_SECONDS, doubled with every further failure, at most
+    LOGIN_THROTTLE_WINDOW_SECONDS), even for the right password; past the account's, every wrong
+    password gets 429, but the right password from an address that has not been failing for this account
+    is accepted: a stranger cannot lock the owner out. A counter forgets its failures two windows after
+    the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
         body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
