@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from payment_api.api.schemas import Payment, Refund
 
-API_VERSION = "3.2.0"  # the payment spec's info.version the payloads follow
+API_VERSION = "3.3.0"  # the payment spec's info.version the payloads follow
 
 
 class EventEnvelope(BaseModel):

@@ -28,7 +28,7 @@ from payment_api.api import (
     webhook_endpoints,
     webhooks,
 )
-from payment_api.api.deps import OAUTH2_SCHEME
+from payment_api.api.deps import CLIENT_CREDENTIALS_SCHEME, OAUTH2_SCHEME
 from payment_api.api.limits import BodyLimitMiddleware
 from payment_api.api.problems import PROBLEM_SCHEMAS
 from payment_api.api.schemas import NO_CONTROL
@@ -167,14 +167,31 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.update(PROBLEM_SCHEMAS)
     components["StripeEvent"] = STRIPE_EVENT_SCHEMA
-    # Swagger UI's Authorize button logs in at the user service this instance trusts.
+    # Swagger UI's Authorize button logs in at the user service this instance trusts (people
+    # with the password flow, API clients with client credentials).
     container: Container = app.state.container
     schemes = schema["components"].get("securitySchemes", {})
     password_flow = schemes.get(OAUTH2_SCHEME, {}).get("flows", {}).get("password")
     if password_flow is not None:
         password_flow["tokenUrl"] = container.settings.token_url
+    client_flow = schemes.get(CLIENT_CREDENTIALS_SCHEME, {}).get("flows", {})
+    if "clientCredentials" in client_flow:
+        client_flow["clientCredentials"]["tokenUrl"] = container.settings.token_url
+    _only_api_clients_need_scopes(schema)
     app.openapi_schema = schema
     return schema
+
+
+def _only_api_clients_need_scopes(schema: dict[str, Any]) -> None:
+    """FastAPI hands an operation's `Security(..., scopes=[s])` to every scheme below it, the
+    people's too; but people are authorised by role, and their schemes grant no scope: only
+    the OAuth2ClientCredentials requirement names `s` (deps.authorize)."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            for requirement in operation.get("security", []):
+                for name in requirement:
+                    if name != CLIENT_CREDENTIALS_SCHEME:
+                        requirement[name] = []
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:

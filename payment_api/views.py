@@ -125,7 +125,13 @@ def audit_event_view(r: Any) -> View:
         "id": r.id,
         "at": r.at,
         "action": r.action,
-        "actor": {"user_id": r.actor_id, "address": r.address, "request_id": r.request_id},
+        "actor": {
+            "type": r.actor_type,
+            "user_id": r.actor_id if r.actor_type == "user" else None,
+            "client_id": r.actor_id if r.actor_type == "api_client" else None,
+            "address": r.address,
+            "request_id": r.request_id,
+        },
         "target_id": r.target_id,
         "details": dict(r.details),
     }
@@ -465,8 +471,8 @@ class ReadModel:
         target_id: str | None = None,
     ) -> View:
         """A page of the audit trail, newest first."""
-        query = select(AU.id, AU.at, AU.action, AU.actor_id, AU.address, AU.request_id,
-                       AU.target_id, AU.details)  # fmt: skip
+        query = select(AU.id, AU.at, AU.action, AU.actor_id, AU.actor_type, AU.address,
+                       AU.request_id, AU.target_id, AU.details)  # fmt: skip
         for column, value in ((AU.action, action), (AU.actor_id, actor_id),
                               (AU.target_id, target_id)):  # fmt: skip
             if value is not None:

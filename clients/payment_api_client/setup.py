@@ -7,7 +7,7 @@ long_description = (here / "README.md").read_text(encoding="utf-8")
 
 setup(
     name="payment-api-client",
-    version="3.2.0",
+    version="3.3.0",
     description="A client library for accessing Payment API",
     long_description=long_description,
     long_description_content_type="text/markdown",

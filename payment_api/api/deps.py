@@ -1,20 +1,34 @@
 """Typed dependencies: the container built at start, the services, the read model, the principal.
 
 Authentication: `authenticate` verifies an `Authorization: Bearer` token when one is sent
-(anonymous otherwise); `PrincipalDep` requires a valid token, `AdminDep` also the admin role,
-`CheckoutCallerDep` lets anonymous callers through only with ALLOW_ANONYMOUS_CHECKOUT. The
-two security schemes (OAuth2 password flow at the user service, and plain bearer) are both
-declared on every protected operation: either one is enough.
+(anonymous otherwise); `PrincipalDep` requires a valid token, `CheckoutCallerDep` lets
+anonymous callers through only with ALLOW_ANONYMOUS_CHECKOUT. The people's two security
+schemes (OAuth2 password flow at the user service, and plain bearer) are both declared on
+every protected operation: either one is enough.
+
+Authorisation: people by role, API clients (machine tokens, OAuth2 client credentials) by
+scope. An operation an API client may call depends on `authorize` (or `person_or_client`,
+where customers may call it too, for their own payments) through `Security(..., scopes=[s])`:
+an admin passes, a machine passes when its token grants `s`, anyone else gets 403 naming `s`.
+The third scheme, OAuth2ClientCredentials, is declared there with that scope.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Annotated, TypeVar
 
 import anyio.to_thread
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
+from fastapi import Depends, Request, Security
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBearer,
+    OAuth2,
+    OAuth2PasswordBearer,
+    SecurityScopes,
+)
 
 from payment_api.auth import ANONYMOUS, InvalidTokenError, Principal
 from payment_api.container import Container
@@ -35,6 +49,33 @@ REALM = "payment-api"
 DEFAULT_TOKEN_URL = "http://127.0.0.1:5000/auth/token"  # noqa: S105 - a URL
 OAUTH2_SCHEME = "OAuth2Password"
 BEARER_SCHEME = "BearerAuth"
+CLIENT_CREDENTIALS_SCHEME = "OAuth2ClientCredentials"
+
+
+class Scope(StrEnum):
+    """What an API client may be granted; people are authorised by role instead."""
+
+    PAYMENTS_READ = "payments:read"
+    PAYMENTS_WRITE = "payments:write"
+    PRODUCTS_WRITE = "products:write"
+    EVENTS_READ = "events:read"
+    EVENTS_WRITE = "events:write"
+    WEBHOOKS_READ = "webhooks:read"
+    WEBHOOKS_WRITE = "webhooks:write"
+    AUDIT_READ = "audit:read"
+
+
+SCOPES: dict[str, str] = {
+    Scope.PAYMENTS_READ: "Read every payment and its refunds.",
+    Scope.PAYMENTS_WRITE: "Refund and cancel payments.",
+    Scope.PRODUCTS_WRITE: "Create and change products and their prices.",
+    Scope.EVENTS_READ: "Read the events we emitted and the Stripe events we received.",
+    Scope.EVENTS_WRITE: "Replay a received Stripe event.",
+    Scope.WEBHOOKS_READ: "Read webhook endpoints, their deliveries and delivery attempts.",
+    Scope.WEBHOOKS_WRITE: "Register, change and delete webhook endpoints, rotate their "
+    "secrets and retry deliveries.",
+    Scope.AUDIT_READ: "Read the audit trail.",
+}
 
 oauth2_password = OAuth2PasswordBearer(
     tokenUrl=DEFAULT_TOKEN_URL,
@@ -48,6 +89,19 @@ bearer = HTTPBearer(
     bearerFormat="JWT",
     auto_error=False,
     description="An access token (JWT) issued by the user service.",
+)
+# Declares the API clients' flow and, per operation, the scope needed; the token it carries is
+# an `Authorization: Bearer` token like the others and is verified by `authenticate`.
+oauth2_client = OAuth2(
+    flows=OAuthFlows(
+        clientCredentials=OAuthFlowClientCredentials(tokenUrl=DEFAULT_TOKEN_URL, scopes=SCOPES)
+    ),
+    scheme_name=CLIENT_CREDENTIALS_SCHEME,
+    auto_error=False,
+    description="For API clients (machines), not people: an admin creates an API client at the "
+    "user service; the client gets an access token there (POST /auth/token with "
+    "grant_type=client_credentials, its client_id and client_secret) and sends it as "
+    "`Authorization: Bearer <token>`. Each operation names the scope it needs.",
 )
 
 
@@ -94,27 +148,70 @@ async def require_user(principal: Annotated[Principal, Depends(authenticate)]) -
 PrincipalDep = Annotated[Principal, Depends(require_user)]
 
 
-async def require_admin(principal: PrincipalDep) -> Principal:
-    if not principal.is_admin:
-        raise ForbiddenError("this operation needs the admin role", realm=REALM)
-    return principal
-
-
-AdminDep = Annotated[Principal, Depends(require_admin)]
-
-
-async def admin_actor(principal: AdminDep, request: Request) -> Actor:
-    """The admin making this request, from where, under which request id (the audit
-    trail's); the client address is uvicorn's, which trusts FORWARDED_ALLOW_IPS proxies."""
-    return Actor(
-        principal.subject,
-        request.client.host if request.client else None,
-        current_request_id(),
+def check_access(principal: Principal, scopes: list[str], *, customers: bool) -> Principal:
+    """An admin, a machine granted every scope in `scopes`, or (with `customers`) any person;
+    403 naming the scope otherwise."""
+    needed = " ".join(scopes)
+    if principal.is_machine:
+        missing = [s for s in scopes if s not in principal.scopes]
+        if missing:
+            raise ForbiddenError(
+                f"this API client's token lacks the scope {' '.join(missing)}",
+                realm=REALM,
+                scope=needed,
+            )
+        return principal
+    if principal.is_admin or customers:
+        return principal
+    raise ForbiddenError(
+        f"this operation needs the admin role, or an API client with the scope {needed}",
+        realm=REALM,
+        scope=needed,
     )
 
 
-# An admin-only operation that changes money or deliveries: its caller, for the audit trail.
-AdminActorDep = Annotated[Actor, Depends(admin_actor)]
+async def authorize(
+    security_scopes: SecurityScopes,
+    principal: PrincipalDep,
+    _client_flow: Annotated[str | None, Depends(oauth2_client)],
+) -> Principal:
+    """`Security(authorize, scopes=[s])`: an admin, or an API client granted `s`."""
+    return check_access(principal, security_scopes.scopes, customers=False)
+
+
+async def person_or_client(
+    security_scopes: SecurityScopes,
+    principal: PrincipalDep,
+    _client_flow: Annotated[str | None, Depends(oauth2_client)],
+) -> Principal:
+    """`Security(person_or_client, scopes=[s])`: any person (a customer is limited to their
+    own payments by the operation), or an API client granted `s`."""
+    return check_access(principal, security_scopes.scopes, customers=True)
+
+
+async def acting(principal: Annotated[Principal, Depends(authorize)], request: Request) -> Actor:
+    """The admin or API client making this request (`Security(acting, scopes=[s])`), from
+    where, under which request id (the audit trail's); the client address is uvicorn's, which
+    trusts FORWARDED_ALLOW_IPS proxies."""
+    return Actor(
+        principal.user_id,
+        request.client.host if request.client else None,
+        current_request_id(),
+        client_id=principal.client_id,
+    )
+
+
+# Who may call an operation: people by role (an admin), API clients by the scope named.
+PaymentsReaderDep = Annotated[Principal, Security(person_or_client, scopes=[Scope.PAYMENTS_READ])]
+PaymentCancelerDep = Annotated[Principal, Security(person_or_client, scopes=[Scope.PAYMENTS_WRITE])]
+EventsReaderDep = Annotated[Principal, Security(authorize, scopes=[Scope.EVENTS_READ])]
+WebhooksReaderDep = Annotated[Principal, Security(authorize, scopes=[Scope.WEBHOOKS_READ])]
+AuditReaderDep = Annotated[Principal, Security(authorize, scopes=[Scope.AUDIT_READ])]
+# Operations that change money or deliveries: their caller, for the audit trail.
+RefunderDep = Annotated[Actor, Security(acting, scopes=[Scope.PAYMENTS_WRITE])]
+ProductEditorDep = Annotated[Actor, Security(acting, scopes=[Scope.PRODUCTS_WRITE])]
+EventReplayerDep = Annotated[Actor, Security(acting, scopes=[Scope.EVENTS_WRITE])]
+WebhooksEditorDep = Annotated[Actor, Security(acting, scopes=[Scope.WEBHOOKS_WRITE])]
 
 
 async def checkout_caller(
@@ -129,9 +226,15 @@ async def checkout_caller(
 
 
 def verified_payer(container: Container, principal: Principal) -> Principal:
-    """CHECKOUT_REQUIRES_VERIFIED_EMAIL: a customer pays only once their email is verified
-    (the token's claim; refreshing the token after verifying updates it). Admins and, where
-    allowed, anonymous callers are not customers."""
+    """People pay, API clients never (403). CHECKOUT_REQUIRES_VERIFIED_EMAIL: a customer pays
+    only once their email is verified (the token's claim; refreshing the token after verifying
+    updates it). Admins and, where allowed, anonymous callers are not customers."""
+    if principal.is_machine:
+        raise ForbiddenError(
+            "API clients cannot pay: a checkout is started by a person (or anonymously where "
+            "allowed), with a person's token",
+            realm=REALM,
+        )
     if (
         container.settings.checkout_requires_verified_email
         and principal.role == "customer"

@@ -15,7 +15,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from payment_api.api.deps import OAUTH2_SCHEME
+from payment_api.api.deps import CLIENT_CREDENTIALS_SCHEME, OAUTH2_SCHEME
 from payment_api.container import Container
 from service_kit.problems import problem_types
 
@@ -33,15 +33,19 @@ def contract() -> dict[str, Any]:
 
 def served_contract(request: Request) -> dict[str, Any]:
     """The contract as written. Two addresses belong to the deployment, not the contract:
-    `servers` names this very server, and the OAuth2 `tokenUrl` the user service it trusts
-    (specs/STYLE.md)."""
+    `servers` names this very server, and the OAuth2 `tokenUrl`s (the people's password flow,
+    the API clients' client credentials) the user service it trusts (specs/STYLE.md)."""
     container: Container = request.app.state.container
     document = {**contract(), "servers": [{"url": str(request.base_url).rstrip("/")}]}
     components = dict(document["components"])
     schemes = dict(components["securitySchemes"])
-    oauth2 = schemes[OAUTH2_SCHEME]
-    password = {**oauth2["flows"]["password"], "tokenUrl": container.settings.token_url}
-    schemes[OAUTH2_SCHEME] = {**oauth2, "flows": {**oauth2["flows"], "password": password}}
+    for name, flow in (
+        (OAUTH2_SCHEME, "password"),
+        (CLIENT_CREDENTIALS_SCHEME, "clientCredentials"),
+    ):
+        oauth2 = schemes[name]
+        trusted = {**oauth2["flows"][flow], "tokenUrl": container.settings.token_url}
+        schemes[name] = {**oauth2, "flows": {**oauth2["flows"], flow: trusted}}
     components["securitySchemes"] = schemes
     document["components"] = components
     return document

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from payment_api import views
-from payment_api.api.deps import AdminDep, ReadsDep
+from payment_api.api.deps import EventsReaderDep, ReadsDep
 from payment_api.api.params import Cursor, Limit
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
@@ -50,14 +50,14 @@ webhooks = APIRouter(tags=["events"], generate_unique_id_function=lambda route: 
 )
 def listEvents(  # noqa: N802 - operationId
     reads: ReadsDep,
-    _admin: AdminDep,
+    _caller: EventsReaderDep,
     limit: Limit = 20,
     cursor: Cursor = None,
     type: EventType | None = None,
     object_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=NO_NUL)] = None,
 ) -> views.View:
     """The events we emitted, newest first; filter by `type` and by the payment or refund
-    they are about (`object_id`). Admin only."""
+    they are about (`object_id`). An admin, or an API client with scope `events:read`."""
     chosen = None if type is None else str(type.value)
     return reads.events(limit=limit, cursor=cursor, event_type=chosen, object_id=object_id)
 
@@ -74,9 +74,10 @@ def listEvents(  # noqa: N802 - operationId
 def getEvent(  # noqa: N802
     event_id: Annotated[str, Path(min_length=1, max_length=64, pattern=NO_NUL)],
     reads: ReadsDep,
-    _admin: AdminDep,
+    _caller: EventsReaderDep,
 ) -> views.View:
-    """One emitted event, exactly as its receivers get it. Admin only."""
+    """One emitted event, exactly as its receivers get it. An admin, or an API client with scope
+    `events:read`."""
     found = reads.event(event_id)
     if found is None:
         raise NotFoundError(f"event {event_id} does not exist")

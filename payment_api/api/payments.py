@@ -12,11 +12,12 @@ from fastapi import APIRouter, Path, Query
 from payment_api import views
 from payment_api.api.checkout import GATEWAY_ERRORS, IdempotencyKey
 from payment_api.api.deps import (
-    AdminActorDep,
     CheckoutDep,
     ContainerDep,
-    PrincipalDep,
+    PaymentCancelerDep,
+    PaymentsReaderDep,
     ReadsDep,
+    RefunderDep,
     RefundsDep,
     run_read,
 )
@@ -62,14 +63,20 @@ PaymentId = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_NUL)]
 
 
 def owner_of(principal: Principal) -> str | None:
-    """Whose payments the caller may see: a customer's own (their `sub`), an admin's all."""
-    return None if principal.is_admin else principal.subject
+    """Whose payments the caller may see: a customer's own (their `sub`); an admin's, and an
+    API client's granted the operation's scope, all."""
+    if principal.is_admin or principal.is_machine:
+        return None
+    assert principal.user_id is not None  # a customer: authenticated by the dependency
+    return principal.user_id
 
 
-@router.get("/payments", response_model=PaymentList, responses=problem_responses(401, 422, 503))
+@router.get(
+    "/payments", response_model=PaymentList, responses=problem_responses(401, 403, 422, 503)
+)
 async def listPayments(  # noqa: N802 - operationId
     reads: ReadsDep,
-    principal: PrincipalDep,
+    principal: PaymentsReaderDep,
     container: ContainerDep,
     limit: Limit = 20,
     cursor: Cursor = None,
@@ -116,11 +123,11 @@ async def listPayments(  # noqa: N802 - operationId
                 },
             },
         },
-        **problem_responses(401, 404, 422, 503),
+        **problem_responses(401, 403, 404, 422, 503),
     },
 )
 async def getPayment(  # noqa: N802
-    payment_id: PaymentId, reads: ReadsDep, principal: PrincipalDep, container: ContainerDep
+    payment_id: PaymentId, reads: ReadsDep, principal: PaymentsReaderDep, container: ContainerDep
 ) -> views.View:
     """One payment."""
     found = await run_read(container, partial(reads.payment, payment_id, owner=owner_of(principal)))
@@ -134,11 +141,11 @@ async def getPayment(  # noqa: N802
     response_model=Payment,
     responses={
         200: {"description": "The payment, canceled (also when it already was)."},
-        **problem_responses(401, 404, 409, 422, *GATEWAY_ERRORS),
+        **problem_responses(401, 403, 404, 409, 422, *GATEWAY_ERRORS),
     },
 )
 def cancelPayment(  # noqa: N802
-    payment_id: PaymentId, checkout: CheckoutDep, principal: PrincipalDep, reads: ReadsDep
+    payment_id: PaymentId, checkout: CheckoutDep, principal: PaymentCancelerDep, reads: ReadsDep
 ) -> views.View:
     """Close a pending payment's hosted session and mark it canceled."""
     checkout.cancel(payment_id, owner=owner_of(principal))
@@ -158,7 +165,7 @@ def cancelPayment(  # noqa: N802
 )
 def createRefund(  # noqa: N802
     payment_id: PaymentId,
-    actor: AdminActorDep,
+    actor: RefunderDep,
     refunds: RefundsDep,
     body: RefundCreate,
     idempotency_key: IdempotencyKey = None,
@@ -172,12 +179,12 @@ def createRefund(  # noqa: N802
 @router.get(
     "/payments/{payment_id}/refunds",
     response_model=RefundList,
-    responses=problem_responses(401, 404, 422, 503),
+    responses=problem_responses(401, 403, 404, 422, 503),
 )
 def listRefunds(  # noqa: N802
     payment_id: PaymentId,
     reads: ReadsDep,
-    principal: PrincipalDep,
+    principal: PaymentsReaderDep,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> views.View:

@@ -35,7 +35,7 @@ PROBLEM_SCHEMAS: dict[str, Any] = yaml.safe_load(PROBLEM_SCHEMA_PATH.read_text("
 DESCRIPTIONS = {
     400: "Malformed request (invalid JSON, bad signature).",
     401: "No bearer token, or one that is expired, forged, or for another audience or issuer.",
-    403: "The token is valid but its role may not do this (admin only).",
+    403: "The token is valid but may not do this: its role, or an API client's scopes.",
     404: "No such resource (the path's, or one the body refers to).",
     405: "Method not allowed.",
     409: "Conflict with the current state, or an Idempotency-Key reused or still in progress.",
@@ -52,7 +52,8 @@ WWW_AUTHENTICATE = {
     "WWW-Authenticate": {
         "description": 'RFC 6750 challenge: `Bearer realm="payment-api"`, plus '
         '`error="invalid_token"` when a token was sent but is not acceptable (401) or '
-        '`error="insufficient_scope"` when its role is not enough (403).',
+        '`error="insufficient_scope"` when its role or scopes are not enough (403, with '
+        '`scope="..."` naming the scope the operation needs).',
         "schema": {"type": "string"},
     }
 }

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from payment_api import views
-from payment_api.api.deps import AdminActorDep, OptionalPrincipalDep, ProductsDep, ReadsDep
+from payment_api.api.deps import OptionalPrincipalDep, ProductEditorDep, ProductsDep, ReadsDep
 from payment_api.api.params import Cursor, Limit
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import NO_NUL, Product, ProductCreate, ProductList, ProductUpdate
@@ -60,7 +60,7 @@ def listProducts(  # noqa: N802 - operationId
     },
 )
 def createProduct(  # noqa: N802
-    body: ProductCreate, products: ProductsDep, actor: AdminActorDep
+    body: ProductCreate, products: ProductsDep, actor: ProductEditorDep
 ) -> views.View:
     """Create a product with its price."""
     draft = ProductDraft(
@@ -95,7 +95,7 @@ def getProduct(  # noqa: N802
     responses=problem_responses(400, 401, 403, 404, 413, 415, 422, 503),
 )
 def updateProduct(  # noqa: N802
-    product_id: ProductId, body: ProductUpdate, products: ProductsDep, actor: AdminActorDep
+    product_id: ProductId, body: ProductUpdate, products: ProductsDep, actor: ProductEditorDep
 ) -> views.View:
     """Change name, description, price or active flag (archive with `active: false`)."""
     given = body.model_fields_set  # null for name, price or active changes nothing

@@ -19,7 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from payment_api.domain.audit import AuditAction
+from payment_api.domain.audit import ActorType, AuditAction
 from payment_api.domain.events import EventType as DomainEventType
 from payment_api.domain.money import CURRENCIES
 from payment_api.domain.states import PaymentStatus as DomainPaymentStatus
@@ -420,7 +420,17 @@ class DeliveryAttemptList(BaseModel):
 
 
 class AuditActor(BaseModel):
-    user_id: str | None = Field(description="The acting admin (the token's `sub`).")
+    type: ActorType = Field(
+        description="Who acted: `user` (a person, an admin) or `api_client` (a machine's "
+        "client-credentials token)."
+    )
+    user_id: str | None = Field(
+        description="The acting admin (the token's `sub`); null when an API client acted."
+    )
+    client_id: str | None = Field(
+        description="The acting API client (`cli_…`, the token's `client_id`); null when a "
+        "user acted."
+    )
     address: str | None = Field(description="The client address the service saw.")
     request_id: str | None = Field(description="The request's `X-Request-ID`, as in the logs.")
 

@@ -1,6 +1,7 @@
 """Tag `webhook-endpoints`: where outbound events go, their secrets, deliveries and retries.
 
-Admin only. The worker delivers (payment_api/worker.py); these routes register and change
+An admin, or an API client with scope `webhooks:read` (reads) or `webhooks:write`
+(changes). The worker delivers (payment_api/worker.py); these routes register and change
 endpoints, show every delivery and attempt, and queue a retry.
 """
 
@@ -12,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from payment_api import views
-from payment_api.api.deps import AdminActorDep, AdminDep, EndpointsDep, ReadsDep
+from payment_api.api.deps import EndpointsDep, ReadsDep, WebhooksEditorDep, WebhooksReaderDep
 from payment_api.api.params import Cursor, Limit
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
@@ -68,11 +69,12 @@ def _not_found(endpoint_id: str) -> NotFoundError:
     },
 )
 def createWebhookEndpoint(  # noqa: N802 - operationId
-    body: WebhookEndpointCreate, endpoints: EndpointsDep, actor: AdminActorDep
+    body: WebhookEndpointCreate, endpoints: EndpointsDep, actor: WebhooksEditorDep
 ) -> views.View:
     """Send the events of `event_types` (`*`: all) to `url`, signed with the returned `secret`
-    (Standard Webhooks; it is shown this once). The URL must be HTTPS on a public address
-    unless the service's settings allow more; one endpoint per URL. Admin only."""
+    (Standard Webhooks; it is shown this once). The URL must be HTTPS on a public address unless the
+    service's settings allow more; one endpoint per URL. An admin, or an API client with scope
+    `webhooks:write`."""
     draft = EndpointDraft(
         url=body.url,
         event_types=[str(t.value) for t in body.event_types],
@@ -102,13 +104,13 @@ def createWebhookEndpoint(  # noqa: N802 - operationId
 )
 def listWebhookEndpoints(  # noqa: N802
     reads: ReadsDep,
-    _admin: AdminDep,
+    _caller: WebhooksReaderDep,
     limit: Limit = 20,
     cursor: Cursor = None,
     status: EndpointStatus | None = None,
 ) -> views.View:
     """The registered endpoints, newest first; filter by `status` (a `disabled` one says why
-    in `disabled_reason`). Admin only."""
+    in `disabled_reason`). An admin, or an API client with scope `webhooks:read`."""
     chosen = None if status is None else str(status.value)
     return reads.endpoints(limit=limit, cursor=cursor, status=chosen)
 
@@ -123,9 +125,9 @@ def listWebhookEndpoints(  # noqa: N802
     },
 )
 def getWebhookEndpoint(  # noqa: N802
-    endpoint_id: EndpointId, reads: ReadsDep, _admin: AdminDep
+    endpoint_id: EndpointId, reads: ReadsDep, _caller: WebhooksReaderDep
 ) -> views.View:
-    """One endpoint. Admin only."""
+    """One endpoint. An admin, or an API client with scope `webhooks:read`."""
     found = reads.endpoint(endpoint_id)
     if found is None:
         raise _not_found(endpoint_id)
@@ -143,10 +145,11 @@ def getWebhookEndpoint(  # noqa: N802
 )
 def updateWebhookEndpoint(  # noqa: N802
     endpoint_id: EndpointId, body: WebhookEndpointUpdate, endpoints: EndpointsDep,
-    actor: AdminActorDep,
+    actor: WebhooksEditorDep,
 ) -> views.View:  # fmt: skip
-    """Change the URL, the event types or the description, or disable (`enabled: false`) and
-    enable it again; enabling resumes its pending deliveries. Admin only."""
+    """Change the URL, the event types or the description, or disable (`enabled: false`) and enable
+    it again; enabling resumes its pending deliveries. An admin, or an API client with scope
+    `webhooks:write`."""
     given = body.model_fields_set
     changes = EndpointChanges(
         url=body.url,
@@ -168,10 +171,10 @@ def updateWebhookEndpoint(  # noqa: N802
     },
 )
 def deleteWebhookEndpoint(  # noqa: N802
-    endpoint_id: EndpointId, endpoints: EndpointsDep, actor: AdminActorDep
+    endpoint_id: EndpointId, endpoints: EndpointsDep, actor: WebhooksEditorDep
 ) -> Response:
     """Stop sending to the endpoint and forget it, its deliveries and attempts (the events
-    stay, in `GET /events`). Admin only."""
+    stay, in `GET /events`). An admin, or an API client with scope `webhooks:write`."""
     endpoints.delete(endpoint_id, actor)
     return Response(status_code=204)
 
@@ -186,11 +189,12 @@ def deleteWebhookEndpoint(  # noqa: N802
     },
 )
 def rotateWebhookEndpointSecret(  # noqa: N802
-    endpoint_id: EndpointId, body: SecretRotation, endpoints: EndpointsDep, actor: AdminActorDep
+    endpoint_id: EndpointId, body: SecretRotation, endpoints: EndpointsDep, actor: WebhooksEditorDep
 ) -> views.View:
-    """A new signing secret. Until `expire_previous_after_seconds` have passed (default a
-    day, at most seven, 0 for at once) every delivery carries a signature under the old
-    secret too, so the receiver can switch without rejecting an event. Admin only."""
+    """A new signing secret. Until `expire_previous_after_seconds` have passed (default a day, at
+    most seven, 0 for at once) every delivery carries a signature under the old secret too, so the
+    receiver can switch without rejecting an event. An admin, or an API client with scope
+    `webhooks:write`."""
     overlap = timedelta(seconds=body.expire_previous_after_seconds)
     endpoint = endpoints.rotate_secret(endpoint_id, overlap, actor)
     return views.endpoint_view(endpoint, secret=endpoint.secret)
@@ -220,14 +224,15 @@ def rotateWebhookEndpointSecret(  # noqa: N802
 def listWebhookDeliveries(  # noqa: N802
     endpoint_id: EndpointId,
     reads: ReadsDep,
-    _admin: AdminDep,
+    _caller: WebhooksReaderDep,
     limit: Limit = 20,
     cursor: Cursor = None,
     state: DeliveryState | None = None,
     event_id: EventFilter = None,
 ) -> views.View:
     """Each event sent (or to be sent) to the endpoint: `pending` (with `next_attempt_at`),
-    `delivered`, or `failed` once every retry of the window failed. Admin only."""
+    `delivered`, or `failed` once every retry of the window failed. An admin, or an API client with
+    scope `webhooks:read`."""
     chosen = None if state is None else str(state.value)
     page = reads.deliveries(
         endpoint_id, limit=limit, cursor=cursor, state=chosen, event_id=event_id
@@ -249,13 +254,13 @@ def listWebhookDeliveries(  # noqa: N802
 def listDeliveryAttempts(  # noqa: N802
     endpoint_id: EndpointId,
     reads: ReadsDep,
-    _admin: AdminDep,
+    _caller: WebhooksReaderDep,
     limit: Limit = 20,
     cursor: Cursor = None,
     event_id: EventFilter = None,
 ) -> views.View:
     """Every POST to the endpoint: status code, latency, error, and the start of the answer
-    (bounded). Filter by `event_id`. Admin only."""
+    (bounded). Filter by `event_id`. An admin, or an API client with scope `webhooks:read`."""
     page = reads.attempts(endpoint_id, limit=limit, cursor=cursor, event_id=event_id)
     if page is None:
         raise _not_found(endpoint_id)
@@ -274,11 +279,11 @@ def listDeliveryAttempts(  # noqa: N802
 )
 def retryWebhookDelivery(  # noqa: N802
     endpoint_id: EndpointId, event_id: EventId, endpoints: EndpointsDep, reads: ReadsDep,
-    actor: AdminActorDep,
+    actor: WebhooksEditorDep,
 ) -> views.View:  # fmt: skip
     """Send an event to the endpoint again with a fresh retry window: one that failed, one
     the receiver lost, or one emitted before the endpoint subscribed. 409 while the endpoint
-    is disabled. Admin only."""
+    is disabled. An admin, or an API client with scope `webhooks:write`."""
     delivery = endpoints.retry(endpoint_id, event_id, actor)
     shaped = reads.delivery(delivery.id)
     assert shaped is not None  # committed just now; deliveries go only with their endpoint

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from payment_api import views
-from payment_api.api.deps import AdminActorDep, AdminDep, InboxDep, ReadsDep
+from payment_api.api.deps import EventReplayerDep, EventsReaderDep, InboxDep, ReadsDep
 from payment_api.api.params import GatewayCursor, Limit
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
@@ -108,7 +108,7 @@ async def receiveStripeWebhook(  # noqa: N802 - operationId
 )
 def listWebhookEvents(  # noqa: N802
     reads: ReadsDep,
-    _admin: AdminDep,
+    _caller: EventsReaderDep,
     limit: Limit = 20,
     cursor: GatewayCursor = None,
     state: InboxState | None = None,
@@ -116,7 +116,7 @@ def listWebhookEvents(  # noqa: N802
 ) -> views.View:
     """The gateway events the service stored, newest first, with their processing state:
     find a `failed` one to replay, or the event behind a payment's change. Filter by `state`
-    and by Stripe's event `type`. Admin only."""
+    and by Stripe's event `type`. An admin, or an API client with scope `events:read`."""
     chosen = None if state is None else str(state.value)
     return reads.inbox_events(limit=limit, cursor=cursor, state=chosen, event_type=type)
 
@@ -134,9 +134,10 @@ def listWebhookEvents(  # noqa: N802
     },
 )
 def getWebhookEvent(  # noqa: N802
-    event_id: EventId, reads: ReadsDep, _admin: AdminDep
+    event_id: EventId, reads: ReadsDep, _caller: EventsReaderDep
 ) -> views.View:
-    """One stored gateway event (Stripe's `evt_` id) and what processing it did. Admin only."""
+    """One stored gateway event (Stripe's `evt_` id) and what processing it did. An admin, or an API
+    client with scope `events:read`."""
     found = reads.inbox_event(event_id)
     if found is None:
         raise NotFoundError(f"event {event_id} is not in the inbox")
@@ -151,7 +152,7 @@ def getWebhookEvent(  # noqa: N802
 def replayWebhookEvent(  # noqa: N802
     event_id: EventId,
     inbox: InboxDep,
-    actor: AdminActorDep,
+    actor: EventReplayerDep,
 ) -> views.View:
     """Re-process a stored event through the same idempotent path (admin operation)."""
     return views.inbox_event_view(inbox.replay(event_id, actor))

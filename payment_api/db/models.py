@@ -319,6 +319,8 @@ class AuditEventRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     action: Mapped[str] = mapped_column(String(64), index=True)
     actor_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # `user` (actor_id a user id) or `api_client` (actor_id a client id); migration a9c4e2f7b1d3
+    actor_type: Mapped[str] = mapped_column(String(16), server_default="user")
     address: Mapped[str | None] = mapped_column(String(64), nullable=True)
     request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     target_id: Mapped[str] = mapped_column(String(255), index=True)

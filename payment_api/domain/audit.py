@@ -1,7 +1,8 @@
-"""The audit trail of the payment service: every admin action that changes money or what
-merchants receive (refunds, product and price changes, webhook endpoint changes, delivery
-retries, event replays), recorded once, in the transaction of the change, with who, from
-where and the request id. Events are only ever added (triggers refuse UPDATE and DELETE)."""
+"""The audit trail of the payment service: every action of an admin or an API client that changes
+money or what merchants receive (refunds, product and price changes, webhook endpoint changes,
+delivery retries, event replays), recorded once, in the transaction of the change, with who (a user
+or an API client), from where and the request id. Events are only ever added (triggers refuse UPDATE
+and DELETE)."""
 
 from __future__ import annotations
 
@@ -28,13 +29,29 @@ class AuditAction(StrEnum):
     EVENT_REPLAYED = "webhook_event.replayed"
 
 
+class ActorType(StrEnum):
+    USER = "user"  # a person: an admin's token
+    API_CLIENT = "api_client"  # a machine: an API client's token (client credentials)
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who acts (the token's subject), from where, under which request id."""
+    """Who acts (a person's user id, or an API client's id), from where, under which
+    request id."""
 
     user_id: str | None
     address: str | None = None
     request_id: str | None = None
+    client_id: str | None = None  # an API client's id (`cli_...`); then `user_id` is None
+
+    @property
+    def type(self) -> ActorType:
+        return ActorType.API_CLIENT if self.client_id is not None else ActorType.USER
+
+    @property
+    def id(self) -> str | None:
+        """The user's or the API client's id: what the trail records and filters by."""
+        return self.client_id if self.client_id is not None else self.user_id
 
 
 @dataclass(frozen=True)

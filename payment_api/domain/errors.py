@@ -80,10 +80,14 @@ class NotAuthenticatedError(DomainError):
 
 
 class ForbiddenError(DomainError):
-    """A valid token whose role may not do this: 403 (`error="insufficient_scope"`)."""
+    """A valid token whose role or scopes may not do this: 403 (`error="insufficient_scope"`,
+    with `scope="..."` naming the scope the operation needs when it has one, RFC 6750 3.1)."""
 
     status = 403
 
-    def __init__(self, detail: str, *, realm: str) -> None:
+    def __init__(self, detail: str, *, realm: str, scope: str | None = None) -> None:
         super().__init__(detail)
-        self.headers = {"WWW-Authenticate": f'Bearer realm="{realm}", error="insufficient_scope"'}
+        challenge = f'Bearer realm="{realm}", error="insufficient_scope"'
+        if scope:
+            challenge += f', scope="{scope}"'
+        self.headers = {"WWW-Authenticate": challenge}

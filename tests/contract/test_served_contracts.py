@@ -1,7 +1,7 @@
 """Each running service serves its file from specs/ as written, and explains its problem types.
 
 Only deployment addresses may differ from the file: `servers` (this server) and, in the
-payment spec, the OAuth2 `tokenUrl` (the user service this instance trusts).
+payment spec, the OAuth2 `tokenUrl`s (the user service this instance trusts).
 """
 
 from __future__ import annotations
@@ -32,10 +32,15 @@ def served(request: pytest.FixtureRequest) -> tuple[ServerProcess, dict[str, Any
 def without_addresses(document: dict[str, Any], token_url: str | None) -> dict[str, Any]:
     copy: dict[str, Any] = yaml.safe_load(yaml.safe_dump(document))
     copy.pop("servers")
-    password = copy["components"]["securitySchemes"]["OAuth2Password"]["flows"]["password"]
-    if token_url is not None:
-        assert password.pop("tokenUrl") == token_url
-        password["tokenUrl"] = "<the trusted user service>"
+    schemes = copy["components"]["securitySchemes"]
+    if token_url is not None:  # both OAuth2 flows of the payment spec: people's and machines'
+        for scheme, flow in (
+            ("OAuth2Password", "password"),
+            ("OAuth2ClientCredentials", "clientCredentials"),
+        ):
+            trusted = schemes[scheme]["flows"][flow]
+            assert trusted.pop("tokenUrl") == token_url
+            trusted["tokenUrl"] = "<the trusted user service>"
     return copy
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from payment_api.auth import TokenVerifier
-from payment_api.container import build_container
+from payment_api.container import Container, build_container
 from payment_api.db.models import Base
 from payment_api.domain.ports import DirectoryUser, ForwardedTokenRejectedError, LookupResult
 from payment_api.gateways.jwks import JwksKeySource
@@ -54,6 +54,7 @@ class Api:
     key: SigningKey
     jwks: FakeJwks
     users: Directory
+    container: Container
 
     def token(self, role: str = "customer", sub: str | None = None, **claims: Any) -> str:
         return self.key.token(sub or str(uuid.uuid4()), role, **claims)
@@ -62,13 +63,15 @@ class Api:
         return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-def make_api(tmp_path: Path, **settings: Any) -> Iterator[Api]:
+def make_api(tmp_path: Path, gateway: FakeGateway | None = None, **settings: Any) -> Iterator[Api]:
     key = SigningKey()
     jwks, users = FakeJwks(key), Directory()
     config = Settings(
-        database_url=f"sqlite:///{tmp_path / 'auth.sqlite3'}",
-        stripe_webhook_secrets=[],
-        **settings,
+        **{
+            "database_url": f"sqlite:///{tmp_path / 'auth.sqlite3'}",
+            "stripe_webhook_secrets": [],
+            **settings,
+        }
     )
     keys = JwksKeySource(
         config.jwks_url,
@@ -79,13 +82,13 @@ def make_api(tmp_path: Path, **settings: Any) -> Iterator[Api]:
     )
     container = build_container(
         config,
-        gateway=FakeGateway(),
+        gateway=gateway or FakeGateway(),
         users=users,
         verifier=TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE),
     )
     Base.metadata.create_all(container.engine)
     with TestClient(create_app(config, container), follow_redirects=False) as http:
-        yield Api(http, key, jwks, users)
+        yield Api(http, key, jwks, users, container)
     container.engine.dispose()
 
 
@@ -184,7 +187,7 @@ def test_health_docs_spec_and_the_signed_webhook_need_no_token(api: Api) -> None
     assert_problem(api.http.post("/webhooks/stripe", content=b"{}"), 400)
 
 
-def test_served_spec_points_the_password_flow_at_the_configured_user_service(
+def test_served_spec_points_both_oauth2_flows_at_the_configured_user_service(
     tmp_path: Path,
 ) -> None:
     for api in make_api(tmp_path, user_service_url="https://id.example"):
@@ -192,6 +195,8 @@ def test_served_spec_points_the_password_flow_at_the_configured_user_service(
         assert schemes["OAuth2Password"]["flows"]["password"]["tokenUrl"] == (
             "https://id.example/auth/token"
         )
+        client_flow = schemes["OAuth2ClientCredentials"]["flows"]["clientCredentials"]
+        assert client_flow["tokenUrl"] == "https://id.example/auth/token"
         assert schemes["BearerAuth"] == {
             "type": "http",
             "scheme": "bearer",

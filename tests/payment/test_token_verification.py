@@ -12,7 +12,7 @@ import pytest
 from payment_api import auth
 from payment_api.auth import InvalidTokenError, Principal, TokenVerifier
 from payment_api.gateways.jwks import JwksKeySource, JwksUnavailableError, parse_jwks
-from tests.payment.tokens import AUDIENCE, ISSUER, FakeJwks, SigningKey
+from tests.payment.tokens import AUDIENCE, ISSUER, FakeJwks, SigningKey, new_client_id
 
 
 class Clock:
@@ -320,3 +320,59 @@ def test_the_token_cache_is_bounded_and_forgets_the_least_recently_used(
     assert spy.calls == 3
     verify(v, b)
     assert spy.calls == 4
+
+
+# -- API clients (client credentials) ------------------------------------------------------
+
+
+def test_an_api_clients_token_gives_its_client_id_and_scopes_and_no_role_or_user() -> None:
+    key = SigningKey()
+    client_id = new_client_id()
+    token = key.client_token("payments:read  audit:read", client_id)
+    principal = verify(verifier(FakeJwks(key)), token)
+    assert (principal.subject, principal.client_id, principal.role) == (client_id, client_id, None)
+    assert principal.scopes == frozenset({"payments:read", "audit:read"})
+    assert principal.is_machine
+    assert principal.is_authenticated
+    assert not principal.is_admin
+    assert principal.user_id is None  # never taken for a user
+    assert principal.bearer_token == token
+
+
+def test_a_persons_token_is_no_machine_and_has_no_scopes() -> None:
+    key = SigningKey()
+    principal = verify(verifier(FakeJwks(key)), key.token("user-1", "admin", scope="audit:read"))
+    assert not principal.is_machine
+    assert (principal.user_id, principal.client_id, principal.scopes) == ("user-1", None, set())
+
+
+def test_an_api_clients_token_without_a_scope_claim_grants_nothing() -> None:
+    key = SigningKey()
+    client_id = new_client_id()
+    token = key.token(client_id, None, client_id=client_id)
+    assert verify(verifier(FakeJwks(key)), token).scopes == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"role": "admin"}, "both a role and a client_id"),
+        ({"role": "customer"}, "both a role and a client_id"),
+        ({"client_id": "cli_short"}, "client_id"),
+        ({"client_id": "CLI_" + "a" * 24}, "client_id"),
+        ({"client_id": 7}, "client_id"),
+        ({"sub": "cli_" + "b" * 24}, "subject"),
+        ({"scope": ["payments:read"]}, "scope"),
+    ],
+)
+def test_malformed_api_client_tokens_are_rejected(claims: dict[str, Any], reason: str) -> None:
+    key = SigningKey()
+    client_id = new_client_id()
+    base: dict[str, Any] = {"client_id": client_id, "scope": "payments:read", "role": None}
+    token = key.token(claims.pop("sub", client_id), **{**base, **claims})
+    assert reason in rejected(verifier(FakeJwks(key)), token)
+
+
+def test_a_token_with_neither_a_role_nor_a_client_id_is_rejected() -> None:
+    key = SigningKey()
+    assert "neither a role" in rejected(verifier(FakeJwks(key)), key.token("x", None))

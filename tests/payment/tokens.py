@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 import uuid
 from collections.abc import Callable
@@ -33,7 +34,7 @@ class SigningKey:
     def token(
         self,
         sub: str | None = AUTO,
-        role: str = "customer",
+        role: str | None = "customer",
         *,
         ttl: int = 900,
         headers: dict[str, Any] | None = None,
@@ -54,6 +55,16 @@ class SigningKey:
         return jwt.encode(
             payload, self.private, algorithm="EdDSA", headers={"kid": self.kid, **(headers or {})}
         )
+
+    def client_token(self, scope: str, client_id: str | None = None, **claims: Any) -> str:
+        """An API client's access token (client credentials, RFC 9068): `client_id` as `sub`
+        too, the granted `scope`, no role, as the user service issues them."""
+        client = client_id or new_client_id()
+        return self.token(client, None, client_id=client, scope=scope, **claims)
+
+
+def new_client_id() -> str:
+    return f"cli_{secrets.token_hex(12)}"
 
 
 class FakeJwks:

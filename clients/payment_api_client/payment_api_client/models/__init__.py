@@ -1,5 +1,6 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .actor_type import ActorType
 from .attempt_outcome import AttemptOutcome
 from .audit_action import AuditAction
 from .audit_actor import AuditActor
@@ -61,6 +62,7 @@ from .webhook_event_list import WebhookEventList
 from .webhook_event_record import WebhookEventRecord
 
 __all__ = (
+    "ActorType",
     "AttemptOutcome",
     "AuditAction",
     "AuditActor",

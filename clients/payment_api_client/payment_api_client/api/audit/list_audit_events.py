@@ -121,12 +121,13 @@ def sync_detailed(
 ) -> Response[AuditEventList | Problem]:
     """List audit events
 
-     Every admin action that changes money or what merchants receive, recorded once in the transaction of
-    the change with who, from where and the request id: products created and changed (price changes with
-    the old and new price), refunds, webhook endpoints created, changed, deleted and their secrets
-    rotated (never a secret), deliveries retried, Stripe events replayed. Newest first; filter by
-    `action`, `actor_id` or `target_id`. Admin only. Events cannot be changed or deleted, through the
-    API or in the database.
+     Every action of an admin or an API client that changes money or what merchants receive, recorded
+    once in the transaction of the change with who (a user or an API client, see `actor.type`), from
+    where and the request id: products created and changed (price changes with the old and new price),
+    refunds, webhook endpoints created, changed, deleted and their secrets rotated (never a secret),
+    deliveries retried, Stripe events replayed. Newest first; filter by `action`, `actor_id` (a user's
+    or an API client's id) or `target_id`. An admin, or an API client with scope `audit:read`. Events
+    cannot be changed or deleted, through the API or in the database.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -169,12 +170,13 @@ def sync(
 ) -> AuditEventList | Problem | None:
     """List audit events
 
-     Every admin action that changes money or what merchants receive, recorded once in the transaction of
-    the change with who, from where and the request id: products created and changed (price changes with
-    the old and new price), refunds, webhook endpoints created, changed, deleted and their secrets
-    rotated (never a secret), deliveries retried, Stripe events replayed. Newest first; filter by
-    `action`, `actor_id` or `target_id`. Admin only. Events cannot be changed or deleted, through the
-    API or in the database.
+     Every action of an admin or an API client that changes money or what merchants receive, recorded
+    once in the transaction of the change with who (a user or an API client, see `actor.type`), from
+    where and the request id: products created and changed (price changes with the old and new price),
+    refunds, webhook endpoints created, changed, deleted and their secrets rotated (never a secret),
+    deliveries retried, Stripe events replayed. Newest first; filter by `action`, `actor_id` (a user's
+    or an API client's id) or `target_id`. An admin, or an API client with scope `audit:read`. Events
+    cannot be changed or deleted, through the API or in the database.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -212,12 +214,13 @@ async def asyncio_detailed(
 ) -> Response[AuditEventList | Problem]:
     """List audit events
 
-     Every admin action that changes money or what merchants receive, recorded once in the transaction of
-    the change with who, from where and the request id: products created and changed (price changes with
-    the old and new price), refunds, webhook endpoints created, changed, deleted and their secrets
-    rotated (never a secret), deliveries retried, Stripe events replayed. Newest first; filter by
-    `action`, `actor_id` or `target_id`. Admin only. Events cannot be changed or deleted, through the
-    API or in the database.
+     Every action of an admin or an API client that changes money or what merchants receive, recorded
+    once in the transaction of the change with who (a user or an API client, see `actor.type`), from
+    where and the request id: products created and changed (price changes with the old and new price),
+    refunds, webhook endpoints created, changed, deleted and their secrets rotated (never a secret),
+    deliveries retried, Stripe events replayed. Newest first; filter by `action`, `actor_id` (a user's
+    or an API client's id) or `target_id`. An admin, or an API client with scope `audit:read`. Events
+    cannot be changed or deleted, through the API or in the database.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -258,12 +261,13 @@ async def asyncio(
 ) -> AuditEventList | Problem | None:
     """List audit events
 
-     Every admin action that changes money or what merchants receive, recorded once in the transaction of
-    the change with who, from where and the request id: products created and changed (price changes with
-    the old and new price), refunds, webhook endpoints created, changed, deleted and their secrets
-    rotated (never a secret), deliveries retried, Stripe events replayed. Newest first; filter by
-    `action`, `actor_id` or `target_id`. Admin only. Events cannot be changed or deleted, through the
-    API or in the database.
+     Every action of an admin or an API client that changes money or what merchants receive, recorded
+    once in the transaction of the change with who (a user or an API client, see `actor.type`), from
+    where and the request id: products created and changed (price changes with the old and new price),
+    refunds, webhook endpoints created, changed, deleted and their secrets rotated (never a secret),
+    deliveries retried, Stripe events replayed. Newest first; filter by `action`, `actor_id` (a user's
+    or an API client's id) or `target_id`. An admin, or an API client with scope `audit:read`. Events
+    cannot be changed or deleted, through the API or in the database.
 
     Args:
         limit (int | Unset):  Default: 20.

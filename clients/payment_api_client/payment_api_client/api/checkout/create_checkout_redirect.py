@@ -104,7 +104,8 @@ def sync_detailed(
 
     Needs a bearer token, unless the service runs with ALLOW_ANONYMOUS_CHECKOUT=true (the
     `make run` demo), in which case a call without a token is also accepted. With a customer's
-    token the payment is that customer's; anonymous and admin payments have no user.
+    token the payment is that customer's; anonymous and admin payments have no user. API clients cannot
+    pay: a machine's token (client credentials) is 403.
 
     Args:
         price (str): The amount in MAJOR units of `currency`, e.g. `50` (50.00 USD, charged as
@@ -150,7 +151,8 @@ def sync(
 
     Needs a bearer token, unless the service runs with ALLOW_ANONYMOUS_CHECKOUT=true (the
     `make run` demo), in which case a call without a token is also accepted. With a customer's
-    token the payment is that customer's; anonymous and admin payments have no user.
+    token the payment is that customer's; anonymous and admin payments have no user. API clients cannot
+    pay: a machine's token (client credentials) is 403.
 
     Args:
         price (str): The amount in MAJOR units of `currency`, e.g. `50` (50.00 USD, charged as
@@ -191,7 +193,8 @@ async def asyncio_detailed(
 
     Needs a bearer token, unless the service runs with ALLOW_ANONYMOUS_CHECKOUT=true (the
     `make run` demo), in which case a call without a token is also accepted. With a customer's
-    token the payment is that customer's; anonymous and admin payments have no user.
+    token the payment is that customer's; anonymous and admin payments have no user. API clients cannot
+    pay: a machine's token (client credentials) is 403.
 
     Args:
         price (str): The amount in MAJOR units of `currency`, e.g. `50` (50.00 USD, charged as
@@ -235,7 +238,8 @@ async def asyncio(
 
     Needs a bearer token, unless the service runs with ALLOW_ANONYMOUS_CHECKOUT=true (the
     `make run` demo), in which case a call without a token is also accepted. With a customer's
-    token the payment is that customer's; anonymous and admin payments have no user.
+    token the payment is that customer's; anonymous and admin payments have no user. API clients cannot
+    pay: a machine's token (client credentials) is 403.
 
     Args:
         price (str): The amount in MAJOR units of `currency`, e.g. `50` (50.00 USD, charged as

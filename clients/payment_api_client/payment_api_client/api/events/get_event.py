@@ -82,7 +82,8 @@ def sync_detailed(
 ) -> Response[OutboundEvent | Problem]:
     """Get an emitted event
 
-     One emitted event, exactly as its receivers get it. Admin only.
+     One emitted event, exactly as its receivers get it. An admin, or an API client with scope
+    `events:read`.
 
     Args:
         event_id (str):
@@ -113,7 +114,8 @@ def sync(
 ) -> OutboundEvent | Problem | None:
     """Get an emitted event
 
-     One emitted event, exactly as its receivers get it. Admin only.
+     One emitted event, exactly as its receivers get it. An admin, or an API client with scope
+    `events:read`.
 
     Args:
         event_id (str):
@@ -139,7 +141,8 @@ async def asyncio_detailed(
 ) -> Response[OutboundEvent | Problem]:
     """Get an emitted event
 
-     One emitted event, exactly as its receivers get it. Admin only.
+     One emitted event, exactly as its receivers get it. An admin, or an API client with scope
+    `events:read`.
 
     Args:
         event_id (str):
@@ -168,7 +171,8 @@ async def asyncio(
 ) -> OutboundEvent | Problem | None:
     """Get an emitted event
 
-     One emitted event, exactly as its receivers get it. Admin only.
+     One emitted event, exactly as its receivers get it. An admin, or an API client with scope
+    `events:read`.
 
     Args:
         event_id (str):

@@ -113,7 +113,7 @@ def sync_detailed(
     """List emitted events
 
      The events we emitted, newest first; filter by `type` and by the payment or refund
-    they are about (`object_id`). Admin only.
+    they are about (`object_id`). An admin, or an API client with scope `events:read`.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -154,7 +154,7 @@ def sync(
     """List emitted events
 
      The events we emitted, newest first; filter by `type` and by the payment or refund
-    they are about (`object_id`). Admin only.
+    they are about (`object_id`). An admin, or an API client with scope `events:read`.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -190,7 +190,7 @@ async def asyncio_detailed(
     """List emitted events
 
      The events we emitted, newest first; filter by `type` and by the payment or refund
-    they are about (`object_id`). Admin only.
+    they are about (`object_id`). An admin, or an API client with scope `events:read`.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -229,7 +229,7 @@ async def asyncio(
     """List emitted events
 
      The events we emitted, newest first; filter by `type` and by the payment or refund
-    they are about (`object_id`). Admin only.
+    they are about (`object_id`). An admin, or an API client with scope `events:read`.
 
     Args:
         limit (int | Unset):  Default: 20.

@@ -36,6 +36,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -92,7 +97,8 @@ def sync_detailed(
     payment `canceled`, so a shopper who leaves from the cancel page does not leave it pending until the
     session expires. Only a `pending` payment can be canceled (409 otherwise; a payment paid meanwhile
     is settled by its webhook); canceling a canceled payment answers it again, unchanged. Customers
-    cancel their own payments (another user's is 404); admins any.
+    cancel their own payments (another user's is 404); admins, and API clients with scope
+    `payments:write`, any.
 
     Args:
         payment_id (str):
@@ -127,7 +133,8 @@ def sync(
     payment `canceled`, so a shopper who leaves from the cancel page does not leave it pending until the
     session expires. Only a `pending` payment can be canceled (409 otherwise; a payment paid meanwhile
     is settled by its webhook); canceling a canceled payment answers it again, unchanged. Customers
-    cancel their own payments (another user's is 404); admins any.
+    cancel their own payments (another user's is 404); admins, and API clients with scope
+    `payments:write`, any.
 
     Args:
         payment_id (str):
@@ -157,7 +164,8 @@ async def asyncio_detailed(
     payment `canceled`, so a shopper who leaves from the cancel page does not leave it pending until the
     session expires. Only a `pending` payment can be canceled (409 otherwise; a payment paid meanwhile
     is settled by its webhook); canceling a canceled payment answers it again, unchanged. Customers
-    cancel their own payments (another user's is 404); admins any.
+    cancel their own payments (another user's is 404); admins, and API clients with scope
+    `payments:write`, any.
 
     Args:
         payment_id (str):
@@ -190,7 +198,8 @@ async def asyncio(
     payment `canceled`, so a shopper who leaves from the cancel page does not leave it pending until the
     session expires. Only a `pending` payment can be canceled (409 otherwise; a payment paid meanwhile
     is settled by its webhook); canceling a canceled payment answers it again, unchanged. Customers
-    cancel their own payments (another user's is 404); admins any.
+    cancel their own payments (another user's is 404); admins, and API clients with scope
+    `payments:write`, any.
 
     Args:
         payment_id (str):

@@ -126,7 +126,7 @@ def sync_detailed(
     what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
     becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
     once per refund. `Idempotency-Key` works as for checkout sessions, its keys scoped to the payment.
-    Admin only: a customer's token is 403.
+    An admin, or an API client with scope `payments:write`; a customer's token is 403.
 
     Args:
         payment_id (str):
@@ -168,7 +168,7 @@ def sync(
     what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
     becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
     once per refund. `Idempotency-Key` works as for checkout sessions, its keys scoped to the payment.
-    Admin only: a customer's token is 403.
+    An admin, or an API client with scope `payments:write`; a customer's token is 403.
 
     Args:
         payment_id (str):
@@ -205,7 +205,7 @@ async def asyncio_detailed(
     what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
     becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
     once per refund. `Idempotency-Key` works as for checkout sessions, its keys scoped to the payment.
-    Admin only: a customer's token is 403.
+    An admin, or an API client with scope `payments:write`; a customer's token is 403.
 
     Args:
         payment_id (str):
@@ -245,7 +245,7 @@ async def asyncio(
     what was paid (422); a payment that is not `succeeded`/`partially_refunded` is 409. The payment
     becomes `partially_refunded` or `refunded` when the gateway confirms (answer or webhook), counted
     once per refund. `Idempotency-Key` works as for checkout sessions, its keys scoped to the payment.
-    Admin only: a customer's token is 403.
+    An admin, or an API client with scope `payments:write`; a customer's token is 403.
 
     Args:
         payment_id (str):

@@ -36,6 +36,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -74,7 +79,7 @@ def sync_detailed(
     """Get a payment
 
      One payment. Customers see only their own payments: another user's payment is 404 exactly like an
-    unknown id, so ids cannot be probed. Admins see any.
+    unknown id, so ids cannot be probed. Admins, and API clients with scope `payments:read`, see any.
 
     Args:
         payment_id (str):
@@ -106,7 +111,7 @@ def sync(
     """Get a payment
 
      One payment. Customers see only their own payments: another user's payment is 404 exactly like an
-    unknown id, so ids cannot be probed. Admins see any.
+    unknown id, so ids cannot be probed. Admins, and API clients with scope `payments:read`, see any.
 
     Args:
         payment_id (str):
@@ -133,7 +138,7 @@ async def asyncio_detailed(
     """Get a payment
 
      One payment. Customers see only their own payments: another user's payment is 404 exactly like an
-    unknown id, so ids cannot be probed. Admins see any.
+    unknown id, so ids cannot be probed. Admins, and API clients with scope `payments:read`, see any.
 
     Args:
         payment_id (str):
@@ -163,7 +168,7 @@ async def asyncio(
     """Get a payment
 
      One payment. Customers see only their own payments: another user's payment is 404 exactly like an
-    unknown id, so ids cannot be probed. Admins see any.
+    unknown id, so ids cannot be probed. Admins, and API clients with scope `payments:read`, see any.
 
     Args:
         payment_id (str):

@@ -92,6 +92,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -134,7 +139,8 @@ def sync_detailed(
 
      Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
     with offset). Pass `next_cursor` as `cursor` for the next page. Customers see only their own
-    payments (a `user_id` filter naming someone else gives an empty page); admins see all.
+    payments (a `user_id` filter naming someone else gives an empty page); admins, and API clients with
+    scope `payments:read`, see all.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -185,7 +191,8 @@ def sync(
 
      Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
     with offset). Pass `next_cursor` as `cursor` for the next page. Customers see only their own
-    payments (a `user_id` filter naming someone else gives an empty page); admins see all.
+    payments (a `user_id` filter naming someone else gives an empty page); admins, and API clients with
+    scope `payments:read`, see all.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -231,7 +238,8 @@ async def asyncio_detailed(
 
      Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
     with offset). Pass `next_cursor` as `cursor` for the next page. Customers see only their own
-    payments (a `user_id` filter naming someone else gives an empty page); admins see all.
+    payments (a `user_id` filter naming someone else gives an empty page); admins, and API clients with
+    scope `payments:read`, see all.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -280,7 +288,8 @@ async def asyncio(
 
      Newest first. Filters: `status`, `user_id`, `created_gte` <= created_at < `created_lt` (RFC 3339
     with offset). Pass `next_cursor` as `cursor` for the next page. Customers see only their own
-    payments (a `user_id` filter naming someone else gives an empty page); admins see all.
+    payments (a `user_id` filter naming someone else gives an empty page); admins, and API clients with
+    scope `payments:read`, see all.
 
     Args:
         limit (int | Unset):  Default: 20.

@@ -53,6 +53,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -95,7 +100,8 @@ def sync_detailed(
     """List a payment's refunds
 
      Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
-    payment is 404). Admins: any. Cursor pagination: pass `next_cursor` as `cursor` for the next page.
+    payment is 404). Admins, and API clients with scope `payments:read`: any. Cursor pagination: pass
+    `next_cursor` as `cursor` for the next page.
 
     Args:
         payment_id (str):
@@ -133,7 +139,8 @@ def sync(
     """List a payment's refunds
 
      Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
-    payment is 404). Admins: any. Cursor pagination: pass `next_cursor` as `cursor` for the next page.
+    payment is 404). Admins, and API clients with scope `payments:read`: any. Cursor pagination: pass
+    `next_cursor` as `cursor` for the next page.
 
     Args:
         payment_id (str):
@@ -166,7 +173,8 @@ async def asyncio_detailed(
     """List a payment's refunds
 
      Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
-    payment is 404). Admins: any. Cursor pagination: pass `next_cursor` as `cursor` for the next page.
+    payment is 404). Admins, and API clients with scope `payments:read`: any. Cursor pagination: pass
+    `next_cursor` as `cursor` for the next page.
 
     Args:
         payment_id (str):
@@ -202,7 +210,8 @@ async def asyncio(
     """List a payment's refunds
 
      Refunds of one payment, oldest first. Customers: refunds of their own payments only (another user's
-    payment is 404). Admins: any. Cursor pagination: pass `next_cursor` as `cursor` for the next page.
+    payment is 404). Admins, and API clients with scope `payments:read`: any. Cursor pagination: pass
+    `next_cursor` as `cursor` for the next page.
 
     Args:
         payment_id (str):

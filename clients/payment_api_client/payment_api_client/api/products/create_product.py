@@ -93,7 +93,8 @@ def sync_detailed(
 ) -> Response[Problem | Product]:
     """Create a product
 
-     Create a product with its price. Admin only: a customer's token is 403.
+     Create a product with its price. An admin, or an API client with scope `products:write`; a
+    customer's token is 403.
 
     Args:
         body (ProductCreate):
@@ -124,7 +125,8 @@ def sync(
 ) -> Problem | Product | None:
     """Create a product
 
-     Create a product with its price. Admin only: a customer's token is 403.
+     Create a product with its price. An admin, or an API client with scope `products:write`; a
+    customer's token is 403.
 
     Args:
         body (ProductCreate):
@@ -150,7 +152,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | Product]:
     """Create a product
 
-     Create a product with its price. Admin only: a customer's token is 403.
+     Create a product with its price. An admin, or an API client with scope `products:write`; a
+    customer's token is 403.
 
     Args:
         body (ProductCreate):
@@ -179,7 +182,8 @@ async def asyncio(
 ) -> Problem | Product | None:
     """Create a product
 
-     Create a product with its price. Admin only: a customer's token is 403.
+     Create a product with its price. An admin, or an API client with scope `products:write`; a
+    customer's token is 403.
 
     Args:
         body (ProductCreate):

@@ -103,8 +103,8 @@ def sync_detailed(
 ) -> Response[Problem | Product]:
     """Update or archive a product
 
-     Change name, description, price or active flag (archive with `active: false`). Admin only: a
-    customer's token is 403.
+     Change name, description, price or active flag (archive with `active: false`). An admin, or an API
+    client with scope `products:write`; a customer's token is 403.
 
     Args:
         product_id (str):
@@ -138,8 +138,8 @@ def sync(
 ) -> Problem | Product | None:
     """Update or archive a product
 
-     Change name, description, price or active flag (archive with `active: false`). Admin only: a
-    customer's token is 403.
+     Change name, description, price or active flag (archive with `active: false`). An admin, or an API
+    client with scope `products:write`; a customer's token is 403.
 
     Args:
         product_id (str):
@@ -168,8 +168,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | Product]:
     """Update or archive a product
 
-     Change name, description, price or active flag (archive with `active: false`). Admin only: a
-    customer's token is 403.
+     Change name, description, price or active flag (archive with `active: false`). An admin, or an API
+    client with scope `products:write`; a customer's token is 403.
 
     Args:
         product_id (str):
@@ -201,8 +201,8 @@ async def asyncio(
 ) -> Problem | Product | None:
     """Update or archive a product
 
-     Change name, description, price or active flag (archive with `active: false`). Admin only: a
-    customer's token is 403.
+     Change name, description, price or active flag (archive with `active: false`). An admin, or an API
+    client with scope `products:write`; a customer's token is 403.
 
     Args:
         product_id (str):

@@ -104,7 +104,8 @@ def sync_detailed(
 
      Send the events of `event_types` (`*`: all) to `url`, signed with the returned `secret`
     (Standard Webhooks; it is shown this once). The URL must be HTTPS on a public address
-    unless the service's settings allow more; one endpoint per URL. Admin only.
+    unless the service's settings allow more; one endpoint per URL. An admin, or an API client with
+    scope `webhooks:write`.
 
     Args:
         body (WebhookEndpointCreate):
@@ -137,7 +138,8 @@ def sync(
 
      Send the events of `event_types` (`*`: all) to `url`, signed with the returned `secret`
     (Standard Webhooks; it is shown this once). The URL must be HTTPS on a public address
-    unless the service's settings allow more; one endpoint per URL. Admin only.
+    unless the service's settings allow more; one endpoint per URL. An admin, or an API client with
+    scope `webhooks:write`.
 
     Args:
         body (WebhookEndpointCreate):
@@ -165,7 +167,8 @@ async def asyncio_detailed(
 
      Send the events of `event_types` (`*`: all) to `url`, signed with the returned `secret`
     (Standard Webhooks; it is shown this once). The URL must be HTTPS on a public address
-    unless the service's settings allow more; one endpoint per URL. Admin only.
+    unless the service's settings allow more; one endpoint per URL. An admin, or an API client with
+    scope `webhooks:write`.
 
     Args:
         body (WebhookEndpointCreate):
@@ -196,7 +199,8 @@ async def asyncio(
 
      Send the events of `event_types` (`*`: all) to `url`, signed with the returned `secret`
     (Standard Webhooks; it is shown this once). The URL must be HTTPS on a public address
-    unless the service's settings allow more; one endpoint per URL. Admin only.
+    unless the service's settings allow more; one endpoint per URL. An admin, or an API client with
+    scope `webhooks:write`.
 
     Args:
         body (WebhookEndpointCreate):

@@ -77,7 +77,7 @@ def sync_detailed(
     """Delete a webhook endpoint
 
      Stop sending to the endpoint and forget it, its deliveries and attempts (the events
-    stay, in `GET /events`). Admin only.
+    stay, in `GET /events`). An admin, or an API client with scope `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -109,7 +109,7 @@ def sync(
     """Delete a webhook endpoint
 
      Stop sending to the endpoint and forget it, its deliveries and attempts (the events
-    stay, in `GET /events`). Admin only.
+    stay, in `GET /events`). An admin, or an API client with scope `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -136,7 +136,7 @@ async def asyncio_detailed(
     """Delete a webhook endpoint
 
      Stop sending to the endpoint and forget it, its deliveries and attempts (the events
-    stay, in `GET /events`). Admin only.
+    stay, in `GET /events`). An admin, or an API client with scope `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -166,7 +166,7 @@ async def asyncio(
     """Delete a webhook endpoint
 
      Stop sending to the endpoint and forget it, its deliveries and attempts (the events
-    stay, in `GET /events`). Admin only.
+    stay, in `GET /events`). An admin, or an API client with scope `webhooks:write`.
 
     Args:
         endpoint_id (str):

@@ -82,7 +82,7 @@ def sync_detailed(
 ) -> Response[Problem | WebhookEndpoint]:
     """Get a webhook endpoint
 
-     One endpoint. Admin only.
+     One endpoint. An admin, or an API client with scope `webhooks:read`.
 
     Args:
         endpoint_id (str):
@@ -113,7 +113,7 @@ def sync(
 ) -> Problem | WebhookEndpoint | None:
     """Get a webhook endpoint
 
-     One endpoint. Admin only.
+     One endpoint. An admin, or an API client with scope `webhooks:read`.
 
     Args:
         endpoint_id (str):
@@ -139,7 +139,7 @@ async def asyncio_detailed(
 ) -> Response[Problem | WebhookEndpoint]:
     """Get a webhook endpoint
 
-     One endpoint. Admin only.
+     One endpoint. An admin, or an API client with scope `webhooks:read`.
 
     Args:
         endpoint_id (str):
@@ -168,7 +168,7 @@ async def asyncio(
 ) -> Problem | WebhookEndpoint | None:
     """Get a webhook endpoint
 
-     One endpoint. Admin only.
+     One endpoint. An admin, or an API client with scope `webhooks:read`.
 
     Args:
         endpoint_id (str):

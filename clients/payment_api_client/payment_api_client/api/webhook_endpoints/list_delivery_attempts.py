@@ -111,7 +111,7 @@ def sync_detailed(
     """List an endpoint's delivery attempts
 
      Every POST to the endpoint: status code, latency, error, and the start of the answer
-    (bounded). Filter by `event_id`. Admin only.
+    (bounded). Filter by `event_id`. An admin, or an API client with scope `webhooks:read`.
 
     Args:
         endpoint_id (str):
@@ -152,7 +152,7 @@ def sync(
     """List an endpoint's delivery attempts
 
      Every POST to the endpoint: status code, latency, error, and the start of the answer
-    (bounded). Filter by `event_id`. Admin only.
+    (bounded). Filter by `event_id`. An admin, or an API client with scope `webhooks:read`.
 
     Args:
         endpoint_id (str):
@@ -188,7 +188,7 @@ async def asyncio_detailed(
     """List an endpoint's delivery attempts
 
      Every POST to the endpoint: status code, latency, error, and the start of the answer
-    (bounded). Filter by `event_id`. Admin only.
+    (bounded). Filter by `event_id`. An admin, or an API client with scope `webhooks:read`.
 
     Args:
         endpoint_id (str):
@@ -227,7 +227,7 @@ async def asyncio(
     """List an endpoint's delivery attempts
 
      Every POST to the endpoint: status code, latency, error, and the start of the answer
-    (bounded). Filter by `event_id`. Admin only.
+    (bounded). Filter by `event_id`. An admin, or an API client with scope `webhooks:read`.
 
     Args:
         endpoint_id (str):

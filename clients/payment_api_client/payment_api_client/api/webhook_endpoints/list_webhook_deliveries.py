@@ -123,7 +123,8 @@ def sync_detailed(
     """List an endpoint's deliveries
 
      Each event sent (or to be sent) to the endpoint: `pending` (with `next_attempt_at`),
-    `delivered`, or `failed` once every retry of the window failed. Admin only.
+    `delivered`, or `failed` once every retry of the window failed. An admin, or an API client with
+    scope `webhooks:read`.
 
     Args:
         endpoint_id (str):
@@ -167,7 +168,8 @@ def sync(
     """List an endpoint's deliveries
 
      Each event sent (or to be sent) to the endpoint: `pending` (with `next_attempt_at`),
-    `delivered`, or `failed` once every retry of the window failed. Admin only.
+    `delivered`, or `failed` once every retry of the window failed. An admin, or an API client with
+    scope `webhooks:read`.
 
     Args:
         endpoint_id (str):
@@ -206,7 +208,8 @@ async def asyncio_detailed(
     """List an endpoint's deliveries
 
      Each event sent (or to be sent) to the endpoint: `pending` (with `next_attempt_at`),
-    `delivered`, or `failed` once every retry of the window failed. Admin only.
+    `delivered`, or `failed` once every retry of the window failed. An admin, or an API client with
+    scope `webhooks:read`.
 
     Args:
         endpoint_id (str):
@@ -248,7 +251,8 @@ async def asyncio(
     """List an endpoint's deliveries
 
      Each event sent (or to be sent) to the endpoint: `pending` (with `next_attempt_at`),
-    `delivered`, or `failed` once every retry of the window failed. Admin only.
+    `delivered`, or `failed` once every retry of the window failed. An admin, or an API client with
+    scope `webhooks:read`.
 
     Args:
         endpoint_id (str):

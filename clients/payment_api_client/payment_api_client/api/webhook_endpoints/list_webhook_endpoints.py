@@ -104,7 +104,7 @@ def sync_detailed(
     """List webhook endpoints
 
      The registered endpoints, newest first; filter by `status` (a `disabled` one says why
-    in `disabled_reason`). Admin only.
+    in `disabled_reason`). An admin, or an API client with scope `webhooks:read`.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -142,7 +142,7 @@ def sync(
     """List webhook endpoints
 
      The registered endpoints, newest first; filter by `status` (a `disabled` one says why
-    in `disabled_reason`). Admin only.
+    in `disabled_reason`). An admin, or an API client with scope `webhooks:read`.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -175,7 +175,7 @@ async def asyncio_detailed(
     """List webhook endpoints
 
      The registered endpoints, newest first; filter by `status` (a `disabled` one says why
-    in `disabled_reason`). Admin only.
+    in `disabled_reason`). An admin, or an API client with scope `webhooks:read`.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -211,7 +211,7 @@ async def asyncio(
     """List webhook endpoints
 
      The registered endpoints, newest first; filter by `status` (a `disabled` one says why
-    in `disabled_reason`). Admin only.
+    in `disabled_reason`). An admin, or an API client with scope `webhooks:read`.
 
     Args:
         limit (int | Unset):  Default: 20.

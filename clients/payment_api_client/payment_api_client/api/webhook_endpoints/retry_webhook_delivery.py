@@ -92,7 +92,7 @@ def sync_detailed(
 
      Send an event to the endpoint again with a fresh retry window: one that failed, one
     the receiver lost, or one emitted before the endpoint subscribed. 409 while the endpoint
-    is disabled. Admin only.
+    is disabled. An admin, or an API client with scope `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -128,7 +128,7 @@ def sync(
 
      Send an event to the endpoint again with a fresh retry window: one that failed, one
     the receiver lost, or one emitted before the endpoint subscribed. 409 while the endpoint
-    is disabled. Admin only.
+    is disabled. An admin, or an API client with scope `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -159,7 +159,7 @@ async def asyncio_detailed(
 
      Send an event to the endpoint again with a fresh retry window: one that failed, one
     the receiver lost, or one emitted before the endpoint subscribed. 409 while the endpoint
-    is disabled. Admin only.
+    is disabled. An admin, or an API client with scope `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -193,7 +193,7 @@ async def asyncio(
 
      Send an event to the endpoint again with a fresh retry window: one that failed, one
     the receiver lost, or one emitted before the endpoint subscribed. 409 while the endpoint
-    is disabled. Admin only.
+    is disabled. An admin, or an API client with scope `webhooks:write`.
 
     Args:
         endpoint_id (str):

@@ -109,7 +109,8 @@ def sync_detailed(
 
      A new signing secret. Until `expire_previous_after_seconds` have passed (default a
     day, at most seven, 0 for at once) every delivery carries a signature under the old
-    secret too, so the receiver can switch without rejecting an event. Admin only.
+    secret too, so the receiver can switch without rejecting an event. An admin, or an API client with
+    scope `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -145,7 +146,8 @@ def sync(
 
      A new signing secret. Until `expire_previous_after_seconds` have passed (default a
     day, at most seven, 0 for at once) every delivery carries a signature under the old
-    secret too, so the receiver can switch without rejecting an event. Admin only.
+    secret too, so the receiver can switch without rejecting an event. An admin, or an API client with
+    scope `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -176,7 +178,8 @@ async def asyncio_detailed(
 
      A new signing secret. Until `expire_previous_after_seconds` have passed (default a
     day, at most seven, 0 for at once) every delivery carries a signature under the old
-    secret too, so the receiver can switch without rejecting an event. Admin only.
+    secret too, so the receiver can switch without rejecting an event. An admin, or an API client with
+    scope `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -210,7 +213,8 @@ async def asyncio(
 
      A new signing secret. Until `expire_previous_after_seconds` have passed (default a
     day, at most seven, 0 for at once) every delivery carries a signature under the old
-    secret too, so the receiver can switch without rejecting an event. Admin only.
+    secret too, so the receiver can switch without rejecting an event. An admin, or an API client with
+    scope `webhooks:write`.
 
     Args:
         endpoint_id (str):

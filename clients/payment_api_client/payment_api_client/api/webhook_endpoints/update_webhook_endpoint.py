@@ -113,7 +113,8 @@ def sync_detailed(
     """Update a webhook endpoint
 
      Change the URL, the event types or the description, or disable (`enabled: false`) and
-    enable it again; enabling resumes its pending deliveries. Admin only.
+    enable it again; enabling resumes its pending deliveries. An admin, or an API client with scope
+    `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -148,7 +149,8 @@ def sync(
     """Update a webhook endpoint
 
      Change the URL, the event types or the description, or disable (`enabled: false`) and
-    enable it again; enabling resumes its pending deliveries. Admin only.
+    enable it again; enabling resumes its pending deliveries. An admin, or an API client with scope
+    `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -178,7 +180,8 @@ async def asyncio_detailed(
     """Update a webhook endpoint
 
      Change the URL, the event types or the description, or disable (`enabled: false`) and
-    enable it again; enabling resumes its pending deliveries. Admin only.
+    enable it again; enabling resumes its pending deliveries. An admin, or an API client with scope
+    `webhooks:write`.
 
     Args:
         endpoint_id (str):
@@ -211,7 +214,8 @@ async def asyncio(
     """Update a webhook endpoint
 
      Change the URL, the event types or the description, or disable (`enabled: false`) and
-    enable it again; enabling resumes its pending deliveries. Admin only.
+    enable it again; enabling resumes its pending deliveries. An admin, or an API client with scope
+    `webhooks:write`.
 
     Args:
         endpoint_id (str):

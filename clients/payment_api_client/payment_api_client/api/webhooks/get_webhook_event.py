@@ -82,7 +82,8 @@ def sync_detailed(
 ) -> Response[Problem | WebhookEventRecord]:
     """Get a stored Stripe event
 
-     One stored gateway event (Stripe's `evt_` id) and what processing it did. Admin only.
+     One stored gateway event (Stripe's `evt_` id) and what processing it did. An admin, or an API client
+    with scope `events:read`.
 
     Args:
         event_id (str):
@@ -113,7 +114,8 @@ def sync(
 ) -> Problem | WebhookEventRecord | None:
     """Get a stored Stripe event
 
-     One stored gateway event (Stripe's `evt_` id) and what processing it did. Admin only.
+     One stored gateway event (Stripe's `evt_` id) and what processing it did. An admin, or an API client
+    with scope `events:read`.
 
     Args:
         event_id (str):
@@ -139,7 +141,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | WebhookEventRecord]:
     """Get a stored Stripe event
 
-     One stored gateway event (Stripe's `evt_` id) and what processing it did. Admin only.
+     One stored gateway event (Stripe's `evt_` id) and what processing it did. An admin, or an API client
+    with scope `events:read`.
 
     Args:
         event_id (str):
@@ -168,7 +171,8 @@ async def asyncio(
 ) -> Problem | WebhookEventRecord | None:
     """Get a stored Stripe event
 
-     One stored gateway event (Stripe's `evt_` id) and what processing it did. Admin only.
+     One stored gateway event (Stripe's `evt_` id) and what processing it did. An admin, or an API client
+    with scope `events:read`.
 
     Args:
         event_id (str):

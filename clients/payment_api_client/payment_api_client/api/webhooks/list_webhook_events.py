@@ -114,7 +114,7 @@ def sync_detailed(
 
      The gateway events the service stored, newest first, with their processing state:
     find a `failed` one to replay, or the event behind a payment's change. Filter by `state`
-    and by Stripe's event `type`. Admin only.
+    and by Stripe's event `type`. An admin, or an API client with scope `events:read`.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -156,7 +156,7 @@ def sync(
 
      The gateway events the service stored, newest first, with their processing state:
     find a `failed` one to replay, or the event behind a payment's change. Filter by `state`
-    and by Stripe's event `type`. Admin only.
+    and by Stripe's event `type`. An admin, or an API client with scope `events:read`.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -193,7 +193,7 @@ async def asyncio_detailed(
 
      The gateway events the service stored, newest first, with their processing state:
     find a `failed` one to replay, or the event behind a payment's change. Filter by `state`
-    and by Stripe's event `type`. Admin only.
+    and by Stripe's event `type`. An admin, or an API client with scope `events:read`.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -233,7 +233,7 @@ async def asyncio(
 
      The gateway events the service stored, newest first, with their processing state:
     find a `failed` one to replay, or the event behind a payment's change. Filter by `state`
-    and by Stripe's event `type`. Admin only.
+    and by Stripe's event `type`. An admin, or an API client with scope `events:read`.
 
     Args:
         limit (int | Unset):  Default: 20.

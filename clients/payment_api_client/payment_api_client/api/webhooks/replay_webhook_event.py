@@ -83,7 +83,7 @@ def sync_detailed(
     """Replay a stored webhook event
 
      Re-processes a stored event through the same idempotent path (state machine: nothing moves twice).
-    Admin only: a customer's token is 403.
+    An admin, or an API client with scope `events:write`; a customer's token is 403.
 
     Args:
         event_id (str):
@@ -115,7 +115,7 @@ def sync(
     """Replay a stored webhook event
 
      Re-processes a stored event through the same idempotent path (state machine: nothing moves twice).
-    Admin only: a customer's token is 403.
+    An admin, or an API client with scope `events:write`; a customer's token is 403.
 
     Args:
         event_id (str):
@@ -142,7 +142,7 @@ async def asyncio_detailed(
     """Replay a stored webhook event
 
      Re-processes a stored event through the same idempotent path (state machine: nothing moves twice).
-    Admin only: a customer's token is 403.
+    An admin, or an API client with scope `events:write`; a customer's token is 403.
 
     Args:
         event_id (str):
@@ -172,7 +172,7 @@ async def asyncio(
     """Replay a stored webhook event
 
      Re-processes a stored event through the same idempotent path (state machine: nothing moves twice).
-    Admin only: a customer's token is 403.
+    An admin, or an API client with scope `events:write`; a customer's token is 403.
 
     Args:
         event_id (str):
