@@ -365,11 +365,88 @@ def use_mailed_token(case: Case[Any], kwargs: dict[str, Any]) -> None:
         case.body = {**case.body, "token": mailed_token(name)}
 
 
+# Each costs a registration and a login (two Argon2 hashes) and, past the first step, an
+# enrolment: a fresh account per case, because a factor changes what its owner's calls do.
+MFA_ACCOUNTS_PER_OPERATION = 6
+
+
+@dataclass
+class MfaAccount:
+    id: str
+    password: str
+    token: str
+    secret: str | None = None
+    recovery_codes: list[str] = field(default_factory=list)
+
+
+def mfa_account(steps: int) -> MfaAccount:
+    """A fresh account: signed in (steps 0), its enrolment started (1), or confirmed (2)."""
+    import pyotp
+
+    base = env("user_service")
+    email, password = f"contract-mfa-{uuid.uuid4().hex[:12]}@example.com", secrets.token_urlsafe(18)
+    user_id = register(base, email, password, "Contract MFA")
+    account = MfaAccount(user_id, password, login(base, email, password).access_token)
+    headers = {"Authorization": f"Bearer {account.token}"}
+    if steps >= 1:
+        started = httpx.post(f"{base}/users/me/mfa/totp", headers=headers,
+                             json={"current_password": password}, timeout=TIMEOUT)  # fmt: skip
+        started.raise_for_status()
+        account.secret = str(started.json()["secret"])
+    if steps >= 2 and account.secret is not None:
+        confirmed = httpx.post(f"{base}/users/me/mfa/totp/confirm", headers=headers,
+                               json={"code": pyotp.TOTP(account.secret).now()},
+                               timeout=TIMEOUT)  # fmt: skip
+        confirmed.raise_for_status()
+        account.recovery_codes = list(confirmed.json()["recovery_codes"])
+    return account
+
+
+def act_as(case: Case[Any], kwargs: dict[str, Any], token: str) -> None:
+    """Send the case with another account's token instead of the admin's."""
+    bearer = f"Bearer {token}"
+    case.headers = {**(case.headers or {}), "Authorization": bearer}
+    kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": bearer}
+
+
+def use_mfa_account(case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """The TOTP operations: in every other valid case, up to a budget, a fresh account at the
+    step the operation needs, with what only its owner knows (password, a current code, a
+    recovery code). resetUserMfa keeps the admin's token and names the enrolled account."""
+    import pyotp
+
+    name = operation_id(case)
+    location = ParameterLocation.PATH if name == "resetUserMfa" else ParameterLocation.BODY
+    if not generated_valid(case, location) or not STATE.take_turn(name):
+        return
+    if STATE.next_index(f"{name}:accounts") >= MFA_ACCOUNTS_PER_OPERATION:
+        return
+    if name == "resetUserMfa":
+        case.path_parameters = {**case.path_parameters, "user_id": mfa_account(2).id}
+        return
+    if not isinstance(case.body, dict):
+        return
+    if name == "startTotpEnrolment":
+        account = mfa_account(0)
+        case.body = {**case.body, "current_password": account.password}
+    elif name == "confirmTotpEnrolment":
+        account = mfa_account(1)
+        case.body = {**case.body, "code": pyotp.TOTP(account.secret or "").now()}
+    else:  # disableTotp: a recovery code (the current step's code was spent confirming)
+        account = mfa_account(2)
+        case.body = {**case.body, "code": account.recovery_codes[0]}
+    act_as(case, kwargs, account.token)
+
+
 BEFORE_CALL = {
     "receiveStripeWebhook": sign_webhook,
     "refreshToken": use_refresh_token,
     "resetPassword": use_mailed_token,
     "verifyEmail": use_mailed_token,
+    "startTotpEnrolment": use_mfa_account,
+    "confirmTotpEnrolment": use_mfa_account,
+    "disableTotp": use_mfa_account,
+    "resetUserMfa": use_mfa_account,
     "createRefund": use_paid_payment,
     "replayWebhookEvent": use_stored_event,
     "getWebhookEvent": use_stored_event,
