@@ -233,6 +233,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         account_recovery,
         account_security,
         console,
+        console_api_clients,
         console_webhooks,
         shop,
     )
@@ -243,4 +244,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_security.router)
     app.include_router(console.router)
     app.include_router(console_webhooks.router)
+    app.include_router(console_api_clients.router)
     return app
