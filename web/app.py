@@ -228,11 +228,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, Any]:
         return {"status": "ok"}
 
-    from web.routes import account, account_recovery, console, console_webhooks, shop
+    from web.routes import (
+        account,
+        account_recovery,
+        account_security,
+        console,
+        console_api_clients,
+        console_webhooks,
+        shop,
+    )
 
     app.include_router(shop.router)
     app.include_router(account.router)
     app.include_router(account_recovery.router)
+    app.include_router(account_security.router)
     app.include_router(console.router)
     app.include_router(console_webhooks.router)
+    app.include_router(console_api_clients.router)
     return app

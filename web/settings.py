@@ -36,6 +36,9 @@ class Settings(BaseSettings):
 
     user_service_url: str = "http://127.0.0.1:5000"
     payment_service_url: str = "http://127.0.0.1:8000"
+    # The user service's address as API clients reach it (the console's curl line for a new
+    # client's token request); unset: WEB_USER_SERVICE_URL.
+    user_service_public_url: str = ""
     # The address shoppers reach the web on: the hosted page sends them back here.
     public_url: str = "http://127.0.0.1:8080"
     # Origins of the gateway's hosted checkout page the web may send shoppers to (and that
@@ -84,6 +87,13 @@ class Settings(BaseSettings):
         origin_of(value)
         return value.rstrip("/")
 
+    @field_validator("user_service_public_url")
+    @classmethod
+    def _public_users(cls, value: str) -> str:
+        if value:
+            origin_of(value)
+        return value.rstrip("/")
+
     @field_validator("allow_guest_checkout")
     @classmethod
     def _no_guests(cls, value: bool) -> bool:
@@ -107,6 +117,10 @@ class Settings(BaseSettings):
         if self.cookie_secure is not None:
             return self.cookie_secure
         return self.public_url.startswith("https://")
+
+    @property
+    def users_public_url(self) -> str:
+        return self.user_service_public_url or self.user_service_url
 
     @property
     def refresh_lease_seconds(self) -> float:

@@ -324,8 +324,15 @@ CONSOLE_PAGES = [
     "/console/stripe-events",
     "/console/stripe-events?state=lost",  # a filter's field error
     "/console/webhooks",
+    "/console/api-clients",
 ]
-ACCOUNT_PAGES = ["/account", "/account/password", "/account/orders", "/no-such-page"]
+ACCOUNT_PAGES = [
+    "/account",
+    "/account/password",
+    "/account/security",
+    "/account/orders",
+    "/no-such-page",
+]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -349,6 +356,7 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
         audit(page, "/console/payments/{id}")
         page.goto(web_stack.url + "/account/orders")
     audit_webhook_pages(page, web_stack, payment_client)
+    audit_api_client_pages(page, web_stack)
     page.goto(f"{web_stack.url}/cart")
     page.context.close()
     customer_page, _ = new_page(browser, viewport)
@@ -386,3 +394,77 @@ def audit_webhook_pages(page: Any, web: WebStack, payment_client: AuthenticatedC
         audit(page, "/console/webhooks after a delete")
     finally:
         forget_endpoint(payment_client, url)
+
+
+def audit_api_client_pages(page: Any, web: WebStack) -> None:
+    """An API client created with the console's form (field errors first), the page with its
+    secret shown once, the revoke confirmation and the list after it."""
+    page.goto(web.url + "/console/api-clients")
+    page.get_by_role("button", name="Create API client").click()
+    page.locator("#f-scopes-error").wait_for()
+    audit(page, "/console/api-clients with field errors")
+    page.get_by_label("Name").fill(f"Axe audit {uuid.uuid4().hex[:6]}")
+    page.get_by_label("payments:read").check()
+    page.get_by_role("button", name="Create API client").click()
+    page.locator("#secret-value").wait_for()
+    audit(page, "/console/api-clients new client with its secret")
+    client_id = page.locator("#client-id").inner_text()
+    page.goto(f"{web.url}/console/api-clients/{client_id}/revoke")
+    audit(page, "/console/api-clients/{id}/revoke")
+    page.get_by_role("button", name="Revoke this API client").click()
+    page.get_by_role("status").filter(has_text="Revoked the API client").wait_for()
+    audit(page, "/console/api-clients after a revoke")
+
+
+def test_a_user_turns_on_two_step_sign_in_and_signs_in_with_the_apps_code(
+    browser: Any, web_stack: WebStack, make_customer: Callable[..., Customer]
+) -> None:
+    """Account → Security in Chromium: the key and the first code, the recovery codes, then
+    signing in: the password alone is refused at the code field, the app's next code works."""
+    import time
+
+    import pyotp
+
+    user = make_customer()
+    page, blocked = new_page(browser, PHONE)
+    sign_in(page, web_stack, user.email, user.password, "/account")
+    page.get_by_role("link", name="Security (two-step sign-in)").click()
+    page.wait_for_url(f"{web_stack.url}/account/security")
+    page.get_by_label("Current password").fill(user.password)
+    page.get_by_role("button", name="Set up two-step sign-in").click()
+    page.locator("#totp-secret").wait_for()
+    audit(page, "/account/security setup key")
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code from the app").fill(
+        "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+    )
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    page.locator("#f-code-error").wait_for()
+    assert page.locator("#totp-secret").inner_text().replace(" ", "") == secret
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    page.locator("#recovery-codes").wait_for()
+    audit(page, "/account/security recovery codes")
+    assert page.locator("#recovery-codes li").count() == 10
+    page.get_by_role("button", name="Sign out").click()
+
+    page.goto(f"{web_stack.url}/account/sign-in?next=/account")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name="Sign in").click()
+    error = page.locator("#f-otp-error")
+    error.wait_for()
+    assert error.inner_text() == (
+        "Enter the 6-digit code from your authenticator app, or a recovery code."
+    )
+    assert page.get_by_label("Authentication code").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Password").input_value() == ""
+    audit(page, "/account/sign-in asking for the code")
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).at(time.time() + 30))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{web_stack.url}/account")
+    page.goto(f"{web_stack.url}/account/security")
+    assert "On" in page.locator("#mfa-status").inner_text()
+    assert blocked == []
+    page.context.close()

@@ -196,3 +196,63 @@ def test_the_web_reaches_the_apis_only_through_the_generated_sdks() -> None:
                 and node.value.id == "httpx"
             ):
                 assert node.attr in allowed_httpx, f"{path}: httpx.{node.attr}"
+
+
+def test_the_setup_key_is_shown_in_groups_of_four_for_typing() -> None:
+    from web.routes.account_security import grouped
+
+    assert grouped("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP") == "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"
+    assert grouped("ABCDEF") == "ABCD EF"
+
+
+@pytest.mark.parametrize(
+    ("secret", "uri", "shown"),
+    [("JBSWY3DPEHPK3PXP", "otpauth://totp/Shop:a%40b.example?secret=JBSWY3DPEHPK3PXP", True),
+     ("JBSWY3DPEHPK3PXP", "javascript:alert(1)", False),
+     ("not base32!", "otpauth://totp/x?secret=A", False),
+     ("", "", False)],
+)  # fmt: skip
+def test_only_a_base32_key_and_an_otpauth_uri_are_shown_again_after_a_wrong_code(
+    secret: str, uri: str, shown: bool
+) -> None:
+    from web.routes.account_security import echoed_enrolment
+
+    assert (echoed_enrolment({"secret": secret, "otpauth_uri": uri}) is not None) is shown
+
+
+def test_the_api_client_form_becomes_the_apis_body_or_field_errors() -> None:
+    from web.routes.console_api_clients import client_form
+
+    today = dt.date(2026, 12, 3)
+    body, errors = client_form(
+        {"name": " Backend ", "scope.payments:read": "on", "scope.nope": "on",
+         "expires_on": "2027-01-31"},
+        today,
+    )  # fmt: skip
+    assert errors == {}
+    assert body is not None
+    assert body.to_dict() == {
+        "name": "Backend",
+        "scopes": ["payments:read"],
+        "expires_at": "2027-01-31T00:00:00+00:00",
+    }
+    body, errors = client_form({"name": "x\x07", "expires_on": "2026-12-03"}, today)
+    assert body is None
+    assert set(errors) == {"name", "scopes", "expires_on"}
+
+
+def test_the_token_request_line_quotes_what_a_shell_would_split() -> None:
+    from web.routes.console_api_clients import token_request_line
+
+    assert token_request_line("http://127.0.0.1:5000/auth/token", "cli_1", "cs_a-b_c") == (
+        "curl -u cli_1:cs_a-b_c -d grant_type=client_credentials http://127.0.0.1:5000/auth/token"
+    )
+    assert "'cli_1:cs_a&b'" in token_request_line("http://u/auth/token", "cli_1", "cs_a&b")
+
+
+def test_the_curl_lines_user_service_address_defaults_to_the_webs_own() -> None:
+    assert Settings(user_service_url="http://users:5000").users_public_url == "http://users:5000"
+    assert (
+        Settings(user_service_public_url="https://id.shop.example/").users_public_url
+        == "https://id.shop.example"
+    )

@@ -23,7 +23,15 @@ from user_management_client.models import (
     UserUpdate,
 )
 
-from web.api import Api, ApiError, ServiceUnavailable, SignInRequired, tokens_of, unwrap
+from web.api import (
+    Api,
+    ApiError,
+    ServiceUnavailable,
+    SignInRequired,
+    problem_of,
+    tokens_of,
+    unwrap,
+)
 from web.context import Ctx, checked_form, safe_next
 from web.routes.shop import valid_id
 
@@ -48,16 +56,25 @@ def user_summary(user: User) -> dict[str, Any]:
     }
 
 
-def login(ctx: Ctx, email: str, password: str) -> TokenResponse | ApiError:
-    response = ctx.api.public_users(
-        lambda c: create_token.sync_detailed(
-            client=c, body=TokenRequest(username=email, password=password)
-        )
-    )
+MFA_REQUIRED = "/problems/mfa-required"
+CODE_NEEDED = "Enter the 6-digit code from your authenticator app, or a recovery code."
+
+
+def login(ctx: Ctx, email: str, password: str, otp: str = "") -> TokenResponse | ApiError:
+    """createToken's password grant; `otp` for a user with a second factor. A refusal comes
+    back as an ApiError whose `problem_type` is MFA_REQUIRED when only the code was missing or
+    wrong (the password was right)."""
+    body = TokenRequest(username=email, password=password)
+    if otp:
+        body.otp = otp
+    response = ctx.api.public_users(lambda c: create_token.sync_detailed(client=c, body=body))
     if isinstance(response.parsed, TokenResponse):
         return response.parsed
     error = ApiError(int(response.status_code))
-    if error.status == 429:
+    if error.status == 401 and problem_of(response).problem_type.endswith(MFA_REQUIRED):
+        error.problem_type = MFA_REQUIRED
+        error.detail = CODE_NEEDED
+    elif error.status == 429:
         retry = response.headers.get("Retry-After", "")
         minutes = max(1, (int(retry) + 59) // 60) if retry.isdigit() else 15
         error.detail = f"Too many attempts. Please wait {minutes} minutes and try again."
@@ -102,30 +119,55 @@ def sign_in_page(
         return ctx.redirect(safe_next(next_path))
     return ctx.render(
         "account/sign_in.html",
-        {"next": safe_next(next_path), "expired": reason == "expired", "errors": {}, "email": ""},
+        {
+            "next": safe_next(next_path),
+            "expired": reason == "expired",
+            "errors": {},
+            "email": "",
+            "code_step": False,
+        },
     )
+
+
+MAX_OTP = 64  # TokenRequest.otp's maxLength
 
 
 @router.post("/sign-in")
 def sign_in(ctx: CtxDep, form: Form) -> Response:
+    """Email, password and, for a user with two-step sign-in, the authenticator's code in one
+    form. When the API answers mfa-required the page comes back with the error at the code
+    field; the password is never kept (not in the page, not in the session): it is typed
+    again with the code."""
     email = form.get("email", "").strip()
     password = form.get("password", "")
+    otp = "".join(form.get("otp", "").split())  # "123 456" as some apps group it
     target = safe_next(form.get("next"))
     errors: dict[str, str] = {}
     if not email:
         errors["email"] = "Enter your email address."
     if not password:
         errors["password"] = "Enter your password."
+    if len(otp) > MAX_OTP:
+        errors["otp"] = CODE_NEEDED
     if not errors:
-        answer = login(ctx, email, password)
+        answer = login(ctx, email, password, otp)
         if isinstance(answer, TokenResponse):
             start_session(ctx, answer)
             ctx.flash(f"Welcome back, {ctx.session.data['user']['full_name']}.", "success")
             return ctx.redirect(target)
-        errors["form"] = answer.detail
+        if answer.problem_type == MFA_REQUIRED:
+            errors["otp"] = answer.detail
+        else:
+            errors["form"] = answer.detail
     return ctx.render(
         "account/sign_in.html",
-        {"next": target, "expired": False, "errors": errors, "email": email},
+        {
+            "next": target,
+            "expired": False,
+            "errors": errors,
+            "email": email,
+            "code_step": "otp" in errors,
+        },
         status_code=422 if errors else 200,
     )
 
@@ -295,6 +337,16 @@ def password_change(ctx: CtxDep, form: Form) -> Response:
                 start_session(ctx, again)
                 ctx.flash("Your password was changed.", "success")
                 return ctx.redirect("/account")
+            if again.problem_type == MFA_REQUIRED:
+                # two-step sign-in: the web has no code to sign in with the new password
+                ctx.store.clear_tokens(ctx.session)
+                ctx.session.data.pop("user", None)
+                ctx.flash(
+                    "Your password was changed. Please sign in with it and a code from "
+                    "your authenticator app.",
+                    "success",
+                )
+                return ctx.redirect(ctx.sign_in_url("/account"))
             raise SignInRequired
         problem = problem_or_raise(response, 409, 422, 429)  # 429: too many wrong ones
         fields = problem.field_errors(USER_FIELDS)

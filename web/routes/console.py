@@ -40,7 +40,8 @@ from payment_api_client.models import (
     RefundList,
     RefundReason,
 )
-from user_management_client.api.users import delete_user, list_users, update_user
+from user_management_client.api.mfa import reset_user_mfa
+from user_management_client.api.users import delete_user, get_user, list_users, update_user
 from user_management_client.models import User, UserPage, UserUpdate
 from user_management_client.models.list_users_status import check_list_users_status
 from user_management_client.models.user_update_role import check_user_update_role
@@ -487,6 +488,31 @@ def user_deactivate(ctx: CtxDep, user_id: str, form: Form) -> Response:
     else:
         problem = problem_or_raise(response)
         ctx.flash(problem.detail or "The user could not be deactivated.", "error")
+    return ctx.redirect("/console/users")
+
+
+@router.post("/users/{user_id}/mfa-reset")
+def user_mfa_reset(ctx: CtxDep, user_id: str, form: Form) -> Response:
+    """For a user who lost both the app and the recovery codes (resetUserMfa): they sign in
+    with the password alone again and may set up two-step sign-in anew."""
+    ctx.require_admin()
+    uid = user_id_of(user_id)
+    who = unwrap(ctx.api.users(lambda c: get_user.sync_detailed(uid, client=c)), User).email
+    response = ctx.api.users(lambda c: reset_user_mfa.sync_detailed(uid, client=c))
+    if int(response.status_code) == 204:
+        ctx.flash(
+            f"Two-step sign-in of {who} is reset: they sign in with their password alone "
+            "and may set it up again.",
+            "success",
+        )
+    else:
+        problem = problem_or_raise(response)
+        ctx.flash(
+            f"{who} has no two-step sign-in to reset."
+            if problem.status == 409
+            else (problem.detail or "Two-step sign-in could not be reset."),
+            "error",
+        )
     return ctx.redirect("/console/users")
 
 
