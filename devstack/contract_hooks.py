@@ -403,10 +403,16 @@ def mfa_account(steps: int) -> MfaAccount:
 
 
 def act_as(case: Case[Any], kwargs: dict[str, Any], token: str) -> None:
-    """Send the case with another account's token instead of the admin's."""
+    """Send the case with another account's token instead of the admin's: the run's `-H`
+    header wins over the case's, but requests applies `auth` after every header."""
     bearer = f"Bearer {token}"
-    case.headers = {**(case.headers or {}), "Authorization": bearer}
-    kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": bearer}
+
+    def sign(request: Any) -> Any:
+        request.headers["Authorization"] = bearer
+        return request
+
+    case.headers["Authorization"] = bearer  # what the checks see
+    kwargs["auth"] = sign
 
 
 def use_mfa_account(case: Case[Any], kwargs: dict[str, Any]) -> None:
