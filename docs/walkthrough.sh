@@ -280,6 +280,73 @@ REPORT=$(cd "$ROOT" && eval "$RECONCILE" 2>"$TMP/reconcile.log") || {
 }
 echo "   $REPORT"
 
+# ---------------------------------------------------------------- machines: API clients and scopes
+step "create an API client for a merchant's backend (admin; its secret is shown once)"
+call 201 -H "Authorization: Bearer $ADMIN" "${JSON[@]}" \
+  -d '{"name":"Walkthrough backend","scopes":["payments:read","events:read"]}' "$U/api-clients"
+CLIENT_ID=$(get id) CLIENT_SECRET=$(get client_secret)
+show id scopes status
+
+step "the client gets a token (OAuth2 client credentials, HTTP Basic; no refresh token)"
+call 200 -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials "$U/auth/token"
+MACHINE=$(get access_token)
+show scope expires_in
+
+step "the machine reads payments with payments:read"
+call 200 -H "Authorization: Bearer $MACHINE" "$P/payments?limit=2"
+show_list "$LIST" id status
+
+step "a product write is outside its scopes (403 insufficient_scope)"
+call 403 -H "Authorization: Bearer $MACHINE" "${JSON[@]}" \
+  -d '{"name":"Machine tea","price":{"amount":100,"currency":"USD"}}' "$P/products"
+show detail
+
+step "revoke the client (admin); its token requests stop at once"
+call 204 -X POST -H "Authorization: Bearer $ADMIN" "$U/api-clients/$CLIENT_ID/revoke"
+call 401 -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials "$U/auth/token"
+
+step "list the API clients (admin; never a secret)"
+call 200 -H "Authorization: Bearer $ADMIN" "$U/api-clients?limit=5"
+show_list "$LIST" id name status
+
+# ---------------------------------------------------------------- a second factor (TOTP)
+# An authenticator app's code, computed as the app does (RFC 6238: HMAC-SHA1, 30 s, 6 digits).
+totp() {
+  python3 - "$1" "${2:-0}" <<'PY'
+import base64, hmac, struct, sys, time
+key = base64.b32decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 8))
+mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30 + int(sys.argv[2])), "sha1").digest()
+offset = mac[-1] & 15
+print(f"{(struct.unpack('>I', mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}")
+PY
+}
+
+step "start two-step sign-in: the current password, then the secret for the app (customer)"
+call 201 -H "Authorization: Bearer $ADA" "${JSON[@]}" \
+  -d "{\"current_password\":\"$ADA_PASSWORD\"}" "$U/users/me/mfa/totp"
+TOTP_SECRET=$(get secret)
+show otpauth_uri
+
+step "confirm it with the app's code: ten recovery codes, shown once"
+call 200 -H "Authorization: Bearer $ADA" "${JSON[@]}" \
+  -d "{\"code\":\"$(totp "$TOTP_SECRET")\"}" "$U/users/me/mfa/totp/confirm"
+RECOVERY=$(get recovery_codes.0)
+show recovery_codes
+
+step "the password alone no longer signs in (401 mfa-required)"
+call 401 --data-urlencode "username=$ADA_EMAIL" --data-urlencode "password=$ADA_PASSWORD" \
+  "$U/auth/token"
+show type
+
+step "the password and the next code do (the current one was spent by the confirmation)"
+call 200 --data-urlencode "username=$ADA_EMAIL" --data-urlencode "password=$ADA_PASSWORD" \
+  --data-urlencode "otp=$(totp "$TOTP_SECRET" 1)" "$U/auth/token"
+ADA=$(get access_token)
+
+step "turn it off with a recovery code"
+call 204 -H "Authorization: Bearer $ADA" "${JSON[@]}" -d "{\"code\":\"$RECOVERY\"}" \
+  "$U/users/me/mfa/totp/disable"
+
 # ---------------------------------------------------------------- the end: deactivate the product, then the customer
 step "make the product inactive: active=false (admin)"
 call 200 -X PATCH -H "Authorization: Bearer $ADMIN" "${JSON[@]}" -d '{"active":false}' \

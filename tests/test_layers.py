@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = (
     "sqlalchemy", "stripe", "fastapi", "starlette", "flask", "flask_smorest", "marshmallow",
-    "httpx", "psycopg",
+    "httpx", "psycopg", "pyotp", "jwt", "argon2",
     "service_kit",  # the services' shared infrastructure (engine, logs, metrics): an adapter
 )  # fmt: skip
 # The outer layers of each service: adapters, web, wiring.
