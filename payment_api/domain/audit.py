@@ -6,6 +6,7 @@ and DELETE)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -68,6 +69,12 @@ class AuditRepository(Protocol):
     """Writes only: admins read the trail through the read model (views.ReadModel)."""
 
     def add(self, event: AuditEvent) -> None: ...
+
+
+def changed_fields(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str, str]:
+    """What an update changed, as the trail shows it: `field: "old -> new"`, unchanged ones left
+    out (an update that changes nothing records nothing)."""
+    return {k: f"{before[k]} -> {after[k]}" for k in after if before[k] != after[k]}
 
 
 def record(

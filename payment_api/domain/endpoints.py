@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from payment_api.domain.audit import Actor, AuditAction, record
+from payment_api.domain.audit import Actor, AuditAction, changed_fields, record
 from payment_api.domain.errors import (
     ConflictError,
     DuplicateError,
@@ -133,8 +133,7 @@ class EndpointService:
                 endpoint.status = EndpointStatus.DISABLED
                 endpoint.disabled_reason = "disabled by an admin"
             endpoint.updated_at = utcnow()
-            after = _audited(endpoint)
-            diff = {k: f"{before[k]} -> {after[k]}" for k in after if before[k] != after[k]}
+            diff = changed_fields(before, _audited(endpoint))
             if diff:
                 record(uow, actor, AuditAction.ENDPOINT_UPDATED, endpoint.id, **diff)
             uow.commit()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from payment_api.domain.audit import Actor, AuditAction, record
+from payment_api.domain.audit import Actor, AuditAction, changed_fields, record
 from payment_api.domain.errors import NotFoundError
 from payment_api.domain.model import NewProduct, Product, new_id, utcnow
 from payment_api.domain.money import Money
@@ -72,8 +72,7 @@ class ProductService:
             product = uow.products.get(product_id)
             if product is None:
                 raise NotFoundError(f"product {product_id} does not exist")
-            before = (product.name, product.description, product.active,
-                      f"{product.unit_amount} {product.currency}")  # fmt: skip
+            before = _audited(product)
             if changes.name is not None:
                 product.name = changes.name
             if changes.description is not KEEP:
@@ -83,15 +82,18 @@ class ProductService:
             if changes.price is not None:
                 product.unit_amount, product.currency = changes.price.amount, changes.price.currency
             product.updated_at = utcnow()
-            after = (product.name, product.description, product.active,
-                     f"{product.unit_amount} {product.currency}")  # fmt: skip
-            diff = {
-                name: f"{old} -> {new}"
-                for name, old, new in zip(("name", "description", "active", "price"),
-                                          before, after, strict=True)
-                if old != new
-            }  # fmt: skip
+            diff = changed_fields(before, _audited(product))
             if diff:
                 record(uow, actor, AuditAction.PRODUCT_UPDATED, product.id, **diff)
             uow.commit()
             return product
+
+
+def _audited(product: Product) -> dict[str, str]:
+    """What an update may change, as the audit trail shows it."""
+    return {
+        "name": product.name,
+        "description": str(product.description),
+        "active": str(product.active),
+        "price": f"{product.unit_amount} {product.currency}",
+    }
