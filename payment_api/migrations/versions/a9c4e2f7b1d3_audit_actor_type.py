@@ -4,7 +4,7 @@ Additive: existing events were all made by admins, so they default to `user`.
 
 Revision ID: a9c4e2f7b1d3
 Revises: f3b8c1d2e4a5
-Create Date: 2027-01-12 10:00:00
+Create Date: 2026-12-03 17:30:00
 """
 
 from __future__ import annotations

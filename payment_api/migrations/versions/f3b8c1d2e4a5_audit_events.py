@@ -12,12 +12,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from service_kit import append_only
+
 revision = "f3b8c1d2e4a5"
 down_revision = "e7a1d9c3b2f4"
 branch_labels = None
 depends_on = None
-
-MESSAGE = "audit events are append-only"
 
 
 def upgrade() -> None:
@@ -42,24 +42,9 @@ def upgrade() -> None:
     )
     for column in ("action", "actor_id", "target_id"):
         op.create_index(f"ix_pay_audit_events_{column}", "pay_audit_events", [column])
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"""CREATE FUNCTION pay_audit_events_append_only() RETURNS trigger AS $$
-            BEGIN RAISE EXCEPTION '{MESSAGE}'; END; $$ LANGUAGE plpgsql"""
-        )
-        op.execute(
-            """CREATE TRIGGER pay_audit_events_append_only BEFORE UPDATE OR DELETE
-            ON pay_audit_events FOR EACH ROW EXECUTE FUNCTION pay_audit_events_append_only()"""
-        )
-    else:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"""CREATE TRIGGER pay_audit_events_no_{verb.lower()} BEFORE {verb}
-                ON pay_audit_events BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"""
-            )
+    append_only.create_triggers(op, "pay_audit_events")
 
 
 def downgrade() -> None:
     op.drop_table("pay_audit_events")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS pay_audit_events_append_only()")
+    append_only.drop_function(op, "pay_audit_events")

@@ -13,12 +13,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from service_kit import append_only
+
 revision = "0005_audit"
 down_revision = "0004_mail"
 branch_labels = None
 depends_on = None
-
-MESSAGE = "audit events are append-only"
 
 
 def upgrade() -> None:
@@ -45,24 +45,9 @@ def upgrade() -> None:
     op.create_index("ix_ums_audit_events_actor_id", "ums_audit_events", ["actor_id"])
     op.create_index("ix_ums_audit_events_target_id", "ums_audit_events", ["target_id"])
     op.create_index("ix_ums_audit_events_action", "ums_audit_events", ["action"])
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"""CREATE FUNCTION ums_audit_events_append_only() RETURNS trigger AS $$
-            BEGIN RAISE EXCEPTION '{MESSAGE}'; END; $$ LANGUAGE plpgsql"""
-        )
-        op.execute(
-            """CREATE TRIGGER ums_audit_events_append_only BEFORE UPDATE OR DELETE
-            ON ums_audit_events FOR EACH ROW EXECUTE FUNCTION ums_audit_events_append_only()"""
-        )
-    else:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"""CREATE TRIGGER ums_audit_events_no_{verb.lower()} BEFORE {verb}
-                ON ums_audit_events BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"""
-            )
+    append_only.create_triggers(op, "ums_audit_events")
 
 
 def downgrade() -> None:
     op.drop_table("ums_audit_events")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS ums_audit_events_append_only()")
+    append_only.drop_function(op, "ums_audit_events")
