@@ -70,7 +70,12 @@ class Container:
             throttle=throttle,
             mfa=self.mfa,
         )
-        self.recovery = AccountRecovery(self.uow, self.passwords, throttle)
+        self.recovery = AccountRecovery(
+            self.uow,
+            self.passwords,
+            throttle,
+            max_resets_per_address=s.password_reset_max_per_address,
+        )
         self.audit = AuditTrail(self.uow)
         self.api_clients = ApiClientService(self.uow, self.access_tokens)
 

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     password_reset_ttl_seconds: int = Field(default=1800, ge=60, le=24 * 3600)
     email_verification_ttl_seconds: int = Field(default=48 * 3600, ge=600, le=30 * 24 * 3600)
     password_reset_max_per_hour: int = Field(default=3, ge=1, le=100)
+    # Reset requests from one client address (any emails) per two login-throttle windows.
+    password_reset_max_per_address: int = Field(default=10, ge=1, le=1_000_000)
     # A mail server that fails: retry n waits between half and all of min(cap, base * 2^(n-1)),
     # for MAIL_GIVE_UP_AFTER_HOURS, then the mail is given up (logged, counted, kept as failed).
     mail_retry_base_seconds: float = Field(default=15.0, gt=0, le=3600)

@@ -12,7 +12,11 @@ from tests.user_management.fakes import EchoRenderer, FakeUnitOfWork, RecordingM
 from user_management_service.adapters.passwords import PasswordHashing
 from user_management_service.domain.account_tokens import Purpose
 from user_management_service.domain.audit import Actor, ActorKind, AuditAction
-from user_management_service.domain.errors import AlreadyVerifiedError, InvalidAccountTokenError
+from user_management_service.domain.errors import (
+    AlreadyVerifiedError,
+    InvalidAccountTokenError,
+    ThrottledError,
+)
 from user_management_service.domain.mail import MailKind, MailState
 from user_management_service.domain.mail_delivery import MailDelivery, MailPolicy
 from user_management_service.domain.recovery import AccountRecovery
@@ -79,8 +83,8 @@ def test_a_reset_request_queues_the_same_job_for_a_known_and_an_unknown_email(
     uow: FakeUnitOfWork, recovery: AccountRecovery, ada: User
 ) -> None:
     before = set(uow.mail.jobs)
-    recovery.request_password_reset("ada@example.com")
-    recovery.request_password_reset("nobody@example.com")
+    recovery.request_password_reset("ada@example.com", "203.0.113.7")
+    recovery.request_password_reset("nobody@example.com", "203.0.113.7")
     new = [uow.mail.jobs[i] for i in uow.mail.jobs if i not in before]
     assert [(j.kind, j.user_id, j.attempts) for j in new] == [
         (MailKind.PASSWORD_RESET, None, 0)
@@ -90,8 +94,8 @@ def test_a_reset_request_queues_the_same_job_for_a_known_and_an_unknown_email(
 def test_only_the_owner_of_an_active_account_is_mailed_a_reset_link(
     recovery: AccountRecovery, delivery: MailDelivery, mailer: RecordingMailer, ada: User
 ) -> None:
-    recovery.request_password_reset("nobody@example.com")
-    recovery.request_password_reset(" ADA@example.com ")
+    recovery.request_password_reset("nobody@example.com", "203.0.113.7")
+    recovery.request_password_reset(" ADA@example.com ", "203.0.113.7")
     assert drain(delivery) == [MailState.DROPPED, MailState.SENT]
     assert mailer.sent[-1].to == "ada@example.com"
     assert "link=https://shop.example/account/reset-password?token=" in mailer.sent[-1].text
@@ -101,7 +105,7 @@ def test_the_reset_token_is_stored_only_as_its_hash(
     uow: FakeUnitOfWork, recovery: AccountRecovery, delivery: MailDelivery,
     mailer: RecordingMailer, ada: User,
 ) -> None:  # fmt: skip
-    recovery.request_password_reset("ada@example.com")
+    recovery.request_password_reset("ada@example.com", "203.0.113.7")
     drain(delivery)
     token = token_of(mailer, MailKind.PASSWORD_RESET)
     assert token not in uow.account_tokens.rows
@@ -113,7 +117,7 @@ def test_a_reset_sets_the_password_revokes_sessions_and_tells_the_owner(
     mailer: RecordingMailer, hashing: PasswordHashing, ada: User,
 ) -> None:  # fmt: skip
     uow.refresh_tokens.add("h", ada.id, ada.id, utc_now(), utc_now() + timedelta(days=1))
-    recovery.request_password_reset("ada@example.com")
+    recovery.request_password_reset("ada@example.com", "203.0.113.7")
     drain(delivery)
     recovery.reset_password(
         token_of(mailer, MailKind.PASSWORD_RESET), "a brand new passphrase", OWNER
@@ -132,10 +136,10 @@ def test_a_reset_sets_the_password_revokes_sessions_and_tells_the_owner(
 def test_a_reset_token_works_once_and_a_reset_ends_every_other_reset_link(
     recovery: AccountRecovery, delivery: MailDelivery, mailer: RecordingMailer, ada: User
 ) -> None:
-    recovery.request_password_reset("ada@example.com")
+    recovery.request_password_reset("ada@example.com", "203.0.113.7")
     drain(delivery)
     first = token_of(mailer, MailKind.PASSWORD_RESET)
-    recovery.request_password_reset("ada@example.com")
+    recovery.request_password_reset("ada@example.com", "203.0.113.7")
     drain(delivery)
     second = token_of(mailer, MailKind.PASSWORD_RESET)
     recovery.reset_password(second, "a brand new passphrase", OWNER)
@@ -148,7 +152,7 @@ def test_an_expired_or_unknown_reset_token_is_refused(
     uow: FakeUnitOfWork, recovery: AccountRecovery, delivery: MailDelivery,
     mailer: RecordingMailer, ada: User,
 ) -> None:  # fmt: skip
-    recovery.request_password_reset("ada@example.com")
+    recovery.request_password_reset("ada@example.com", "203.0.113.7")
     drain(delivery)
     (key,) = [k for k, t in uow.account_tokens.rows.items() if t.purpose is Purpose.PASSWORD_RESET]
     uow.account_tokens.rows[key] = replace(
@@ -177,9 +181,23 @@ def test_at_most_the_hourly_number_of_reset_links_goes_to_one_address(
     uow: FakeUnitOfWork, recovery: AccountRecovery, delivery: MailDelivery, ada: User
 ) -> None:
     for _ in range(4):
-        recovery.request_password_reset("ada@example.com")
+        recovery.request_password_reset("ada@example.com", "203.0.113.7")
     assert drain(delivery) == [MailState.SENT] * 3 + [MailState.DROPPED]
     assert "3 reset mails in the last hour" in set(uow.mail.notes.values())
+
+
+def test_one_address_asking_for_many_resets_waits_whatever_the_emails(
+    uow: FakeUnitOfWork, recovery: AccountRecovery
+) -> None:
+    limit, window = recovery.max_resets_per_address, 2 * recovery.throttle.window_seconds
+    for n in range(limit):
+        recovery.request_password_reset(f"user{n}@example.com", "203.0.113.9", now=1000.0)
+    with pytest.raises(ThrottledError) as waiting:
+        recovery.request_password_reset("nobody@example.com", "203.0.113.9", now=1001.0)
+    assert waiting.value.retry_after == window - 1
+    recovery.request_password_reset("ada@example.com", "198.51.100.4", now=1001.0)  # another
+    recovery.request_password_reset("ada@example.com", "203.0.113.9", now=1000.0 + window)
+    assert len(uow.mail.jobs) == limit + 2  # nothing queued for the refused request
 
 
 def test_registration_mails_a_link_that_verifies_the_email_once(
@@ -203,7 +221,7 @@ def test_a_new_email_is_unverified_and_the_old_address_link_stops_working(
     drain(delivery)
     old_link = token_of(mailer, MailKind.EMAIL_VERIFICATION)
     recovery.verify_email(old_link)
-    recovery.request_password_reset("grace@example.com")  # unrelated mail in the queue
+    recovery.request_password_reset("grace@example.com", "203.0.113.7")  # unrelated mail
     changed = users.update(user.id, email="grace.hopper@example.com")
     assert not changed.email_verified
     drain(delivery)
@@ -224,7 +242,7 @@ def test_a_mail_server_that_is_down_delays_the_mail_and_loses_none(
     mailer: RecordingMailer, ada: User,
 ) -> None:  # fmt: skip
     mailer.down = True
-    recovery.request_password_reset("ada@example.com")
+    recovery.request_password_reset("ada@example.com", "203.0.113.7")
     assert drain(delivery) == [MailState.PENDING]
     (job_id,) = [i for i, s in uow.mail.state.items() if s is MailState.PENDING]
     assert uow.mail.jobs[job_id].attempts == 1
@@ -240,7 +258,7 @@ def test_a_job_failing_for_the_whole_window_is_given_up(
     mailer: RecordingMailer, ada: User,
 ) -> None:  # fmt: skip
     mailer.down = True
-    recovery.request_password_reset("ada@example.com")
+    recovery.request_password_reset("ada@example.com", "203.0.113.7")
     (job,) = delivery.claim(10)
     old = replace(job, created_at=utc_now() - timedelta(hours=25))
     assert delivery.deliver(old) is MailState.FAILED

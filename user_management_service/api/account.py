@@ -10,7 +10,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
-from user_management_service.api.context import actor, container
+from user_management_service.api.context import actor, client_address, container
 from user_management_service.api.security import AUTHENTICATED, PUBLIC, require_principal
 from user_management_service.domain.users import User
 
@@ -30,6 +30,7 @@ RESET_REQUESTED = (
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def requestPasswordReset(body: dict[str, Any]) -> tuple[dict[str, str], int]:  # noqa: N802 (named after the operationId)
     """Ask for a password reset link
@@ -37,9 +38,10 @@ def requestPasswordReset(body: dict[str, Any]) -> tuple[dict[str, str], int]:  #
     Queues a mail with a single-use link (valid PASSWORD_RESET_TTL_SECONDS, 30 minutes by
     default) to the email, if an active account has it. The answer, and the work done before
     it, are the same whether or not one does: nobody learns which emails have accounts. At
-    most PASSWORD_RESET_MAX_PER_HOUR links are mailed to one address per hour.
+    most PASSWORD_RESET_MAX_PER_HOUR links are mailed to one address per hour, and one client
+    address may ask PASSWORD_RESET_MAX_PER_ADDRESS times (429 with `Retry-After` beyond).
     """
-    container().recovery.request_password_reset(body["email"])
+    container().recovery.request_password_reset(body["email"], client_address())
     return {"detail": RESET_REQUESTED}, 202
 
 

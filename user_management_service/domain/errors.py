@@ -55,8 +55,8 @@ class ForbiddenError(DomainError):
 
 
 class ThrottledError(DomainError):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many failed logins; retry after {retry_after} seconds.")
+    def __init__(self, retry_after: int, what: str = "failed logins") -> None:
+        super().__init__(f"Too many {what}; retry after {retry_after} seconds.")
         self.retry_after = retry_after
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import math
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -9,9 +12,11 @@ from dataclasses import replace
 from user_management_service.domain import account_tokens
 from user_management_service.domain.account_tokens import Purpose
 from user_management_service.domain.audit import Actor, AuditAction, record
+from user_management_service.domain.authentication import MAX_ADDRESS_LENGTH
 from user_management_service.domain.errors import (
     AlreadyVerifiedError,
     InvalidAccountTokenError,
+    ThrottledError,
     UserNotFoundError,
 )
 from user_management_service.domain.mail import MailKind, queue
@@ -26,6 +31,8 @@ from user_management_service.domain.users import (
     utc_now,
 )
 
+log = logging.getLogger("user_management_service.recovery")
+
 
 class AccountRecovery:
     def __init__(
@@ -33,15 +40,35 @@ class AccountRecovery:
         uow: Callable[[], UnitOfWork],
         passwords: PasswordHasher,
         throttle: ThrottlePolicy,
+        *,
+        max_resets_per_address: int = 10,
     ) -> None:
         self.uow = uow
         self.passwords = passwords
         self.throttle = throttle
+        self.max_resets_per_address = max_resets_per_address
 
-    def request_password_reset(self, email: str) -> None:
+    def request_password_reset(self, email: str, address: str, now: float | None = None) -> None:
         """Queue a reset mail. The same work and the same answer whether or not an account has
-        this email: the worker finds out, and mails only an active account's owner."""
+        this email: the worker finds out, and mails only an active account's owner. One client
+        address asks at most `max_resets_per_address` times per two throttle windows (the
+        login counters' memory): past it ThrottledError, whatever the email, so the limit
+        tells nothing about accounts while stopping one address from queueing mail in bulk."""
+        now = time.time() if now is None else now
+        key = f"reset:{address[:MAX_ADDRESS_LENGTH]}"
+        window = 2 * self.throttle.window_seconds
         with self.uow() as uow:
+            counter = uow.throttle.get(key)
+            if (
+                counter is not None
+                and counter.failures >= self.max_resets_per_address
+                and now - counter.last_failure_at < window
+            ):
+                wait = math.ceil(counter.last_failure_at + window - now)
+                log.warning("password reset refused: address %s asked %d times, %d s to wait",
+                            address[:64], counter.failures, wait)  # fmt: skip
+                raise ThrottledError(max(1, wait), "password reset requests from this address")
+            uow.throttle.add_failure(key, now, window)
             queue(uow, MailKind.PASSWORD_RESET, normalise_email(email))
             uow.commit()
 

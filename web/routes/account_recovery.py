@@ -54,7 +54,7 @@ def forgot_password(ctx: CtxDep, form: Form) -> Response:
         )
     )
     if response.status_code != 202:
-        problem = problem_or_raise(response, 422)
+        problem = problem_or_raise(response, 422, 429)  # 429: this address asked too often
         return ctx.render(
             "account/forgot_password.html",
             {"errors": problem.field_errors() or {"form": problem.detail}, "email": email,

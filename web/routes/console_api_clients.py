@@ -34,8 +34,9 @@ from user_management_client.models.api_client_create_scopes_item import (
     check_api_client_create_scopes_item,
 )
 
-from web.api import ApiError, HasStatus, problem_of, unwrap
+from web.api import ApiError, problem_of, unwrap
 from web.context import Ctx, checked_form
+from web.routes.account import problem_or_raise
 
 router = APIRouter(prefix="/console")
 Form = Annotated[dict[str, str], Depends(checked_form)]
@@ -72,13 +73,6 @@ def client_id_of(text: str) -> str:
     if not CLIENT_ID.match(text):
         raise ApiError(404)
     return text
-
-
-def problem_or_raise(response: HasStatus) -> ApiError:
-    problem = problem_of(response)
-    if problem.status not in (409, 422):
-        raise problem
-    return problem
 
 
 def client_form(

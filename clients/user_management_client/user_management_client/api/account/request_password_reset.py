@@ -56,6 +56,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_422
 
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -86,8 +91,11 @@ def sync_detailed(
      Queues a mail with a single-use link to choose a new password (valid PASSWORD_RESET_TTL_SECONDS, 30
     minutes by default) to this email, if an active account has it. The answer, and the work done before
     it, are the same whether or not one does: nobody learns which emails have accounts. At most
-    PASSWORD_RESET_MAX_PER_HOUR links (3 by default) are mailed to one address per hour. The link opens
-    ACCOUNT_LINKS_URL/reset-password?token=...; its page sends the token to resetPassword.
+    PASSWORD_RESET_MAX_PER_HOUR links (3 by default) are mailed to one address per hour, and one client
+    address may ask PASSWORD_RESET_MAX_PER_ADDRESS times (10 by default, whatever the emails) within two
+    sign-in throttle windows of its last request (30 minutes by default); past it, 429 with `Retry-
+    After`. The link opens ACCOUNT_LINKS_URL/reset-password?token=...; its page sends the token to
+    resetPassword.
 
     Args:
         body (PasswordResetRequest): Whose password to reset.
@@ -121,8 +129,11 @@ def sync(
      Queues a mail with a single-use link to choose a new password (valid PASSWORD_RESET_TTL_SECONDS, 30
     minutes by default) to this email, if an active account has it. The answer, and the work done before
     it, are the same whether or not one does: nobody learns which emails have accounts. At most
-    PASSWORD_RESET_MAX_PER_HOUR links (3 by default) are mailed to one address per hour. The link opens
-    ACCOUNT_LINKS_URL/reset-password?token=...; its page sends the token to resetPassword.
+    PASSWORD_RESET_MAX_PER_HOUR links (3 by default) are mailed to one address per hour, and one client
+    address may ask PASSWORD_RESET_MAX_PER_ADDRESS times (10 by default, whatever the emails) within two
+    sign-in throttle windows of its last request (30 minutes by default); past it, 429 with `Retry-
+    After`. The link opens ACCOUNT_LINKS_URL/reset-password?token=...; its page sends the token to
+    resetPassword.
 
     Args:
         body (PasswordResetRequest): Whose password to reset.
@@ -151,8 +162,11 @@ async def asyncio_detailed(
      Queues a mail with a single-use link to choose a new password (valid PASSWORD_RESET_TTL_SECONDS, 30
     minutes by default) to this email, if an active account has it. The answer, and the work done before
     it, are the same whether or not one does: nobody learns which emails have accounts. At most
-    PASSWORD_RESET_MAX_PER_HOUR links (3 by default) are mailed to one address per hour. The link opens
-    ACCOUNT_LINKS_URL/reset-password?token=...; its page sends the token to resetPassword.
+    PASSWORD_RESET_MAX_PER_HOUR links (3 by default) are mailed to one address per hour, and one client
+    address may ask PASSWORD_RESET_MAX_PER_ADDRESS times (10 by default, whatever the emails) within two
+    sign-in throttle windows of its last request (30 minutes by default); past it, 429 with `Retry-
+    After`. The link opens ACCOUNT_LINKS_URL/reset-password?token=...; its page sends the token to
+    resetPassword.
 
     Args:
         body (PasswordResetRequest): Whose password to reset.
@@ -184,8 +198,11 @@ async def asyncio(
      Queues a mail with a single-use link to choose a new password (valid PASSWORD_RESET_TTL_SECONDS, 30
     minutes by default) to this email, if an active account has it. The answer, and the work done before
     it, are the same whether or not one does: nobody learns which emails have accounts. At most
-    PASSWORD_RESET_MAX_PER_HOUR links (3 by default) are mailed to one address per hour. The link opens
-    ACCOUNT_LINKS_URL/reset-password?token=...; its page sends the token to resetPassword.
+    PASSWORD_RESET_MAX_PER_HOUR links (3 by default) are mailed to one address per hour, and one client
+    address may ask PASSWORD_RESET_MAX_PER_ADDRESS times (10 by default, whatever the emails) within two
+    sign-in throttle windows of its last request (30 minutes by default); past it, 429 with `Retry-
+    After`. The link opens ACCOUNT_LINKS_URL/reset-password?token=...; its page sends the token to
+    resetPassword.
 
     Args:
         body (PasswordResetRequest): Whose password to reset.
