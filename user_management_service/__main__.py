@@ -50,6 +50,16 @@ def main(argv: list[str]) -> int:
         "unlock", help="forget an account's failed logins from every address (see unlockUser)"
     )
     unlock.add_argument("--email", required=True)
+    reset_mfa = sub.add_parser(
+        "reset-mfa", help="remove a user's second factor (lost phone and codes; resetUserMfa)"
+    )
+    reset_mfa.add_argument("--email", required=True)
+    client = sub.add_parser(
+        "create-api-client", help="create an API client and print its id and secret (once)"
+    )
+    client.add_argument("--name", required=True)
+    client.add_argument("--scope", action="append", required=True, help="repeat for each scope")
+    client.add_argument("--expires-at", help="ISO 8601 with an offset, e.g. 2027-12-31T00:00Z")
     make = sub.add_parser("makemigration", help="autogenerate a migration (developers)")
     make.add_argument("message")
     args = parser.parse_args(argv)
@@ -67,22 +77,11 @@ def main(argv: list[str]) -> int:
         return create_admin(settings, args.email, args.password)
     if args.command == "rotate-key":
         return rotate_key(settings)
-    if args.command == "unlock":
-        from user_management_service.container import build_container
-        from user_management_service.domain.audit import OPERATOR
-        from user_management_service.domain.users import Status
-
-        container = build_container(settings)
-        try:
-            found = container.users.list(1, email=args.email, status=Status.ACTIVE).items
-            if not found:
-                print(f"no active user has the email {args.email}", file=sys.stderr)
-                return 1
-            cleared = container.auth.unlock(found[0], OPERATOR)
-        finally:
-            container.end_session()
-        print(f"unlocked {args.email}: {cleared} counter(s) cleared")
-        return 0
+    if args.command in ("unlock", "reset-mfa"):
+        return operate_on_user(settings, args.command, args.email)
+    if args.command == "create-api-client":
+        command.upgrade(alembic_config(settings.database_url), "head")
+        return create_api_client(settings, args.name, args.scope, args.expires_at)
     if args.command == "worker":
         from service_kit.logs import GUNICORN, configure_logging
         from user_management_service.container import build_container
@@ -118,6 +117,65 @@ def main(argv: list[str]) -> int:
         ],
     )
     return 0  # pragma: no cover - execv does not return
+
+
+def operate_on_user(settings: Settings, what: str, email: str) -> int:
+    """The operator's unlock or second-factor reset of the active user with this email
+    (audited as the operator)."""
+    from user_management_service.container import build_container
+    from user_management_service.domain.audit import OPERATOR
+    from user_management_service.domain.errors import MfaStateError
+    from user_management_service.domain.users import Status
+
+    container = build_container(settings)
+    try:
+        found = container.users.list(1, email=email, status=Status.ACTIVE).items
+        if not found:
+            print(f"no active user has the email {email}", file=sys.stderr)
+            return 1
+        if what == "unlock":
+            cleared = container.auth.unlock(found[0], OPERATOR)
+            print(f"unlocked {email}: {cleared} counter(s) cleared")
+            return 0
+        try:
+            container.mfa.reset(found[0].id, OPERATOR)
+        except MfaStateError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"removed the second factor of {email}: the password alone signs in again")
+        return 0
+    finally:
+        container.end_session()
+
+
+def create_api_client(
+    settings: Settings, name: str, scopes: list[str], expires_at: str | None
+) -> int:
+    from datetime import datetime
+
+    from user_management_service.container import build_container
+    from user_management_service.domain.audit import OPERATOR
+    from user_management_service.domain.errors import InvalidScopeError
+
+    try:
+        expiry = datetime.fromisoformat(expires_at) if expires_at else None
+    except ValueError:
+        print(f"--expires-at: not an ISO 8601 date-time: {expires_at}", file=sys.stderr)
+        return 2
+    if expiry is not None and expiry.tzinfo is None:
+        print("--expires-at needs an offset (Z or +hh:mm)", file=sys.stderr)
+        return 2
+    container = build_container(settings)
+    try:
+        created = container.api_clients.create(name, scopes, expiry, OPERATOR)
+    except InvalidScopeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        container.end_session()
+    print(f"client_id={created.client.id}")
+    print(f"client_secret={created.secret}")  # shown this once: keep it in a secret store
+    return 0
 
 
 def create_admin(settings: Settings, email: str, password: str | None) -> int:

@@ -3,6 +3,8 @@ disabling, an admin's reset, and ADMIN_MFA_REQUIRED (domain with fakes; the runn
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -13,7 +15,7 @@ import jwt
 import pyotp
 import pytest
 
-from devstack.processes import ServerProcess
+from devstack.processes import ServerProcess, python_argv
 from tests.fixtures.auth import Customer
 from tests.user_management.fakes import FakeAccessTokens, FakeUnitOfWork, OpenBox, PlainPasswords
 from user_management_service.adapters.secret_box import SecretBox
@@ -274,3 +276,35 @@ def test_an_admin_resets_a_users_lost_factor_and_the_trail_records_it(
     trail = httpx.get(f"{url}/audit/access-events", headers=bearer(admin_token),
                       params={"target_id": customer.id}).json()["data"]  # fmt: skip
     assert [e["action"] for e in trail] == ["user.mfa_enabled", "user.mfa_reset"]
+
+
+def operator(user_service: ServerProcess, database_url: str, *args: str) -> str:
+    done = subprocess.run(
+        python_argv("-m", "user_management_service", *args),
+        env={**os.environ, **user_service.env, "DATABASE_URL": database_url},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_operator_resets_a_lost_factor_and_creates_an_api_client_from_the_cli(
+    user_service: ServerProcess,
+    user_service_database_url: str,
+    make_customer: Callable[..., Customer],
+) -> None:
+    """The break-glass path when no admin can sign in (ADMIN_MFA_REQUIRED, phone lost), and a
+    machine credential for a deployment without an admin token; both audited as the operator."""
+    customer = make_customer()
+    url = user_service.url
+    enrol(url, customer)
+    said = operator(user_service, user_service_database_url, "reset-mfa", "--email", customer.email)
+    assert "removed the second factor" in said
+    assert httpx.post(f"{url}/auth/token", data=token_form(customer)).status_code == 200
+    printed = operator(user_service, user_service_database_url, "create-api-client",
+                       "--name", "Deploy job", "--scope", "users:read")  # fmt: skip
+    values = dict(line.split("=", 1) for line in printed.splitlines())
+    token = httpx.post(f"{url}/auth/token", data={"grant_type": "client_credentials"},
+                       auth=(values["client_id"], values["client_secret"]))  # fmt: skip
+    assert token.status_code == 200
+    assert token.json()["scope"] == "users:read"
