@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Header, Query
 from fastapi.responses import RedirectResponse
 
 from payment_api import views
-from payment_api.api.deps import REALM, CheckoutCallerDep, CheckoutDep, PayerDep
+from payment_api.api.deps import REALM, CheckoutCallerDep, CheckoutDep, CheckoutPayerDep
 from payment_api.api.problems import problem_responses
 from payment_api.api.schemas import (
     QUERY_CURRENCY_DESCRIPTION,
@@ -59,10 +59,17 @@ PRICE_DESCRIPTION = (
 
 
 def paying_user(principal: Principal, requested: str | None) -> str | None:
-    """The payment's user: a customer pays for themself (their `sub`); an admin for anyone.
+    """The payment's user: a customer pays for themself (their `sub`); an admin for anyone;
+    an API client (checkout:write) for a guest, i.e. nobody.
 
     A customer naming another user gets 403 whether or not that user exists (no probing).
     """
+    if principal.is_machine:
+        if requested is not None:
+            raise InvalidFieldError(
+                "body.user_id", "an API client starts guests' checkouts: leave user_id out"
+            )
+        return None
     if principal.is_admin or not principal.is_authenticated:
         return requested
     if requested is not None and requested != principal.subject:
@@ -96,7 +103,7 @@ def paying_user(principal: Principal, requested: str | None) -> str | None:
 def createCheckoutSession(  # noqa: N802 - operationId
     body: Annotated[LineItemsCheckout | CustomAmountCheckout, Body()],
     checkout: CheckoutDep,
-    principal: PayerDep,
+    principal: CheckoutPayerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> views.View:
     """Create a payment (`pending`) and its hosted Stripe Checkout session."""

@@ -63,9 +63,12 @@ class Scope(StrEnum):
     WEBHOOKS_READ = "webhooks:read"
     WEBHOOKS_WRITE = "webhooks:write"
     AUDIT_READ = "audit:read"
+    CHECKOUT_WRITE = "checkout:write"
 
 
 SCOPES: dict[str, str] = {
+    Scope.CHECKOUT_WRITE: "Start guests' checkouts (a storefront's backend): no user, never "
+    "a checkout for someone's account.",
     Scope.PAYMENTS_READ: "Read every payment and its refunds.",
     Scope.PAYMENTS_WRITE: "Refund and cancel payments.",
     Scope.PRODUCTS_WRITE: "Create and change products and their prices.",
@@ -247,7 +250,17 @@ def verified_payer(container: Container, principal: Principal) -> Principal:
     return principal
 
 
-async def paying_customer(principal: PrincipalDep, container: ContainerDep) -> Principal:
+async def checkout_payer(
+    security_scopes: SecurityScopes,
+    principal: PrincipalDep,
+    _client_flow: Annotated[str | None, Depends(oauth2_client)],
+    container: ContainerDep,
+) -> Principal:
+    """createCheckoutSession: a person (verified where the policy asks), or an API client
+    granted checkout:write that starts a guest's checkout (a storefront's backend: the
+    payment then has no user)."""
+    if principal.is_machine:
+        return check_access(principal, security_scopes.scopes, customers=False)
     return verified_payer(container, principal)
 
 
@@ -257,7 +270,7 @@ async def paying_checkout_caller(
     return verified_payer(container, principal)
 
 
-PayerDep = Annotated[Principal, Depends(paying_customer)]
+CheckoutPayerDep = Annotated[Principal, Security(checkout_payer, scopes=[Scope.CHECKOUT_WRITE])]
 CheckoutCallerDep = Annotated[Principal, Depends(paying_checkout_caller)]
 # A valid token or none at all (the public catalogue); a bad token is still 401.
 OptionalPrincipalDep = Annotated[Principal, Depends(authenticate)]

@@ -90,6 +90,7 @@ OPS = [
     Op(Scope.WEBHOOKS_WRITE, "POST", "/webhook-endpoints/{endpoint}/deliveries/{event}/retry", 202),
     Op(Scope.WEBHOOKS_WRITE, "DELETE", "/webhook-endpoints/{endpoint}", 204),
     Op(Scope.AUDIT_READ, "GET", "/audit/payment-events", 200),
+    Op(Scope.CHECKOUT_WRITE, "POST", "/checkout-sessions", 201, CUSTOM, customers_too=True),
 ]
 ADMIN_ONLY = [op for op in OPS if not op.customers_too]
 
@@ -232,16 +233,30 @@ def test_a_machine_is_never_taken_for_the_user_its_client_id_would_name(world: W
     )
 
 
-# -- checkout is for people ----------------------------------------------------------------
+# -- checkout: people, and a storefront's guests ------------------------------------------
 
 
-def test_a_machine_cannot_create_a_checkout_whatever_its_scopes(world: World) -> None:
-    token = world.api.as_(machine(world.api, ALL_SCOPES))
-    sessions = len(world.api.container.reads.payments(limit=100, cursor=None)["data"])
-    body = assert_problem(
-        world.api.http.post("/checkout-sessions", json=CUSTOM, headers=token), 403
+def test_a_machine_with_checkout_write_starts_a_guests_checkout_with_no_user(
+    world: World,
+) -> None:
+    token = world.api.as_(machine(world.api, "checkout:write payments:read"))
+    created = world.api.http.post("/checkout-sessions", json=CUSTOM, headers=token)
+    assert created.status_code == 201, created.text
+    payment = world.api.http.get(f"/payments/{created.json()['payment_id']}", headers=token)
+    assert payment.json()["user_id"] is None
+    named = world.api.http.post(
+        "/checkout-sessions", json={**CUSTOM, "user_id": str(uuid.uuid4())}, headers=token
     )
-    assert "API clients cannot pay" in body["detail"]
+    assert assert_problem(named, 422)["errors"][0]["field"] == "body.user_id"
+
+
+def test_other_machines_cannot_create_a_checkout_nor_use_the_shortcut(world: World) -> None:
+    others = " ".join(s for s in SCOPES if s != "checkout:write")
+    token = world.api.as_(machine(world.api, others))
+    sessions = len(world.api.container.reads.payments(limit=100, cursor=None)["data"])
+    insufficient_scope(
+        world.api.http.post("/checkout-sessions", json=CUSTOM, headers=token), "checkout:write"
+    )
     shortcut = world.api.http.get("/checkout/", params={"price": "5"}, headers=token)
     assert "API clients cannot pay" in assert_problem(shortcut, 403)["detail"]
     assert len(world.api.container.reads.payments(limit=100, cursor=None)["data"]) == sessions

@@ -45,6 +45,7 @@ SCOPES: dict[str, str] = {
     "events:write": "Replay stored Stripe events.",
     "webhooks:read": "Read webhook endpoints and their deliveries.",
     "webhooks:write": "Manage webhook endpoints and retry deliveries.",
+    "checkout:write": "Start guests' checkouts (a storefront's backend).",
 }
 CLIENT_ID_PREFIX = "cli_"
 SECRET_PREFIX = "cs_"  # noqa: S105 (a prefix that makes a leaked secret recognisable)

@@ -2,6 +2,7 @@ from typing import Literal
 
 ApiClientCreateScopesItem = Literal[
     "audit:read",
+    "checkout:write",
     "events:read",
     "events:write",
     "payments:read",
@@ -14,6 +15,7 @@ ApiClientCreateScopesItem = Literal[
 
 API_CLIENT_CREATE_SCOPES_ITEM_VALUES: set[ApiClientCreateScopesItem] = {
     "audit:read",
+    "checkout:write",
     "events:read",
     "events:write",
     "payments:read",

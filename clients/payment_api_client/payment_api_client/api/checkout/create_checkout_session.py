@@ -140,12 +140,13 @@ def sync_detailed(
     until no attempt can still be in flight; the same key then finishes that payment, and Stripe answers
     with the session it may already have made (never a second one). Authorization: a customer's checkout
     is always their own; `user_id` omitted means the token's subject, another user's id is 403 whether
-    or not that user exists (no lookup is made). An admin may name any user, or none. API clients cannot
-    pay: a machine's token (client credentials) is 403. With CHECKOUT_REQUIRES_VERIFIED_EMAIL=true a
-    customer whose token does not carry `email_verified: true` gets 403 (verify the email, then sign in
-    again or refresh the token). The caller's token is forwarded to the user service for the lookup.
-    Idempotency keys are per caller: the same key sent by another caller is a new request of theirs (it
-    never replays this answer).
+    or not that user exists (no lookup is made). An admin may name any user, or none. An API client
+    granted `checkout:write` (a storefront's backend) starts a guest's checkout: the payment has no
+    user, and a `user_id` in its body is 422; any other machine token is 403. With
+    CHECKOUT_REQUIRES_VERIFIED_EMAIL=true a customer whose token does not carry `email_verified: true`
+    gets 403 (verify the email, then sign in again or refresh the token). The caller's token is
+    forwarded to the user service for the lookup. Idempotency keys are per caller: the same key sent by
+    another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -195,12 +196,13 @@ def sync(
     until no attempt can still be in flight; the same key then finishes that payment, and Stripe answers
     with the session it may already have made (never a second one). Authorization: a customer's checkout
     is always their own; `user_id` omitted means the token's subject, another user's id is 403 whether
-    or not that user exists (no lookup is made). An admin may name any user, or none. API clients cannot
-    pay: a machine's token (client credentials) is 403. With CHECKOUT_REQUIRES_VERIFIED_EMAIL=true a
-    customer whose token does not carry `email_verified: true` gets 403 (verify the email, then sign in
-    again or refresh the token). The caller's token is forwarded to the user service for the lookup.
-    Idempotency keys are per caller: the same key sent by another caller is a new request of theirs (it
-    never replays this answer).
+    or not that user exists (no lookup is made). An admin may name any user, or none. An API client
+    granted `checkout:write` (a storefront's backend) starts a guest's checkout: the payment has no
+    user, and a `user_id` in its body is 422; any other machine token is 403. With
+    CHECKOUT_REQUIRES_VERIFIED_EMAIL=true a customer whose token does not carry `email_verified: true`
+    gets 403 (verify the email, then sign in again or refresh the token). The caller's token is
+    forwarded to the user service for the lookup. Idempotency keys are per caller: the same key sent by
+    another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -245,12 +247,13 @@ async def asyncio_detailed(
     until no attempt can still be in flight; the same key then finishes that payment, and Stripe answers
     with the session it may already have made (never a second one). Authorization: a customer's checkout
     is always their own; `user_id` omitted means the token's subject, another user's id is 403 whether
-    or not that user exists (no lookup is made). An admin may name any user, or none. API clients cannot
-    pay: a machine's token (client credentials) is 403. With CHECKOUT_REQUIRES_VERIFIED_EMAIL=true a
-    customer whose token does not carry `email_verified: true` gets 403 (verify the email, then sign in
-    again or refresh the token). The caller's token is forwarded to the user service for the lookup.
-    Idempotency keys are per caller: the same key sent by another caller is a new request of theirs (it
-    never replays this answer).
+    or not that user exists (no lookup is made). An admin may name any user, or none. An API client
+    granted `checkout:write` (a storefront's backend) starts a guest's checkout: the payment has no
+    user, and a `user_id` in its body is 422; any other machine token is 403. With
+    CHECKOUT_REQUIRES_VERIFIED_EMAIL=true a customer whose token does not carry `email_verified: true`
+    gets 403 (verify the email, then sign in again or refresh the token). The caller's token is
+    forwarded to the user service for the lookup. Idempotency keys are per caller: the same key sent by
+    another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
@@ -298,12 +301,13 @@ async def asyncio(
     until no attempt can still be in flight; the same key then finishes that payment, and Stripe answers
     with the session it may already have made (never a second one). Authorization: a customer's checkout
     is always their own; `user_id` omitted means the token's subject, another user's id is 403 whether
-    or not that user exists (no lookup is made). An admin may name any user, or none. API clients cannot
-    pay: a machine's token (client credentials) is 403. With CHECKOUT_REQUIRES_VERIFIED_EMAIL=true a
-    customer whose token does not carry `email_verified: true` gets 403 (verify the email, then sign in
-    again or refresh the token). The caller's token is forwarded to the user service for the lookup.
-    Idempotency keys are per caller: the same key sent by another caller is a new request of theirs (it
-    never replays this answer).
+    or not that user exists (no lookup is made). An admin may name any user, or none. An API client
+    granted `checkout:write` (a storefront's backend) starts a guest's checkout: the payment has no
+    user, and a `user_id` in its body is 422; any other machine token is 403. With
+    CHECKOUT_REQUIRES_VERIFIED_EMAIL=true a customer whose token does not carry `email_verified: true`
+    gets 403 (verify the email, then sign in again or refresh the token). The caller's token is
+    forwarded to the user service for the lookup. Idempotency keys are per caller: the same key sent by
+    another caller is a new request of theirs (it never replays this answer).
 
     Args:
         idempotency_key (None | str | Unset): Makes the call safe to retry: same key and body,
