@@ -234,6 +234,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         account_security,
         console,
         console_api_clients,
+        console_audit,
         console_webhooks,
         shop,
     )
@@ -245,4 +246,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(console_webhooks.router)
     app.include_router(console_api_clients.router)
+    app.include_router(console_audit.router)
     return app
