@@ -1,7 +1,8 @@
 """Console → Audit against the real processes over plain HTTP: an admin's actions through the
 APIs (a role change, an unlock, a price change) appear with their action, who, request id and
 details; filters narrow the list; a bad filter is a field error, never a 500; pages follow
-`next_cursor` with the filters; a customer gets the not-admin page.
+`next_cursor` with the filters; a customer gets the not-admin page; an admin whose tokens carry
+a customer's rights (ADMIN_MFA_REQUIRED, no second factor) gets the two-step sign-in hint.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ import html
 import re
 import uuid
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+import httpx
 from payment_api_client import AuthenticatedClient as PaymentClient
 from payment_api_client.api.products import update_product
 from payment_api_client.models import Currency, Money, Product, ProductUpdate
@@ -20,10 +24,10 @@ from user_management_client.models import User, UserUpdate
 from user_management_client.models.user_update_role import check_user_update_role
 
 from devstack import services
-from devstack.processes import ServerProcess
+from devstack.processes import ServerProcess, free_port
 from tests.fixtures.auth import Customer
-from tests.fixtures.web import WEB_TEST_PAGE_SIZE, WebStack
-from tests.web.helpers import new_product, problem_fields, signed_in_client
+from tests.fixtures.web import WEB_TEST_PAGE_SIZE, WebStack, start_web
+from tests.web.helpers import new_product, problem_fields, sign_in, signed_in_client
 
 ADMIN = Customer("", services.DEV_ADMIN_EMAIL, services.DEV_ADMIN_PASSWORD, "")
 ROW = re.compile(r'<tr class="audit-event">(.*?)</tr>', re.S)
@@ -274,3 +278,57 @@ def test_a_customer_gets_the_not_admin_page_without_the_two_step_hint(
             assert "Not allowed" in response.text
             assert 'id="mfa-hint"' not in response.text
             assert "audit-event" not in response.text
+
+
+def test_an_admin_whose_tokens_carry_a_customers_rights_is_told_to_turn_on_two_step_sign_in(
+    web_stack: WebStack,
+    user_service_database_url: str,
+    user_service_keys_dir: Path,
+    admin_client: Any,
+    make_customer: Callable[..., Customer],
+    tmp_path: Path,
+    logs_dir: Path,
+) -> None:
+    """A user service with ADMIN_MFA_REQUIRED on the session's database and keys (the
+    payment service trusts its tokens): an admin without a second factor signs in, the web
+    shows them the console (their record says admin), both APIs refuse them (their token says
+    customer), and the 403 page says what to do."""
+    person = make_customer()
+    promoted = update_user.sync_detailed(
+        uuid.UUID(person.id),
+        client=admin_client,
+        body=UserUpdate(role=check_user_update_role("admin")),
+    )
+    assert isinstance(promoted.parsed, User), promoted.content
+    strict = services.user_service(
+        free_port(), user_service_database_url, workers=1, keys_dir=user_service_keys_dir,
+        log_path=logs_dir / "users-admin-mfa.log",
+        env={"ADMIN_MFA_REQUIRED": "true", "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000"},
+    ).start()  # fmt: skip
+    web = None
+    try:
+        web = start_web(
+            free_port(), web_stack.payments, tmp_path / "web.sqlite3",
+            logs_dir / "web-admin-mfa.log", user_service_url=strict.url, workers=1,
+        )  # fmt: skip
+        with httpx.Client(base_url=web.url, timeout=15) as client:
+            sign_in(client, person.email, person.password)
+            for path in ("/console/audit", "/console/audit?log=money", "/console/users"):
+                refused = client.get(path)
+                assert refused.status_code == 403, (path, refused.text[:500])
+                hint = re.search(r'<p id="mfa-hint">(.*?)</p>', refused.text, re.S)
+                assert hint, path
+                assert text_of(hint.group(1)) == (
+                    "If your platform requires two-step sign-in for admins, turn it on under "
+                    "Account → Security, then sign in again."
+                )
+                assert 'href="/account/security"' in hint.group(1)
+    finally:
+        if web is not None:
+            web.stop()
+        strict.stop()
+    # the session's own services, without the requirement: the same admin sees the trail
+    with signed_in_client(web_stack, person) as client:
+        page = client.get("/console/audit")
+        assert page.status_code == 200
+        assert 'id="mfa-hint"' not in page.text
