@@ -15,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
+from user_management_client.api.users import get_current_user
+from user_management_client.models import User
 
 from web.api import SERVICE_NAMES, ApiError, ServiceUnavailable, SignInRequired, Transports
 from web.context import CsrfRefused, Ctx, NotAdmin, make_templates
@@ -129,7 +131,9 @@ ERROR_TEXT = {
 }
 
 
-def error_page(request: Request, status: int, title: str = "", message: str = "") -> Response:
+def error_page(
+    request: Request, status: int, title: str = "", message: str = "", mfa_hint: bool = False
+) -> Response:
     default_title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500])
     ctx = Ctx(request)
     return ctx.render(
@@ -139,9 +143,30 @@ def error_page(request: Request, status: int, title: str = "", message: str = ""
             "message": message or default_message,
             "status": status,
             "request_id": request.state.request_id,
+            "mfa_hint": mfa_hint,
         },
         status_code=status,
     )
+
+
+def refused_page(request: Request) -> Response:
+    """The 403 page of a page an API (or the web) refused, with the two-step sign-in hint for
+    an admin without a second factor (`lacks_second_factor`)."""
+    return error_page(request, 403, mfa_hint=lacks_second_factor(Ctx(request)))
+
+
+def lacks_second_factor(ctx: Ctx) -> bool:
+    """An admin by their record (getCurrentUser, read now) who has no second factor: under
+    ADMIN_MFA_REQUIRED the user service gives them a customer's tokens until they enrol, so
+    both APIs refuse them the console. A customer, or a failing read, gets no hint."""
+    if not ctx.is_admin:
+        return False
+    try:
+        response = ctx.api.users(lambda c: get_current_user.sync_detailed(client=c))
+    except (ServiceUnavailable, SignInRequired):
+        return False
+    me = response.parsed
+    return isinstance(me, User) and str(me.role) == "admin" and not me.mfa_enabled
 
 
 def install_error_pages(app: FastAPI) -> None:
@@ -172,7 +197,7 @@ def install_error_pages(app: FastAPI) -> None:
         if exc.status == 404:
             return await run_in_threadpool(error_page, request, 404)
         if exc.status == 403:
-            return await run_in_threadpool(error_page, request, 403)
+            return await run_in_threadpool(refused_page, request)
         log.warning("API problem not handled by the page: %s", exc)
         return await run_in_threadpool(error_page, request, status, "", exc.detail)
 
@@ -186,7 +211,7 @@ def install_error_pages(app: FastAPI) -> None:
         )
 
     async def not_admin(request: Request, exc: Exception) -> Response:
-        return await run_in_threadpool(error_page, request, 403)
+        return await run_in_threadpool(refused_page, request)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -234,6 +259,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         account_security,
         console,
         console_api_clients,
+        console_audit,
         console_webhooks,
         shop,
     )
@@ -245,4 +271,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(console_webhooks.router)
     app.include_router(console_api_clients.router)
+    app.include_router(console_audit.router)
     return app

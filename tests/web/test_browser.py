@@ -325,6 +325,9 @@ CONSOLE_PAGES = [
     "/console/stripe-events?state=lost",  # a filter's field error
     "/console/webhooks",
     "/console/api-clients",
+    "/console/audit",
+    "/console/audit?log=money",
+    "/console/audit?actor_id=not-a-user-id",  # a filter's field error
 ]
 ACCOUNT_PAGES = [
     "/account",

@@ -118,6 +118,7 @@ def test_every_post_route_takes_its_fields_through_the_csrf_check() -> None:
         account_security,
         console,
         console_api_clients,
+        console_audit,
         console_webhooks,
         shop,
     )
@@ -130,6 +131,7 @@ def test_every_post_route_takes_its_fields_through_the_csrf_check() -> None:
         *console.router.routes,
         *console_webhooks.router.routes,
         *console_api_clients.router.routes,
+        *console_audit.router.routes,
     ]
     posts = [r for r in routes if isinstance(r, APIRoute) and "POST" in r.methods]
     assert len(posts) >= 27

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
@@ -455,6 +456,16 @@ def user_id_of(text: str) -> UUID:
         return UUID(text)
     except ValueError as exc:
         raise ApiError(404) from exc
+
+
+@router.get("/users/{user_id}")
+def user_page(ctx: CtxDep, user_id: str) -> Response:
+    """A user by id (the audit trail links its actors and targets here): the users list
+    filtered to their email, with their role, status and actions."""
+    ctx.require_admin()
+    uid = user_id_of(user_id)
+    user = unwrap(ctx.api.users(lambda c: get_user.sync_detailed(uid, client=c)), User)
+    return ctx.redirect("/console/users?" + urlencode({"email": user.email}))
 
 
 @router.post("/users/{user_id}/role")
