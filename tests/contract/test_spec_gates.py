@@ -55,3 +55,21 @@ def test_spec_has_no_breaking_change_against_its_last_release(spec_path: Path) -
 def test_committed_clients_match_a_fresh_generation() -> None:
     assert clients.available(), "no client configured"
     assert clients.stale_clients() == {}, "run `make clients` and commit the result"
+
+
+def test_every_scope_a_service_checks_can_be_granted_to_an_api_client() -> None:
+    """The user service grants the scopes (ApiClientCreate.scopes); each service declares the
+    ones it checks under OAuth2ClientCredentials. A scope checked but not grantable could never
+    be held; one grantable but checked nowhere would be a promise nothing keeps."""
+    users = load(ROOT / "specs" / "user_management.yaml")
+    grantable = set(users["components"]["schemas"]["ApiClientCreate"]["properties"]["scopes"]
+                    ["items"]["enum"])  # fmt: skip
+    checked: set[str] = set()
+    for path in SPECS:
+        spec = load(path)
+        for _, _, operation in spec_rules.operations(spec):
+            for requirement in operation.get("security") or []:
+                checked.update(requirement.get("OAuth2ClientCredentials", []))
+        flows = spec["components"]["securitySchemes"]["OAuth2ClientCredentials"]["flows"]
+        assert set(flows["clientCredentials"]["scopes"]) <= grantable, path.name
+    assert checked == grantable
