@@ -369,3 +369,50 @@ def test_a_client_token_must_name_its_client_as_subject_carry_a_scope_and_no_rol
         tokens.verify(token)
     assert isinstance(tokens.verify(tokens.issue_for_client("cli_" + "0" * 24, ["a"])),
                       ClientPrincipal)  # fmt: skip
+
+
+def test_a_frontend_with_auth_proxy_has_failed_logins_counted_for_its_end_users_address(
+    user_service: ServerProcess,
+    make_client: Callable[..., dict[str, str]],
+    make_customer: Callable[..., Customer],
+) -> None:
+    """A web frontend signs everyone in from its own address; with auth:proxy it says whose
+    attempt it is, so one shopper's guesses slow that shopper, not every shopper."""
+    url = f"{user_service.url}/auth/token"
+    customer = make_customer()
+    proxy = machine_headers(user_service.url, make_client("auth:proxy"))
+
+    def attempt(password: str, address: str) -> int:
+        form = {"username": customer.email, "password": password}
+        headers = {**proxy, "X-End-User-Address": address}
+        return httpx.post(url, data=form, headers=headers).status_code
+
+    assert [attempt("wrong guess", "198.51.100.1") for _ in range(5)] == [401] * 5
+    assert attempt(customer.password, "198.51.100.1") == 429  # that address waits
+    assert attempt(customer.password, "198.51.100.2") == 200  # another shopper does not
+    direct = httpx.post(url, data={"username": customer.email, "password": customer.password})
+    assert direct.status_code == 200  # nor the frontend's own address
+    bad = httpx.post(url, data={"username": customer.email, "password": customer.password},
+                     headers={**proxy, "X-End-User-Address": "not-an-ip"})  # fmt: skip
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["header.X-End-User-Address"]
+
+
+def test_the_end_user_address_is_ignored_without_a_token_holding_auth_proxy(
+    user_service: ServerProcess,
+    make_client: Callable[..., dict[str, str]],
+    make_customer: Callable[..., Customer],
+) -> None:
+    url = f"{user_service.url}/auth/token"
+    customer = make_customer()
+    other = machine_headers(user_service.url, make_client("users:read"))
+    for headers in ({}, other, {}, other, {}):  # all counted for this caller's own address
+        form = {"username": customer.email, "password": "wrong guess"}
+        answer = httpx.post(url, data=form,
+                            headers={**headers, "X-End-User-Address": "198.51.100.9"})  # fmt: skip
+        assert answer.status_code == 401
+    right = {"username": customer.email, "password": customer.password}
+    assert httpx.post(url, data=right).status_code == 429
+    reset = httpx.post(f"{user_service.url}/auth/password-reset", json={"email": customer.email},
+                       headers={**other, "X-End-User-Address": "198.51.100.9"})  # fmt: skip
+    assert reset.status_code == 202

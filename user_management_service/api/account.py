@@ -10,8 +10,15 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
-from user_management_service.api.context import actor, client_address, container
-from user_management_service.api.security import AUTHENTICATED, PUBLIC, require_principal
+from user_management_service.api.context import actor, container
+from user_management_service.api.security import (
+    AUTHENTICATED,
+    END_USER_PARAMETER,
+    FORWARDING,
+    PUBLIC,
+    require_principal,
+    throttle_address,
+)
 from user_management_service.domain.users import User
 
 blp = Blueprint(
@@ -24,10 +31,11 @@ RESET_REQUESTED = (
 
 
 @blp.route("/auth/password-reset", methods=["POST"])
-@blp.doc(operationId="requestPasswordReset", security=PUBLIC)
+@blp.doc(operationId="requestPasswordReset", security=FORWARDING, parameters=[END_USER_PARAMETER])
 @blp.arguments(schemas.PasswordResetRequest)
 @blp.response(202, schemas.Accepted, description="Accepted; the same for every email.")
 @blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(401, response="UNAUTHORIZED")
 @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
@@ -41,7 +49,7 @@ def requestPasswordReset(body: dict[str, Any]) -> tuple[dict[str, str], int]:  #
     most PASSWORD_RESET_MAX_PER_HOUR links are mailed to one address per hour, and one client
     address may ask PASSWORD_RESET_MAX_PER_ADDRESS times (429 with `Retry-After` beyond).
     """
-    container().recovery.request_password_reset(body["email"], client_address())
+    container().recovery.request_password_reset(body["email"], throttle_address())
     return {"detail": RESET_REQUESTED}, 202
 
 

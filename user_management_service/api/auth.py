@@ -13,8 +13,13 @@ from flask import request
 from flask_smorest import Blueprint
 
 from user_management_service.api import schemas
-from user_management_service.api.context import client_address, container
-from user_management_service.api.security import PUBLIC
+from user_management_service.api.context import container
+from user_management_service.api.security import (
+    END_USER_PARAMETER,
+    FORWARDING,
+    PUBLIC,
+    throttle_address,
+)
 from user_management_service.domain.api_clients import ClientToken
 from user_management_service.domain.authentication import IssuedTokens
 from user_management_service.domain.errors import InvalidClientError
@@ -70,7 +75,7 @@ def token_response(tokens: IssuedTokens) -> tuple[dict[str, Any], int, dict[str,
 
 
 @blp.route("/auth/token", methods=["POST"])
-@blp.doc(operationId="createToken", security=PUBLIC)
+@blp.doc(operationId="createToken", security=FORWARDING, parameters=[END_USER_PARAMETER])
 @blp.arguments(schemas.TokenRequest, location="form")
 @blp.response(200, schemas.TokenResponse, description="Tokens issued.", headers=NO_STORE_DOC)
 @blp.alt_response(401, response="UNAUTHORIZED")
@@ -94,7 +99,7 @@ def createToken(form: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, st
         )
     return token_response(
         container().auth.login(
-            form["username"], form["password"], client_address(), form.get("otp")
+            form["username"], form["password"], throttle_address(), form.get("otp")
         )
     )
 

@@ -23,6 +23,7 @@ from user_management_service.domain.errors import (
     InvalidClientError,
     InvalidCredentialsError,
     InvalidCursorError,
+    InvalidEndUserAddressError,
     InvalidScopeError,
     InvalidTokenError,
     MfaRequiredError,
@@ -130,8 +131,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(CurrentPasswordError)
     @app.errorhandler(InvalidAccountTokenError)
     @app.errorhandler(WrongCodeError)
+    @app.errorhandler(InvalidEndUserAddressError)
     def _field_refused(
-        exc: CurrentPasswordError | InvalidAccountTokenError | WrongCodeError,
+        exc: CurrentPasswordError
+        | InvalidAccountTokenError
+        | WrongCodeError
+        | InvalidEndUserAddressError,
     ) -> Response:
         return problem(422, str(exc), errors=[{"field": exc.field, "message": str(exc)}])
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from flask import g, request
 
-from user_management_service.api.context import container
+from user_management_service.api.context import client_address, container
 from user_management_service.domain.access_tokens import Caller, ClientPrincipal, Principal
 from user_management_service.domain.api_clients import SCOPES
 from user_management_service.domain.errors import (
     ForbiddenError,
     InsufficientScopeError,
+    InvalidEndUserAddressError,
     InvalidTokenError,
 )
 
@@ -22,6 +24,20 @@ AUTHENTICATED: list[dict[str, list[str]]] = [{"OAuth2Password": []}, {"BearerAut
 OPTIONAL: list[dict[str, list[str]]] = [{}, *AUTHENTICATED]
 PUBLIC: list[dict[str, list[str]]] = []  # stated explicitly: no token is needed
 CLIENT_SCHEME = "OAuth2ClientCredentials"
+
+
+END_USER_HEADER = "X-End-User-Address"
+MAX_END_USER_ADDRESS = 45  # the longest IPv6 text form (with an embedded IPv4 address)
+PROXY_SCOPE = "auth:proxy"
+# Public operations a web frontend's backend calls for its users: with its API client's token
+# (scope auth:proxy) it may say whose address the request is, for the throttles.
+FORWARDING: list[dict[str, list[str]]] = [{}, {CLIENT_SCHEME: [PROXY_SCOPE]}]
+END_USER_PARAMETER = {
+    "in": "header",
+    "name": END_USER_HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": MAX_END_USER_ADDRESS},
+}
 
 
 def people_or_client(scope: str) -> list[dict[str, list[str]]]:
@@ -84,6 +100,24 @@ def require_admin() -> Principal:
     if not principal.is_admin:
         raise ForbiddenError("Only an admin may do this.")
     return principal
+
+
+def throttle_address() -> str:
+    """The address the throttles count: the end user's, when a frontend's backend says it
+    (X-End-User-Address with an API client's token holding auth:proxy); the client's
+    otherwise. Without such a token the header is ignored: anyone can write a header."""
+    forwarded = request.headers.get(END_USER_HEADER)
+    if forwarded is None:
+        return client_address()
+    if len(forwarded) > MAX_END_USER_ADDRESS:
+        raise InvalidEndUserAddressError(END_USER_HEADER)
+    caller = optional_caller()
+    if not isinstance(caller, ClientPrincipal) or PROXY_SCOPE not in caller.scopes:
+        return client_address()
+    try:
+        return str(ipaddress.ip_address(forwarded.strip()))
+    except ValueError:
+        raise InvalidEndUserAddressError(END_USER_HEADER) from None
 
 
 def require_admin_or_scope(scope: str) -> Caller:

@@ -46,6 +46,7 @@ SCOPES: dict[str, str] = {
     "webhooks:read": "Read webhook endpoints and their deliveries.",
     "webhooks:write": "Manage webhook endpoints and retry deliveries.",
     "checkout:write": "Start guests' checkouts (a storefront's backend).",
+    "auth:proxy": "Say whose address a sign-in or reset request is (a web frontend's backend).",
 }
 CLIENT_ID_PREFIX = "cli_"
 SECRET_PREFIX = "cs_"  # noqa: S105 (a prefix that makes a leaked secret recognisable)

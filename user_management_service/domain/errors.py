@@ -127,3 +127,11 @@ class WrongCodeError(DomainError):
 class MfaRequiredError(DomainError):
     """The password was right, but the account has a second factor: send `otp` too (401,
     problem type mfa-required). Also a wrong or used `otp` at login."""
+
+
+class InvalidEndUserAddressError(DomainError):
+    """A forwarded end-user address that is not an IP address (422 naming the header)."""
+
+    def __init__(self, header: str) -> None:
+        super().__init__("Not an IPv4 or IPv6 address.")
+        self.field = f"header.{header}"

@@ -2,6 +2,7 @@ from typing import Literal
 
 ApiClientCreateScopesItem = Literal[
     "audit:read",
+    "auth:proxy",
     "checkout:write",
     "events:read",
     "events:write",
@@ -15,6 +16,7 @@ ApiClientCreateScopesItem = Literal[
 
 API_CLIENT_CREATE_SCOPES_ITEM_VALUES: set[ApiClientCreateScopesItem] = {
     "audit:read",
+    "auth:proxy",
     "checkout:write",
     "events:read",
     "events:write",

@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.accepted import Accepted
 from ...models.password_reset_request import PasswordResetRequest
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: PasswordResetRequest,
+    x_end_user_address: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(x_end_user_address, Unset):
+        headers["X-End-User-Address"] = x_end_user_address
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -40,6 +43,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_400 = Problem.from_dict(response.json())
 
         return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
@@ -83,8 +91,9 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: PasswordResetRequest,
+    x_end_user_address: str | Unset = UNSET,
 ) -> Response[Accepted | Problem]:
     """Ask for a password reset link
 
@@ -98,6 +107,7 @@ def sync_detailed(
     resetPassword.
 
     Args:
+        x_end_user_address (str | Unset):
         body (PasswordResetRequest): Whose password to reset.
 
     Raises:
@@ -110,6 +120,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        x_end_user_address=x_end_user_address,
     )
 
     response = client.get_httpx_client().request(
@@ -121,8 +132,9 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: PasswordResetRequest,
+    x_end_user_address: str | Unset = UNSET,
 ) -> Accepted | Problem | None:
     """Ask for a password reset link
 
@@ -136,6 +148,7 @@ def sync(
     resetPassword.
 
     Args:
+        x_end_user_address (str | Unset):
         body (PasswordResetRequest): Whose password to reset.
 
     Raises:
@@ -149,13 +162,15 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        x_end_user_address=x_end_user_address,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: PasswordResetRequest,
+    x_end_user_address: str | Unset = UNSET,
 ) -> Response[Accepted | Problem]:
     """Ask for a password reset link
 
@@ -169,6 +184,7 @@ async def asyncio_detailed(
     resetPassword.
 
     Args:
+        x_end_user_address (str | Unset):
         body (PasswordResetRequest): Whose password to reset.
 
     Raises:
@@ -181,6 +197,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        x_end_user_address=x_end_user_address,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -190,8 +207,9 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: PasswordResetRequest,
+    x_end_user_address: str | Unset = UNSET,
 ) -> Accepted | Problem | None:
     """Ask for a password reset link
 
@@ -205,6 +223,7 @@ async def asyncio(
     resetPassword.
 
     Args:
+        x_end_user_address (str | Unset):
         body (PasswordResetRequest): Whose password to reset.
 
     Raises:
@@ -219,5 +238,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            x_end_user_address=x_end_user_address,
         )
     ).parsed

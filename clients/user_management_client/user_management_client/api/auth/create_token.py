@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
 from ...models.token_request import TokenRequest
 from ...models.token_response import TokenResponse
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: TokenRequest,
+    x_end_user_address: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(x_end_user_address, Unset):
+        headers["X-End-User-Address"] = x_end_user_address
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -86,8 +89,9 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TokenRequest,
+    x_end_user_address: str | Unset = UNSET,
 ) -> Response[Problem | TokenResponse]:
     """Get tokens (OAuth2 password or client-credentials grant)
 
@@ -114,6 +118,7 @@ def sync_detailed(
     the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
+        x_end_user_address (str | Unset):
         body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
             section 4.3; then `username` and `password` are required, 422 naming each one missing) or
             the client-credentials grant (section 4.4).
@@ -128,6 +133,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        x_end_user_address=x_end_user_address,
     )
 
     response = client.get_httpx_client().request(
@@ -139,8 +145,9 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TokenRequest,
+    x_end_user_address: str | Unset = UNSET,
 ) -> Problem | TokenResponse | None:
     """Get tokens (OAuth2 password or client-credentials grant)
 
@@ -167,6 +174,7 @@ def sync(
     the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
+        x_end_user_address (str | Unset):
         body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
             section 4.3; then `username` and `password` are required, 422 naming each one missing) or
             the client-credentials grant (section 4.4).
@@ -182,13 +190,15 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        x_end_user_address=x_end_user_address,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TokenRequest,
+    x_end_user_address: str | Unset = UNSET,
 ) -> Response[Problem | TokenResponse]:
     """Get tokens (OAuth2 password or client-credentials grant)
 
@@ -215,6 +225,7 @@ async def asyncio_detailed(
     the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
+        x_end_user_address (str | Unset):
         body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
             section 4.3; then `username` and `password` are required, 422 naming each one missing) or
             the client-credentials grant (section 4.4).
@@ -229,6 +240,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        x_end_user_address=x_end_user_address,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -238,8 +250,9 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TokenRequest,
+    x_end_user_address: str | Unset = UNSET,
 ) -> Problem | TokenResponse | None:
     """Get tokens (OAuth2 password or client-credentials grant)
 
@@ -266,6 +279,7 @@ async def asyncio(
     the last one; an admin may clear an account's at once (unlockUser).
 
     Args:
+        x_end_user_address (str | Unset):
         body (TokenRequest): OAuth2 token request, form-encoded: the password grant (RFC 6749
             section 4.3; then `username` and `password` are required, 422 naming each one missing) or
             the client-credentials grant (section 4.4).
@@ -282,5 +296,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            x_end_user_address=x_end_user_address,
         )
     ).parsed
