@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,10 +54,11 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
     api_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # Guest checkout (no account): the web calls the payment service for guests with a
-    # machine token of its own API client (web/machine.py), so both must be set.
-    allow_guest_checkout: bool = False
+    # machine token of its own API client (web/machine.py), so both must be set. (Declared
+    # before the switch: its check reads them, and its error shows only the switch's value.)
     api_client_id: str = Field(default="", max_length=200)
     api_client_secret: str = Field(default="", repr=False, max_length=500)
+    allow_guest_checkout: bool = False
     merchant_name: str = Field(default="Demo Shop", min_length=1, max_length=80)
     locale: str = "en_US"
     # The dashboard reads at most this many pages of 100 payments.
@@ -98,11 +99,12 @@ class Settings(BaseSettings):
             origin_of(value)
         return value.rstrip("/")
 
-    @model_validator(mode="after")
-    def _guests_need_a_client(self) -> Self:
-        if self.allow_guest_checkout and not (self.api_client_id and self.api_client_secret):
+    @field_validator("allow_guest_checkout")
+    @classmethod
+    def _guests_need_a_client(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and not (info.data.get("api_client_id") and info.data.get("api_client_secret")):
             raise ValueError(GUEST_CHECKOUT_NEEDS_A_CLIENT)
-        return self
+        return value
 
     @field_validator("locale")
     @classmethod

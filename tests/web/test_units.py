@@ -165,6 +165,7 @@ def test_guest_checkout_without_both_api_client_settings_stops_the_start_saying_
     assert "WEB_API_CLIENT_ID" in message
     assert "WEB_API_CLIENT_SECRET" in message
     assert "create-api-client" in message
+    assert "cs_1" not in message  # the error shows no secret
     assert Settings().allow_guest_checkout is False
 
 
