@@ -140,6 +140,7 @@ def main() -> int:
             },
         )
         launch(users)
+        api_client = web_api_client(users)
         # The queued mail (password reset, email verification) is sent off the request path.
         launch(services.user_worker(user_worker_port, users.env, log_path=logs / "user-worker.log"))
         payments = services.payment_service(
@@ -174,11 +175,12 @@ def main() -> int:
             database_url=os.environ.get("WEB_DATABASE_URL", sqlite_url("web")),
             hosted_checkout_origins=[sandbox_url or "https://checkout.stripe.com"],
             log_path=logs / "web.log",
+            api_client=api_client,
         )
         launch(site)
         print_banner(
             site.url, users.url, payments.url, sandbox_url, logs, (admin_email, admin_password),
-            mail_dir if use_sink else None,
+            mail_dir if use_sink else None, api_client[0] if api_client else None,
         )  # fmt: skip
         while all(p.proc is not None and p.proc.poll() is None for p in started):
             time.sleep(0.5)
@@ -197,6 +199,54 @@ def main() -> int:
             proc.stop()
 
 
+WEB_API_CLIENT_FILE = "web-api-client.env"
+OFF = {"false", "0", "no", "off", "f", "n"}
+
+
+def web_api_client(users: ServerProcess) -> tuple[str, str] | None:
+    """The web's API client for guest checkout (id, secret): WEB_API_CLIENT_ID and
+    WEB_API_CLIENT_SECRET when set; else the one an earlier run kept in DATA while it still
+    gets a token; else a new one (`python -m user_management_service create-api-client`),
+    kept there. None (guest checkout off) with WEB_ALLOW_GUEST_CHECKOUT=false."""
+    if os.environ.get("WEB_ALLOW_GUEST_CHECKOUT", "").strip().lower() in OFF:
+        return None
+    given = os.environ.get("WEB_API_CLIENT_ID"), os.environ.get("WEB_API_CLIENT_SECRET")
+    if given[0] and given[1]:
+        return given[0], given[1]
+    kept = DATA / WEB_API_CLIENT_FILE
+    if kept.exists():
+        found = dict(line.split("=", 1) for line in kept.read_text().splitlines() if "=" in line)
+        pair = found.get("WEB_API_CLIENT_ID", ""), found.get("WEB_API_CLIENT_SECRET", "")
+        if all(pair) and gets_a_token(users.url, pair):
+            return pair
+    pair = services.create_api_client(
+        users.env, services.WEB_API_CLIENT_NAME, services.WEB_API_CLIENT_SCOPES
+    )
+    kept.write_text(f"WEB_API_CLIENT_ID={pair[0]}\nWEB_API_CLIENT_SECRET={pair[1]}\n")
+    kept.chmod(0o600)
+    return pair
+
+
+def gets_a_token(users_url: str, client: tuple[str, str]) -> bool:
+    """Whether this API client still gets a token with the web's scopes (not revoked)."""
+    import httpx
+
+    try:
+        answer = httpx.post(
+            users_url + "/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client[0],
+                "client_secret": client[1],
+                "scope": " ".join(services.WEB_API_CLIENT_SCOPES),
+            },
+            timeout=10,
+        )
+    except httpx.HTTPError:
+        return False
+    return answer.status_code == 200
+
+
 ACCESS_TOKEN_OF_JSON = "python3 -c \"import json,sys;print(json.load(sys.stdin)['access_token'])\""  # noqa: S105 (a shell command)
 
 
@@ -208,16 +258,23 @@ def print_banner(
     logs: Path,
     admin: tuple[str, str],
     mail_dir: Path | None,
+    api_client_id: str | None = None,
 ) -> None:
     gateway = f"Stripe sandbox  {sandbox}" if sandbox else "Stripe          real (STRIPE_API_KEY)"
     mail = f"kept in {mail_dir}/ (local SMTP sink)" if mail_dir else "sent through SMTP_HOST"
     email, password = admin
+    guests = (
+        f"on, as the web's API client {api_client_id} (WEB_API_CLIENT_ID)"
+        if api_client_id
+        else "off (WEB_ALLOW_GUEST_CHECKOUT=false)"
+    )
     # The CLI reads only its environment: it must be pointed at the same gateway.
     reconcile = f"STRIPE_API_BASE={sandbox} " if sandbox else ""
     reconcile += ".venv/bin/python -m payment_api reconcile"
     print(
         f"""
   Web (shop)       {web}      console {web}/console (sign in as the admin)
+  Guest checkout   {guests}
   User service     {users}      docs {users}/docs
   Payment service  {payments}      docs {payments}/docs
   {gateway}

@@ -216,6 +216,40 @@ def payment_worker(
     return ServerProcess(name, argv, port, full_env, log_path=log_path)
 
 
+# The web's API client for guest checkout: start guests' checkouts, read and cancel them.
+WEB_API_CLIENT_NAME = "Web storefront"
+WEB_API_CLIENT_SCOPES = ("checkout:write", "payments:read", "payments:write")
+
+
+def create_api_client(
+    service_env: Mapping[str, str], name: str, scopes: tuple[str, ...] | list[str]
+) -> tuple[str, str]:
+    """`python -m user_management_service create-api-client` with a user service's settings
+    (`service_env`: its DATABASE_URL): the new client's (client_id, client_secret)."""
+    import os
+
+    argv = python_argv("-m", "user_management_service", "create-api-client", "--name", name)
+    for scope in scopes:
+        argv += ["--scope", scope]
+    done = subprocess.run(
+        argv, check=True, capture_output=True, text=True, env={**os.environ, **service_env}
+    )
+    found = dict(
+        line.split("=", 1) for line in done.stdout.splitlines() if line.startswith("client_")
+    )
+    return found["client_id"], found["client_secret"]
+
+
+def guest_checkout_env(api_client: tuple[str, str]) -> dict[str, str]:
+    """The web's settings that turn guest checkout on with this API client."""
+    client_id, client_secret = api_client
+    return {
+        "WEB_ALLOW_GUEST_CHECKOUT": "true",
+        "WEB_API_CLIENT_ID": client_id,
+        "WEB_API_CLIENT_SECRET": client_secret,
+    }
+
+
 def web(
     port: int,
     *,
@@ -226,19 +260,22 @@ def web(
     workers: int = 2,
     env: Mapping[str, str] | None = None,
     log_path: Path | None = None,
+    api_client: tuple[str, str] | None = None,
 ) -> ServerProcess:
     """The web frontend (uvicorn, `workers` processes sharing its sessions database, which
     also serialises each session's token refresh across them: tests/web/test_token_refresh.py).
 
     `hosted_checkout_origins`: where the gateway's hosted page lives (the sandbox's URL in
     development); the payment service must list this web's origin in ALLOWED_REDIRECT_ORIGINS
-    for the hosted page to send shoppers back here."""
+    for the hosted page to send shoppers back here. `api_client` (id, secret): the web's own
+    API client (WEB_API_CLIENT_SCOPES), which turns guest checkout on."""
     full_env = {
         "WEB_USER_SERVICE_URL": user_service_url,
         "WEB_PAYMENT_SERVICE_URL": payment_service_url,
         "WEB_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "WEB_DATABASE_URL": database_url,
         "WEB_HOSTED_CHECKOUT_ORIGINS": ",".join(hosted_checkout_origins),
+        **(guest_checkout_env(api_client) if api_client else {}),
         **(env or {}),
     }
     argv = python_argv(

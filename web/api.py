@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import httpx
 import payment_api_client as pa
@@ -24,6 +24,9 @@ from user_management_client.models import RefreshRequest, TokenResponse
 
 from web.sessions import RefreshBusy, Session, SessionStore, Tokens
 from web.settings import Settings
+
+if TYPE_CHECKING:
+    from web.machine import MachineCredential
 
 log = logging.getLogger("web.api")
 
@@ -138,8 +141,10 @@ class Api:
         session: Session,
         transports: Transports,
         request_id: str = "",
+        machine: MachineCredential | None = None,
     ) -> None:
         self.settings = settings
+        self.machine = machine
         self.store = store
         self.session = session
         self.transports = transports
@@ -209,6 +214,22 @@ class Api:
         if self.session.tokens is None:
             return self.public_payments(fn)
         return self.payments(fn)
+
+    def machine_payments(self, fn: Callable[[pa.AuthenticatedClient], R]) -> R:
+        """With the web's own machine token (guest checkout, web/machine.py), fetched again
+        once when the payment service answers 401; never a session's tokens."""
+        if self.machine is None:
+            raise ServiceUnavailable("payments", "guest checkout is off (no API client)")
+        machine = self.machine
+        token = machine.token()
+        response = self._send("payments", lambda: fn(self._payments_client(token)))
+        if response.status_code == HTTPStatus.UNAUTHORIZED:
+            token = machine.renew(stale=token)
+            response = self._send("payments", lambda: fn(self._payments_client(token)))
+            if response.status_code == HTTPStatus.UNAUTHORIZED:
+                log.error("the payment service refused a fresh machine token of the web")
+                raise ServiceUnavailable("payments", "the web's machine token was refused")
+        return response
 
     def _authorized(self, service: str, call: Callable[[str], R]) -> R:
         token = self.access_token()

@@ -244,6 +244,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.transports = transports
+    if settings.allow_guest_checkout:  # the web's own API client, for guests' payments
+        from web.machine import machine_credential
+
+        app.state.machine = machine_credential(settings, transports.users)
     app.state.templates = make_templates(settings)
     app.add_middleware(WebMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -79,7 +79,12 @@ class Ctx:
         self.session: Session = request.state.session
         transports: Transports = state.transports
         self.api = Api(
-            self.settings, self.store, self.session, transports, request.state.request_id
+            self.settings,
+            self.store,
+            self.session,
+            transports,
+            request.state.request_id,
+            machine=getattr(state, "machine", None),  # guest checkout's (web/machine.py)
         )
 
     # -- who --------------------------------------------------------------------------

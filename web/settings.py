@@ -6,17 +6,17 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
-GUEST_CHECKOUT_UNAVAILABLE = (
-    "guest checkout cannot be offered through the current APIs: createCheckoutSession needs a "
-    "bearer token and the user service has no machine identity (client credentials) for the "
-    "web; the anonymous GET /checkout/ shortcut takes one amount (no line items, no return "
-    "URLs) and its payment cannot be read back without a token, so the success page could "
-    "not show its real state. Leave WEB_ALLOW_GUEST_CHECKOUT off."
+GUEST_CHECKOUT_NEEDS_A_CLIENT = (
+    "WEB_ALLOW_GUEST_CHECKOUT=true needs the web's API client: set WEB_API_CLIENT_ID and "
+    "WEB_API_CLIENT_SECRET to a client of the user service with the scopes checkout:write, "
+    "payments:read and payments:write, e.g. created by `python -m user_management_service "
+    'create-api-client --name "Web storefront" --scope checkout:write --scope payments:read '
+    "--scope payments:write` (or an admin's createApiClient, the console's API clients page)"
 )
 
 
@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # Secure cookies and HSTS; unset: on when public_url is https.
     cookie_secure: bool | None = None
     api_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Guest checkout (no account): the web calls the payment service for guests with a
+    # machine token of its own API client (web/machine.py), so both must be set. (Declared
+    # before the switch: its check reads them, and its error shows only the switch's value.)
+    api_client_id: str = Field(default="", max_length=200)
+    api_client_secret: str = Field(default="", repr=False, max_length=500)
     allow_guest_checkout: bool = False
     merchant_name: str = Field(default="Demo Shop", min_length=1, max_length=80)
     locale: str = "en_US"
@@ -96,9 +101,9 @@ class Settings(BaseSettings):
 
     @field_validator("allow_guest_checkout")
     @classmethod
-    def _no_guests(cls, value: bool) -> bool:
-        if value:
-            raise ValueError(GUEST_CHECKOUT_UNAVAILABLE)
+    def _guests_need_a_client(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and not (info.data.get("api_client_id") and info.data.get("api_client_secret")):
+            raise ValueError(GUEST_CHECKOUT_NEEDS_A_CLIENT)
         return value
 
     @field_validator("locale")

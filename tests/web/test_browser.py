@@ -1,7 +1,7 @@
 """The web in a real browser (Debian's Chromium via Playwright, outside network blocked),
-against real processes: the shopper's journey, an async failure, an admin's refund seen by the
-customer, CSRF refusal, an expired session, the user service down, keyboard-only checkout and
-axe-core on every page (no serious or critical violation)."""
+against real processes: the shopper's journey, a guest's checkout, an async failure, an
+admin's refund seen by the customer, CSRF refusal, an expired session, the user service down,
+keyboard-only checkout and axe-core on every page (no serious or critical violation)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,32 @@ def test_shopper_journey_from_the_catalogue_to_succeeded_in_the_order_history(
     row.get_by_role("link").click()
     audit(page, "order detail")
     assert "Succeeded" in page.locator("#order-status").inner_text()
+    assert blocked == []
+    page.context.close()
+
+
+def test_a_guest_checks_out_without_an_account_and_the_success_page_follows_it_to_succeeded(
+    browser: Any, web_stack: WebStack, payment_client: AuthenticatedClient
+) -> None:
+    product = new_product(payment_client, 1250, name=f"Sencha {uuid.uuid4().hex[:6]}")
+    page, blocked = new_page(browser, PHONE)
+    page.goto(web_stack.url + "/")
+    page.get_by_role("link", name=product.name).click()
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_url(f"{web_stack.url}/cart")
+    audit(page, "cart with guest checkout")
+    assert page.get_by_role("button", name="Check out · $12.50").is_visible()  # sign in / register
+    page.get_by_role("button", name="Check out as a guest").click()
+
+    page.wait_for_url(re.compile(re.escape(web_stack.payments.sandbox.url) + r"/checkout/cs_"))
+    assert page.locator("#total").inner_text() == "12.50 USD"
+    page.get_by_role("button", name="Pay", exact=True).click()
+
+    page.wait_for_url(re.compile(r"/checkout/success\?session_id=cs_"))
+    page.locator("#payment-status", has_text="Succeeded").wait_for()  # followed live
+    assert page.locator("h1").inner_text() == "Thank you! Your payment succeeded"
+    assert page.get_by_role("link", name="See your orders").count() == 0
+    audit(page, "guest checkout success")
     assert blocked == []
     page.context.close()
 

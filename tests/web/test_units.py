@@ -153,10 +153,27 @@ def test_only_paths_on_this_site_are_followed_after_sign_in(target: str | None, 
     assert safe_next(target) == safe
 
 
-def test_guest_checkout_is_refused_at_start_with_the_reason() -> None:
-    with pytest.raises(ValidationError, match="createCheckoutSession needs a bearer token"):
-        Settings(allow_guest_checkout=True)
+@pytest.mark.parametrize(
+    "client", [{}, {"api_client_id": "cli_1"}, {"api_client_secret": "cs_1"}], ids=str
+)
+def test_guest_checkout_without_both_api_client_settings_stops_the_start_saying_what_to_set(
+    client: dict[str, str],
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(allow_guest_checkout=True, **client)
+    message = str(refused.value)
+    assert "WEB_API_CLIENT_ID" in message
+    assert "WEB_API_CLIENT_SECRET" in message
+    assert "create-api-client" in message
+    assert "cs_1" not in message  # the error shows no secret
     assert Settings().allow_guest_checkout is False
+
+
+def test_guest_checkout_with_an_api_client_is_accepted_and_the_secret_is_not_in_its_repr() -> None:
+    settings = Settings(allow_guest_checkout=True, api_client_id="cli_1", api_client_secret="cs_x1")
+    assert settings.allow_guest_checkout is True
+    assert "cs_x1" not in repr(settings)
+    assert "cli_1" in repr(settings)
 
 
 def test_bad_settings_stop_the_start_naming_the_setting() -> None:

@@ -89,7 +89,9 @@ def start_session(ctx: Ctx, tokens: TokenResponse) -> None:
     """A new session (new id: no fixation) holding the tokens; the cart comes along."""
     old = ctx.session
     keep: dict[str, Any] = {
-        k: old.data[k] for k in ("cart", "cart_currency", "checkouts") if k in old.data
+        k: old.data[k]
+        for k in ("cart", "cart_currency", "checkouts", "guest_payments")
+        if k in old.data
     }
     fresh = ctx.store.new(keep)
     fresh.tokens = tokens_of(tokens)

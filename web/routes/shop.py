@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from typing import Annotated, Any
 
@@ -20,7 +22,7 @@ from payment_api_client.models import (
     ProductList,
 )
 
-from web.api import ApiError
+from web.api import ApiError, SignInRequired
 from web.context import FINAL_STATUSES, STATUS_LABELS, Ctx, checked_form
 from web.settings import origin_of
 
@@ -175,6 +177,7 @@ def cart_page(ctx: CtxDep) -> Response:
             # one key per rendered cart form: a double submit or a retry of this form gets
             # the same checkout, a changed cart is a new form with a new key
             "idempotency_key": ctx.new_idempotency_key(),
+            "guest_checkout": ctx.settings.allow_guest_checkout and ctx.user is None,
         },
     )
 
@@ -188,11 +191,46 @@ def remember_checkout(ctx: Ctx, session_id: str, payment_id: str) -> None:
     ctx.session.mark()
 
 
+def remember_guest_payment(ctx: Ctx, payment_id: str) -> None:
+    """The guest's payments: the only ones this session may be shown with the machine token."""
+    ids = [p for p in guest_payment_ids(ctx) if p != payment_id] + [payment_id]
+    ctx.session.data["guest_payments"] = ids[-MAX_REMEMBERED_CHECKOUTS:]
+    ctx.session.mark()
+
+
+def guest_payment_ids(ctx: Ctx) -> list[str]:
+    ids = ctx.session.data.get("guest_payments")
+    return [p for p in ids if isinstance(p, str)] if isinstance(ids, list) else []
+
+
+def guest_idempotency_key(ctx: Ctx, form_key: str) -> str:
+    """Every guest's checkout is the one API client's, whose idempotency keys are one
+    namespace: the key sent is bound to this session (its CSRF token), so a form key
+    replayed from another session is a different key there, never this session's answer."""
+    digest = hmac.new(ctx.csrf_token().encode(), form_key.encode(), hashlib.sha256).hexdigest()
+    return f"guest-{digest}"
+
+
 @router.post("/checkout")
 def checkout(ctx: CtxDep, form: Form) -> Response:
     if ctx.user is None:
         ctx.flash("Sign in or create an account to check out. Your cart is kept.", "info")
         return ctx.redirect(ctx.sign_in_url("/cart"))
+    return start_checkout(ctx, form, guest=False)
+
+
+@router.post("/checkout/guest")
+def checkout_as_guest(ctx: CtxDep, form: Form) -> Response:
+    """Guest checkout (WEB_ALLOW_GUEST_CHECKOUT): the session is created with the web's
+    machine token, for no user; the payment is remembered as this session's."""
+    if not ctx.settings.allow_guest_checkout:
+        raise ApiError(404)
+    if ctx.user is not None:  # signed in meanwhile: the order goes to the account
+        return start_checkout(ctx, form, guest=False)
+    return start_checkout(ctx, form, guest=True)
+
+
+def start_checkout(ctx: Ctx, form: dict[str, str], *, guest: bool) -> Response:
     key = form.get("idempotency_key", "")
     if not KEY_PATTERN.match(key):
         ctx.flash("Please review your cart and check out again.", "error")
@@ -207,13 +245,23 @@ def checkout(ctx: CtxDep, form: Form) -> Response:
     base = ctx.settings.public_url
     body = LineItemsCheckout(
         line_items=items,
-        user_id=str(ctx.user["id"]),
         success_url=f"{base}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
         cancel_url=f"{base}/checkout/cancel?session_id={{CHECKOUT_SESSION_ID}}",
     )
-    response = ctx.api.payments(
-        lambda c: create_checkout_session.sync_detailed(client=c, body=body, idempotency_key=key)
-    )
+    if guest:  # the payment has no user: a user_id would be 422
+        api_key = guest_idempotency_key(ctx, key)
+        response = ctx.api.machine_payments(
+            lambda c: create_checkout_session.sync_detailed(
+                client=c, body=body, idempotency_key=api_key
+            )
+        )
+    else:
+        body.user_id = str(ctx.require_user()["id"])
+        response = ctx.api.payments(
+            lambda c: create_checkout_session.sync_detailed(
+                client=c, body=body, idempotency_key=key
+            )
+        )
     if not isinstance(response.parsed, CheckoutSession):
         status = int(response.status_code)
         if status in (404, 409, 422):
@@ -228,7 +276,41 @@ def checkout(ctx: CtxDep, form: Form) -> Response:
     if origin_of(created.url) not in ctx.settings.hosted_checkout_origins:
         raise ApiError(502, detail="The payment page is not on an address we trust.")
     remember_checkout(ctx, created.session_id, created.payment_id)
+    if guest:
+        remember_guest_payment(ctx, created.payment_id)
     return ctx.redirect(created.url)
+
+
+def find_guest_payment(ctx: Ctx, session_id: str) -> Payment | None:
+    """The guest's payment of this checkout session, read with the machine token, only when
+    this session started it (its id in the session's guest payments)."""
+    if ctx.api.machine is None or not CHECKOUT_SESSION_PATTERN.match(session_id):
+        return None
+    known = (ctx.session.data.get("checkouts") or {}).get(session_id)
+    if not isinstance(known, str) or known not in guest_payment_ids(ctx):
+        return None
+    response = ctx.api.machine_payments(lambda c: get_payment.sync_detailed(known, client=c))
+    if isinstance(response.parsed, Payment):
+        return response.parsed
+    if int(response.status_code) == 404:
+        return None
+    raise ApiError(int(response.status_code))
+
+
+def locate_payment(ctx: Ctx, session_id: str) -> tuple[Payment | None, bool]:
+    """The payment of this checkout session that this browser may see, and whether it is a
+    guest's (read and closed with the machine token). Nobody signed in, no guest payment of
+    this session: 404 when guests may check out (unless a sign-in ended: sign in again),
+    else sign in."""
+    guest = find_guest_payment(ctx, session_id)
+    if guest is not None:
+        return guest, True
+    if ctx.user is None:
+        ended = ctx.request.state.session_expired or ctx.session.data.get("signed_out_reason")
+        if ctx.settings.allow_guest_checkout and not ended:
+            return None, False
+        raise SignInRequired
+    return find_payment(ctx, session_id), False
 
 
 def find_payment(ctx: Ctx, session_id: str) -> Payment | None:
@@ -279,8 +361,7 @@ HEADLINES = {
 def checkout_success(
     ctx: CtxDep, session_id: Annotated[str, Query(max_length=256)] = ""
 ) -> Response:
-    ctx.require_user()
-    payment = find_payment(ctx, session_id)
+    payment, guest = locate_payment(ctx, session_id)
     if payment is None:
         raise ApiError(404)
     view = status_view(payment)
@@ -294,6 +375,7 @@ def checkout_success(
             "view": view,
             "headlines": HEADLINES,
             "session_id": session_id,
+            "guest": guest,
         },
     )
 
@@ -303,7 +385,9 @@ def checkout_status(
     request: Request, ctx: CtxDep, session_id: Annotated[str, Query(max_length=256)] = ""
 ) -> Response:
     """The payment's state as JSON, for the success page's script (same session, same rules)."""
-    payment = find_payment(ctx, session_id) if ctx.user else None
+    payment = find_guest_payment(ctx, session_id)
+    if payment is None and ctx.user:
+        payment = find_payment(ctx, session_id)
     if payment is None:
         return JSONResponse({"error": "not found"}, status_code=404)
     view = status_view(payment)
@@ -315,18 +399,19 @@ def checkout_status(
 def checkout_cancel(
     ctx: CtxDep, session_id: Annotated[str, Query(max_length=256)] = ""
 ) -> Response:
-    ctx.require_user()
-    payment = find_payment(ctx, session_id)
+    payment, guest = locate_payment(ctx, session_id)
     if payment is None:
         raise ApiError(404)
     if str(payment.status) == "pending":
         # close the open session so the payment does not stay pending until it expires
         payment_id = payment.id
-        response = ctx.api.payments(lambda c: cancel_payment.sync_detailed(payment_id, client=c))
+        # a guest's with the machine token (payments:write), a person's with their own
+        call = ctx.api.machine_payments if guest else ctx.api.payments
+        response = call(lambda c: cancel_payment.sync_detailed(payment_id, client=c))
         if isinstance(response.parsed, Payment):
             payment = response.parsed
         elif int(response.status_code) == 409:  # paid meanwhile: show what it is now
-            again = ctx.api.payments(lambda c: get_payment.sync_detailed(payment_id, client=c))
+            again = call(lambda c: get_payment.sync_detailed(payment_id, client=c))
             if isinstance(again.parsed, Payment):
                 payment = again.parsed
         else:
