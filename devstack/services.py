@@ -218,7 +218,7 @@ def payment_worker(
 
 # The web's API client for guest checkout: start guests' checkouts, read and cancel them.
 WEB_API_CLIENT_NAME = "Web storefront"
-WEB_API_CLIENT_SCOPES = ("checkout:write", "payments:read", "payments:write")
+WEB_API_CLIENT_SCOPES = ("checkout:write", "payments:read", "payments:write", "auth:proxy")
 
 
 def create_api_client(

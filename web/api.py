@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from web.machine import MachineCredential
 
 log = logging.getLogger("web.api")
+END_USER_HEADER = "X-End-User-Address"  # honoured by the user service for auth:proxy tokens
 
 SERVICE_NAMES = {"users": "account service", "payments": "payment service"}
 
@@ -142,9 +143,11 @@ class Api:
         transports: Transports,
         request_id: str = "",
         machine: MachineCredential | None = None,
+        end_user_address: str = "",
     ) -> None:
         self.settings = settings
         self.machine = machine
+        self.end_user_address = end_user_address  # the shopper's, as this server sees it
         self.store = store
         self.session = session
         self.transports = transports
@@ -198,6 +201,39 @@ class Api:
     # -- calls ------------------------------------------------------------------------
     def public_users(self, fn: Callable[[um.AuthenticatedClient], R]) -> R:
         return self._send("users", lambda: fn(self._users_client(None)))
+
+    def for_end_user(self, fn: Callable[[um.AuthenticatedClient], R]) -> R:
+        """A public user-service call made for the shopper (sign-in, a reset request): with the
+        web's machine token (auth:proxy) and the shopper's address, so that the throttles
+        count the shopper, not this server. Without a machine credential, or when it cannot
+        get a token, a plain public call (every shopper then shares this server's address)."""
+        if self.machine is None or not self.end_user_address:
+            return self.public_users(fn)
+        try:
+            token = self.machine.token()
+        except ServiceUnavailable:
+            log.warning("no machine token: the shopper's address is not forwarded")
+            return self.public_users(fn)
+        headers = {**self.headers, END_USER_HEADER: self.end_user_address}
+
+        def call(bearer: str) -> R:
+            client = um.AuthenticatedClient(
+                base_url=self.settings.user_service_url,
+                token=bearer,
+                timeout=self._timeout(),
+                headers=headers,
+                httpx_args=self._httpx("users"),
+            )
+            return self._send("users", lambda: fn(client))
+
+        response = call(token)
+        refused = getattr(response, "headers", {}).get("WWW-Authenticate", "")
+        if response.status_code == HTTPStatus.UNAUTHORIZED and "invalid_token" in refused:
+            try:
+                response = call(self.machine.renew(stale=token))
+            except ServiceUnavailable:
+                return self.public_users(fn)
+        return response
 
     def public_payments(self, fn: Callable[[pa.AuthenticatedClient], R]) -> R:
         return self._send("payments", lambda: fn(self._payments_client(None)))

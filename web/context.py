@@ -85,6 +85,7 @@ class Ctx:
             transports,
             request.state.request_id,
             machine=getattr(state, "machine", None),  # guest checkout's (web/machine.py)
+            end_user_address=request.client.host if request.client else "",
         )
 
     # -- who --------------------------------------------------------------------------

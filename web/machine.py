@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import cast
 
 import httpx
 import user_management_client as um
@@ -29,7 +30,9 @@ log = logging.getLogger("web.machine")
 
 # What guest checkout needs of the payment service: start a guest's checkout, read its
 # payment back (the success page), close it (the cancel page).
-GUEST_SCOPES = ("checkout:write", "payments:read", "payments:write")
+# Guest checkout (start, read, cancel a guest's payment), and auth:proxy: sign-in and reset
+# requests made for a shopper carry the shopper's address (web/api.py, for_end_user).
+GUEST_SCOPES = ("checkout:write", "payments:read", "payments:write", "auth:proxy")
 
 
 class MachineCredentialRefused(ServiceUnavailable):
@@ -100,10 +103,15 @@ def client_credentials_fetch(
     """createToken with the web's API client, through the generated user client."""
 
     def fetch() -> MachineToken:
-        client = um.Client(
-            base_url=settings.user_service_url,
-            timeout=httpx.Timeout(settings.api_timeout_seconds),
-            httpx_args={"transport": transport},
+        # createToken's security includes `{}`: the generator types it as needing an
+        # AuthenticatedClient; a plain Client is what it takes without a token.
+        client = cast(
+            um.AuthenticatedClient,
+            um.Client(
+                base_url=settings.user_service_url,
+                timeout=httpx.Timeout(settings.api_timeout_seconds),
+                httpx_args={"transport": transport},
+            ),
         )
         body = TokenRequest(
             grant_type="client_credentials",

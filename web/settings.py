@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 GUEST_CHECKOUT_NEEDS_A_CLIENT = (
     "WEB_ALLOW_GUEST_CHECKOUT=true needs the web's API client: set WEB_API_CLIENT_ID and "
     "WEB_API_CLIENT_SECRET to a client of the user service with the scopes checkout:write, "
-    "payments:read and payments:write, e.g. created by `python -m user_management_service "
-    'create-api-client --name "Web storefront" --scope checkout:write --scope payments:read '
-    "--scope payments:write` (or an admin's createApiClient, the console's API clients page)"
+    "payments:read, payments:write and auth:proxy, e.g. created by `python -m "
+    'user_management_service create-api-client --name "Web storefront" --scope checkout:write '
+    "--scope payments:read --scope payments:write --scope auth:proxy` (or an admin's "
+    "createApiClient, the console's API clients page)"
 )
 
 

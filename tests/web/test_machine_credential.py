@@ -147,7 +147,7 @@ def test_the_token_request_is_the_client_credentials_grant_with_the_guest_scopes
         "grant_type": "client_credentials",
         "client_id": "cli_web",
         "client_secret": "cs_secret",
-        "scope": "checkout:write payments:read payments:write",
+        "scope": "checkout:write payments:read payments:write auth:proxy",
     }
 
 

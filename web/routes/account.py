@@ -67,7 +67,7 @@ def login(ctx: Ctx, email: str, password: str, otp: str = "") -> TokenResponse |
     body = TokenRequest(username=email, password=password)
     if otp:
         body.otp = otp
-    response = ctx.api.public_users(lambda c: create_token.sync_detailed(client=c, body=body))
+    response = ctx.api.for_end_user(lambda c: create_token.sync_detailed(client=c, body=body))
     if isinstance(response.parsed, TokenResponse):
         return response.parsed
     error = ApiError(int(response.status_code))

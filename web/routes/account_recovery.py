@@ -48,7 +48,7 @@ def forgot_password(ctx: CtxDep, form: Form) -> Response:
             {"errors": {"email": "Enter your email address."}, "email": "", "sent": False},
             status_code=422,
         )
-    response = ctx.api.public_users(
+    response = ctx.api.for_end_user(
         lambda c: request_password_reset.sync_detailed(
             client=c, body=PasswordResetRequest(email=email)
         )
