@@ -45,7 +45,7 @@ CATALOGUE = [
 
 @contextmanager
 def stack(tmp: Path) -> Iterator[dict[str, str]]:
-    ports = {name: free_port() for name in ("web", "users", "payments", "sandbox")}
+    ports = {name: free_port() for name in ("web", "users", "payments", "sandbox", "worker")}
     logs = tmp / "logs"
     logs.mkdir()
     with ExitStack() as stop:
@@ -79,6 +79,8 @@ def stack(tmp: Path) -> Iterator[dict[str, str]]:
                 log_path=logs / "payments.log",
             )
         )
+        # The payment worker processes the sandbox's webhooks (the service only stores them).
+        up(services.payment_worker(ports["worker"], payments.env, log_path=logs / "worker.log"))
         web = up(
             services.web(
                 ports["web"],
@@ -204,6 +206,8 @@ def shoot(urls: dict[str, str], ids: dict[str, str]) -> list[Path]:
             snap(page, "orders")
             page.goto(f"{web}/account/orders/{ids['refunded']}")
             snap(page, "order")
+            page.goto(f"{web}/account/security")
+            snap(page, "account-security")
             context.close()
 
             context = browser.new_context(viewport=viewport, device_scale_factor=1)
@@ -216,6 +220,10 @@ def shoot(urls: dict[str, str], ids: dict[str, str]) -> list[Path]:
             snap(page, "console-dashboard")
             page.goto(f"{web}/console/payments/{ids['refunded']}")
             snap(page, "console-payment")
+            page.goto(f"{web}/console/audit?log=money")
+            snap(page, "console-audit")
+            page.goto(f"{web}/console/api-clients")
+            snap(page, "console-api-clients")
             context.close()
         browser.close()
     return written
