@@ -21,14 +21,15 @@ ONE_USER = (
     "SELECT id, email, full_name, role, status, created_at, updated_at, deactivated_at"
     " FROM ums_users WHERE id = ?"
 )
-# email_verified_at: read by the user service since its migration 0004 (added beside this);
-# read and shown when the table has it, so that the limit answers what the service answers.
-ONE_USER_VERIFIED = ONE_USER.replace(" FROM", ", email_verified_at FROM")
+# Columns the user service added later (email_verified_at: migration 0004, mfa_enabled_at:
+# 0007), read and shown when the table has them, so that the limit answers what the service
+# answers for the schema it runs on.
+LATER = ("email_verified_at", "mfa_enabled_at")
 
 app = Flask(__name__)
 db = RawDatabase(os.environ["DATABASE_URL"], timeout=10.0)  # the user service's default wait
-verified = "email_verified_at" in db.columns("ums_users")
-one_user = db.statement(ONE_USER_VERIFIED if verified else ONE_USER)
+later = [c for c in LATER if c in db.columns("ums_users")]
+one_user = db.statement(ONE_USER.replace(" FROM", "".join(f", {c}" for c in later) + " FROM"))
 
 
 @app.get("/healthz")
@@ -53,7 +54,10 @@ def get_user(user_id: uuid.UUID) -> Response:
         "updated_at": rfc3339(u[6]),
         "deactivated_at": rfc3339(u[7]),
     }
-    if verified:
-        body["email_verified"] = u[8] is not None
-        body["email_verified_at"] = rfc3339(u[8])
+    extra = dict(zip(later, u[8:], strict=True))
+    if "email_verified_at" in extra:
+        body["email_verified"] = extra["email_verified_at"] is not None
+        body["email_verified_at"] = rfc3339(extra["email_verified_at"])
+    if "mfa_enabled_at" in extra:
+        body["mfa_enabled"] = extra["mfa_enabled_at"] is not None
     return Response(json.dumps(body), mimetype=JSON)
