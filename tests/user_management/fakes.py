@@ -239,9 +239,8 @@ class MemoryApiClients:
         row = self.rows.get(client_id)
         return row[0] if row else None
 
-    def secret_hash(self, client_id: str) -> str | None:
-        row = self.rows.get(client_id)
-        return row[1] if row else None
+    def with_secret_hash(self, client_id: str) -> tuple[ApiClient, str] | None:
+        return self.rows.get(client_id)
 
     def list_after(self, after_seq: int | None, limit: int) -> list[ApiClient]:
         clients = [c for c, _ in self.rows.values() if (c.seq or 0) > (after_seq or 0)]

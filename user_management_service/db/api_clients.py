@@ -52,11 +52,9 @@ class SqlApiClientRepository:
         ).one_or_none()
         return None if row is None else to_domain(row)
 
-    def secret_hash(self, client_id: str) -> str | None:
-        found: str | None = self.session.execute(
-            select(CLIENTS.c.secret_hash).where(CLIENTS.c.id == client_id)
-        ).scalar_one_or_none()
-        return found
+    def with_secret_hash(self, client_id: str) -> tuple[ApiClient, str] | None:
+        row = self.session.execute(select(CLIENTS).where(CLIENTS.c.id == client_id)).one_or_none()
+        return None if row is None else (to_domain(row), row.secret_hash)
 
     def list_after(self, after_seq: int | None, limit: int) -> list[ApiClient]:
         query = select(*PUBLIC_COLUMNS).order_by(CLIENTS.c.seq).limit(limit)

@@ -107,7 +107,9 @@ class ApiClientRepository(Protocol):
 
     def get(self, client_id: str) -> ApiClient | None: ...
 
-    def secret_hash(self, client_id: str) -> str | None: ...
+    def with_secret_hash(self, client_id: str) -> tuple[ApiClient, str] | None:
+        """The client and its secret's hash, in one read (the token request's)."""
+        ...
 
     def list_after(self, after_seq: int | None, limit: int) -> list[ApiClient]: ...
 
@@ -172,8 +174,7 @@ class ApiClientService:
             uow.api_clients.add(client, hash_token(secret))
             record(uow, actor, AuditAction.API_CLIENT_CREATED, None, **audit_details(client))
             uow.commit()
-            stored = uow.api_clients.get(client.id)
-        return CreatedClient(stored or client, secret)
+        return CreatedClient(client, secret)
 
     def get(self, client_id: str) -> ApiClient:
         with self.uow() as uow:
@@ -202,9 +203,9 @@ class ApiClientService:
         Unknown, revoked, expired and wrong secret get one answer (InvalidClientError)."""
         now = self.clock()
         with self.uow() as uow:
-            stored_hash = uow.api_clients.secret_hash(client_id)
-            client = uow.api_clients.get(client_id) if stored_hash is not None else None
-            matches = hmac.compare_digest(stored_hash or UNKNOWN_CLIENT_HASH, hash_token(secret))
+            found = uow.api_clients.with_secret_hash(client_id)
+            client, stored_hash = found if found is not None else (None, UNKNOWN_CLIENT_HASH)
+            matches = hmac.compare_digest(stored_hash, hash_token(secret))
             if client is None or not matches or not client.is_usable(now):
                 raise InvalidClientError()
             scopes = granted_scopes(scope, client.scopes)
