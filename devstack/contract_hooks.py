@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import schemathesis
 from schemathesis import Case, HookContext, Response
 from schemathesis.core.parameters import ParameterLocation
@@ -381,8 +382,6 @@ class MfaAccount:
 
 def mfa_account(steps: int) -> MfaAccount:
     """A fresh account: signed in (steps 0), its enrolment started (1), or confirmed (2)."""
-    import pyotp
-
     base = env("user_service")
     email, password = f"contract-mfa-{uuid.uuid4().hex[:12]}@example.com", secrets.token_urlsafe(18)
     user_id = register(base, email, password, "Contract MFA")
@@ -419,8 +418,6 @@ def use_mfa_account(case: Case[Any], kwargs: dict[str, Any]) -> None:
     """The TOTP operations: in every other valid case, up to a budget, a fresh account at the
     step the operation needs, with what only its owner knows (password, a current code, a
     recovery code). resetUserMfa keeps the admin's token and names the enrolled account."""
-    import pyotp
-
     name = operation_id(case)
     location = ParameterLocation.PATH if name == "resetUserMfa" else ParameterLocation.BODY
     if not generated_valid(case, location) or not STATE.take_turn(name):
