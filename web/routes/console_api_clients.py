@@ -15,6 +15,7 @@ import re
 import shlex
 from typing import Annotated, get_args
 
+import yaml
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from user_management_client.api.api_clients import (
@@ -37,6 +38,7 @@ from user_management_client.models.api_client_create_scopes_item import (
 from web.api import ApiError, problem_of, unwrap
 from web.context import Ctx, checked_form
 from web.routes.account import problem_or_raise
+from web.settings import ROOT
 
 router = APIRouter(prefix="/console")
 Form = Annotated[dict[str, str], Depends(checked_form)]
@@ -52,19 +54,13 @@ SCOPE_FIELD = "scope."  # one checkbox per scope: `scope.payments:read`
 SCOPES: list[str] = sorted(
     get_args(ApiClientCreateScopesItem), key=lambda s: (s not in {"users:read", "audit:read"}, s)
 )
-# What each scope allows (the specs' OAuth2ClientCredentials scheme); a scope added to the
-# enum later is listed without one.
-SCOPE_HELP = {
-    "users:read": "Read users (user service).",
-    "audit:read": "Read both services' audit trails.",
-    "payments:read": "Read payments and refunds.",
-    "payments:write": "Refund and cancel payments.",
-    "products:write": "Create and change products and prices.",
-    "events:read": "Read outbound events and stored Stripe events.",
-    "events:write": "Replay stored Stripe events.",
-    "webhooks:read": "Read webhook endpoints and their deliveries.",
-    "webhooks:write": "Manage webhook endpoints and retry deliveries.",
-}
+# What each scope allows: the user service's contract says it (its OAuth2ClientCredentials
+# scheme), read from the spec the SDK was generated from rather than copied here.
+SCOPE_HELP: dict[str, str] = yaml.safe_load(
+    (ROOT / "specs" / "user_management.yaml").read_text(encoding="utf-8")
+)["components"]["securitySchemes"]["OAuth2ClientCredentials"]["flows"]["clientCredentials"][
+    "scopes"
+]
 CLIENT_FIELDS = {"name": "name", "scopes": "scopes", "expires_at": "expires_at"}
 
 
