@@ -53,9 +53,10 @@ class Container:
     inbox: WebhookInbox = field(init=False)
     endpoints: EndpointService = field(init=False)
     deliveries: DeliveryService = field(init=False)
-    # Hot reads (run_read) get their own small pool per worker, READ_THREADS: more threads
-    # only contend for the GIL (bench/RESULTS.md), and slow dependencies never starve them.
-    read_limiter: CapacityLimiter = field(init=False)
+    # Short database-only work (api.deps.run_db: the hot reads, the webhook acknowledgement)
+    # gets its own small pool per worker, READ_THREADS: more threads only contend for the GIL
+    # and, on SQLite, for its one writer (bench/RESULTS.md); slow dependencies never starve it.
+    db_limiter: CapacityLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -82,7 +83,7 @@ class Container:
         )
         self.refunds = RefundService(self.uow, self.gateway, self.idempotency)
         self.inbox = WebhookInbox(self.uow, self.webhook_events, self.gateway)
-        self.read_limiter = CapacityLimiter(s.read_threads)
+        self.db_limiter = CapacityLimiter(s.read_threads)
         self.endpoints = EndpointService(self.uow, self.transport)
         self.deliveries = DeliveryService(
             self.uow,

@@ -38,8 +38,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     # Longest wait on the database (connect, pool, lock, statement) before a 503 problem.
     database_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
-    # Threads per worker for the hot read endpoints (GET /payments, GET /payments/{id}); see
-    # Container.read_limiter.
+    # Threads per worker for the hot database-only work (GET /payments, GET /payments/{id}, the
+    # Stripe webhook acknowledgement); see
+    # Container.db_limiter.
     read_threads: int = Field(default=4, ge=1, le=64)
     user_service_url: str = "http://127.0.0.1:5000"
     user_service_timeout_seconds: float = Field(default=3.0, gt=0)

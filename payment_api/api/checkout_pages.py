@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from payment_api.api.deps import ContainerDep, run_read
+from payment_api.api.deps import ContainerDep, run_db
 from payment_api.container import Container
 from payment_api.domain.money import to_major
 from payment_api.domain.states import PaymentStatus
@@ -116,7 +116,7 @@ async def lookup(container: Container, session_id: str | None) -> dict[str, Any]
     if not session_id or len(session_id) > 255 or not session_id.isprintable():
         return None  # never a query: NUL or a huge id is no session of ours
     sid = session_id
-    return await run_read(container, lambda: container.reads.checkout_outcome(sid))
+    return await run_db(container, lambda: container.reads.checkout_outcome(sid))
 
 
 @router.get("/checkout/success", include_in_schema=False)

@@ -118,9 +118,10 @@ async def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-async def run_read(container: Container, read: Callable[[], T]) -> T:
-    """Run a blocking database read in the worker's small pool for reads (READ_THREADS)."""
-    return await anyio.to_thread.run_sync(read, limiter=container.read_limiter)
+async def run_db(container: Container, work: Callable[[], T]) -> T:
+    """Run short blocking database work that calls no other service (the hot reads, the
+    webhook acknowledgement) in the worker's small database pool (READ_THREADS)."""
+    return await anyio.to_thread.run_sync(work, limiter=container.db_limiter)
 
 
 async def authenticate(

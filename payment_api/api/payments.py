@@ -19,7 +19,7 @@ from payment_api.api.deps import (
     ReadsDep,
     RefunderDep,
     RefundsDep,
-    run_read,
+    run_db,
 )
 from payment_api.api.params import Cursor, Limit
 from payment_api.api.problems import problem_responses
@@ -90,7 +90,7 @@ async def listPayments(  # noqa: N802 - operationId
 ) -> views.View:
     """List payments, newest first; filter by status, user, creation time and the gateway's
     checkout session (`cs_…`: the payment a shopper returning from the hosted page paid)."""
-    return await run_read(
+    return await run_db(
         container,
         partial(
             reads.payments,
@@ -130,7 +130,7 @@ async def getPayment(  # noqa: N802
     payment_id: PaymentId, reads: ReadsDep, principal: PaymentsReaderDep, container: ContainerDep
 ) -> views.View:
     """One payment."""
-    found = await run_read(container, partial(reads.payment, payment_id, owner=owner_of(principal)))
+    found = await run_db(container, partial(reads.payment, payment_id, owner=owner_of(principal)))
     if found is None:  # also when it is someone else's: the same 404
         raise NotFoundError(f"payment {payment_id} does not exist")
     return found
