@@ -46,12 +46,12 @@ def add_request_id(_logger: WrappedLogger, _name: str, event_dict: EventDict) ->
     return event_dict
 
 
+STAMPS: list[Processor] = [structlog.processors.TimeStamper(fmt="iso", utc=True), add_request_id]
 SHARED: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
-    structlog.processors.TimeStamper(fmt="iso", utc=True),
-    add_request_id,
+    *STAMPS,
 ]
 
 
@@ -74,13 +74,15 @@ def _configure_structlog() -> None:
 _configure_structlog()
 
 
+def _renderer(fmt: str) -> Processor:
+    if fmt == "console":
+        return structlog.dev.ConsoleRenderer(colors=False)
+    return structlog.processors.JSONRenderer()
+
+
 def configure_logging(level: str, fmt: str, server: ServerLoggers) -> None:
     _configure_structlog()
-    renderer: Processor = (
-        structlog.dev.ConsoleRenderer(colors=False)
-        if fmt == "console"
-        else structlog.processors.JSONRenderer()
-    )
+    renderer = _renderer(fmt)
     final: list[Processor] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
     if fmt != "console":
         final.append(structlog.processors.format_exc_info)
@@ -100,23 +102,68 @@ def configure_logging(level: str, fmt: str, server: ServerLoggers) -> None:
     server_access = logging.getLogger(server.access)
     server_access.handlers = []
     server_access.propagate = False
+    _ACCESS.configure(logging.getLevelNamesMapping().get(level.upper(), logging.INFO), renderer)
 
 
 def get_logger(name: str) -> Any:
     return structlog.stdlib.get_logger(name)
 
 
+class _AccessSink:
+    """Where access lines go: structlog's own logger writing straight to stderr, not the stdlib
+    bridge (a LogRecord, a handler and a second processor chain per request cost about a tenth
+    of a payment read: bench/RESULTS.md). The line is the one the bridge wrote: same keys, same
+    order, same level filter (LOG_LEVEL), same renderer (LOG_FORMAT)."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self.level = logging.INFO
+        self.renderer: Processor = _renderer("json")
+
+    def configure(self, level: int, renderer: Processor) -> None:
+        self.level, self.renderer = level, renderer
+        self.generation += 1  # AccessLogs rebuild their logger on their next line
+
+    def logger(self, name: str) -> Any:
+        return structlog.wrap_logger(
+            structlog.WriteLogger(sys.stderr),  # the stream of this configuration, like the handler
+            processors=[
+                structlog.contextvars.merge_contextvars,
+                structlog.processors.add_log_level,
+                _logger_named(name),
+                *STAMPS,
+                self.renderer,
+            ],
+            wrapper_class=structlog.make_filtering_bound_logger(self.level),
+        )
+
+
+def _logger_named(name: str) -> Processor:
+    def add_logger_name(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
+        event_dict["logger"] = name
+        return event_dict
+
+    return add_logger_name
+
+
+_ACCESS = _AccessSink()
+
+
 class AccessLog:
     """One line per answered request, labelled by operationId (never the raw path alone)."""
 
     def __init__(self, name: str) -> None:
-        self._log = get_logger(name)
+        self.name = name
+        self._generation = -1
+        self._log: Any = None
 
     def record(
         self, *, method: str, path: str, operation: str, status: int, seconds: float
     ) -> None:
         if operation in QUIET_OPERATIONS:
             return
+        if self._generation != _ACCESS.generation:
+            self._log, self._generation = _ACCESS.logger(self.name), _ACCESS.generation
         self._log.info(
             "request",
             method=method,
