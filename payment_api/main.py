@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import re
-import uuid
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
-from starlette.requests import ClientDisconnect
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payment_api import observability
 from payment_api.api import (
@@ -29,16 +23,12 @@ from payment_api.api import (
     webhooks,
 )
 from payment_api.api.deps import CLIENT_CREDENTIALS_SCHEME, OAUTH2_SCHEME
-from payment_api.api.limits import BodyLimitMiddleware
+from payment_api.api.edge import EdgeMiddleware
 from payment_api.api.problems import PROBLEM_SCHEMAS
 from payment_api.api.schemas import NO_CONTROL
 from payment_api.container import Container, build_container
 from payment_api.settings import Settings, get_settings
 from service_kit.logs import UVICORN, configure_logging
-from service_kit.problems import PROBLEM_JSON, problem_body
-
-log = logging.getLogger("payment_api")
-SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 TAGS = [
     {"name": "products", "description": "The catalogue: products and their prices."},
@@ -84,67 +74,6 @@ STRIPE_EVENT_SCHEMA: dict[str, Any] = {
         "data": {"type": "object"},
     },
 }
-
-
-class RequestIdMiddleware:
-    """Echo a sane incoming X-Request-ID or make one; every answer carries it, and
-    X-Content-Type-Options: nosniff (no browser guesses a JSON error body is HTML)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                message["headers"] = headers
-            await send(message)
-
-        started = False
-
-        async def send_tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send_with_id(message)
-
-        try:
-            await self.app(scope, receive, send_tracked)
-        except ClientDisconnect:
-            # The client went away mid-body: nobody is left to answer, and it is not our bug.
-            log.info("client disconnected on %s %s", scope.get("method"), scope.get("path"))
-        except Exception:
-            # A bug must still answer problem+json and keep the connection usable (Starlette's
-            # ServerErrorMiddleware re-raises, which resets keep-alive connections).
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
-            if started:
-                raise
-            problem = problem_body(
-                500,
-                detail="unexpected error; it has been logged",
-                instance=scope.get("path", ""),
-                request_id=request_id,
-            )
-            body = json.dumps(problem).encode()
-            await send_with_id(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", PROBLEM_JSON.encode()),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send_with_id({"type": "http.response.body", "body": body})
 
 
 def operation_id(route: APIRoute) -> str:
@@ -214,9 +143,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.include_router(module.router)
     app.webhooks.include_router(events.webhooks)
     problems.install(app)
-    app.add_middleware(BodyLimitMiddleware)
-    observability.install(app)  # access log + metrics: inside RequestIdMiddleware
-    app.add_middleware(RequestIdMiddleware)
+    observability.install(app)
+    app.add_middleware(EdgeMiddleware)
     docs.install(app)  # the served contract is specs/payment_api.yaml, not app.openapi()
 
     # The code's own document: only the drift gate reads it (tests/payment/test_drift.py).

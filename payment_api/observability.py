@@ -8,8 +8,6 @@ contract.
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -20,10 +18,10 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from payment_api.db.models import Payment
-from service_kit.logs import REQUEST_ID, AccessLog, get_logger
+from service_kit.logs import AccessLog, get_logger
 from service_kit.metrics import RequestMetrics
 
 METRICS = RequestMetrics()
@@ -57,44 +55,6 @@ def operation_of(scope: Scope) -> str:
     return str(name) if name else "unmatched"
 
 
-class AccessLogMiddleware:
-    """Inside RequestIdMiddleware: binds the request id for the request's logs and outgoing
-    calls, then logs one line and records the request metrics."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        token = REQUEST_ID.set(scope.get("state", {}).get("request_id"))
-        started = time.perf_counter()
-        status = 500
-
-        async def send_tracked(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_tracked)
-        finally:
-            elapsed = time.perf_counter() - started
-            operation = operation_of(scope)
-            method = str(scope.get("method", ""))
-            METRICS.observe(operation, method, status, elapsed)
-            access_log.record(
-                method=method,
-                path=scope.get("path", ""),
-                operation=operation,
-                status=status,
-                seconds=elapsed,
-            )
-            REQUEST_ID.reset(token)
-
-
 class PaymentsByStatus(Collector):
     """`payments{status=...}`: counted in the database when scraped (any worker answers)."""
 
@@ -115,18 +75,12 @@ class PaymentsByStatus(Collector):
         yield gauge
 
 
-def record_webhook(event_type: str, outcome: str, payload: bytes | None = None) -> None:
-    """Count a delivery; with the verified payload, observe the lag since its `created`."""
+def record_webhook(event_type: str, outcome: str, created: float | None = None) -> None:
+    """Count a delivery; with the event's `created` (read when it was verified), observe the
+    lag since then."""
     WEBHOOK_EVENTS.labels(event_type, outcome).inc()
-    if payload is None:
-        return
-    try:
-        created = json.loads(payload).get("created")
-    except (ValueError, AttributeError, RecursionError):
-        return
-    if isinstance(created, int | float) and not isinstance(created, bool):
-        lag = datetime.now(UTC).timestamp() - float(created)
-        WEBHOOK_LAG.observe(max(lag, 0.0))
+    if created is not None:
+        WEBHOOK_LAG.observe(max(datetime.now(UTC).timestamp() - created, 0.0))
 
 
 def record_dependency_failure(dependency: str, kind: str) -> None:
@@ -138,9 +92,7 @@ def render_metrics(session_factory: sessionmaker[Session]) -> bytes:
 
 
 def install(app: FastAPI) -> None:
-    """`GET /metrics` (outside the schema) and the access-log middleware (add it before
-    RequestIdMiddleware so that it runs inside it)."""
-    app.add_middleware(AccessLogMiddleware)
+    """`GET /metrics` (outside the schema); api.edge records every request."""
 
     @app.get("/metrics", name="metrics", include_in_schema=False)
     def metrics() -> Response:

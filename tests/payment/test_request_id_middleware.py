@@ -9,7 +9,7 @@ import pytest
 from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope, Send
 
-from payment_api.main import RequestIdMiddleware
+from payment_api.api.edge import EdgeMiddleware
 
 
 async def hangs_up(scope: Scope, receive: Receive, send: Send) -> None:
@@ -20,7 +20,7 @@ async def crashes(scope: Scope, receive: Receive, send: Send) -> None:
     raise RuntimeError("bug")
 
 
-def run(app: RequestIdMiddleware) -> list[Message]:
+def run(app: EdgeMiddleware) -> list[Message]:
     sent: list[Message] = []
 
     async def receive() -> Message:
@@ -38,7 +38,7 @@ def test_a_client_disconnect_sends_nothing_and_logs_no_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.INFO, logger="payment_api"):
-        assert run(RequestIdMiddleware(hangs_up)) == []
+        assert run(EdgeMiddleware(hangs_up)) == []
     assert [r.levelno for r in caplog.records] == [logging.INFO]
 
 
@@ -46,7 +46,7 @@ def test_a_bug_still_answers_a_500_problem_with_the_request_id(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.INFO, logger="payment_api"):
-        sent = run(RequestIdMiddleware(crashes))
+        sent = run(EdgeMiddleware(crashes))
     assert sent[0]["status"] == 500
     assert (b"content-type", b"application/problem+json") in sent[0]["headers"]
     assert any(name == b"x-request-id" for name, _ in sent[0]["headers"])
