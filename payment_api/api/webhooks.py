@@ -95,7 +95,7 @@ async def receiveStripeWebhook(  # noqa: N802 - operationId
     if receipt.duplicate:
         record_webhook(receipt.type, "duplicate")
     else:
-        record_webhook(receipt.type, receipt.state, payload)
+        record_webhook(receipt.type, receipt.state, receipt.created)
     return views.webhook_ack_view(receipt)
 
 

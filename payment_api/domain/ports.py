@@ -381,6 +381,7 @@ class GatewayEvent:
     type: str
     payload: str  # the raw verified body, stored as is
     fact: EventFact
+    created: float | None = None  # when the gateway made it (Unix seconds), if it says
 
 
 class WebhookEvents(Protocol):

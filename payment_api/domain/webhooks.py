@@ -48,6 +48,7 @@ class Receipt:
     type: str
     duplicate: bool
     state: InboxState
+    created: float | None = None  # the event's own time, for the lag metric
 
 
 class MalformedEventError(Exception):
@@ -76,7 +77,7 @@ class WebhookInbox:
             except DuplicateError:
                 return Receipt(event.id, event.type, True, InboxState.RECEIVED)
             uow.commit()
-        return Receipt(event.id, event.type, False, InboxState.RECEIVED)
+        return Receipt(event.id, event.type, False, InboxState.RECEIVED, event.created)
 
     def process_received(self, limit: int, lease: timedelta) -> list[InboxEvent]:
         """Process up to `limit` stored events not processed yet, oldest first (the worker).

@@ -204,7 +204,10 @@ def parse_event(text: str) -> GatewayEvent:
         if not value or len(value) > limit or CONTROL_CHARACTER.search(value):
             raise BadSignatureError(f"payload is not a Stripe event: bad {name}")
     fact = event_fact(event_type, data, request_key(event.get("request")))
-    return GatewayEvent(event_id, event_type, text, fact)
+    created = event.get("created")
+    if not isinstance(created, int | float) or isinstance(created, bool):
+        created = None
+    return GatewayEvent(event_id, event_type, text, fact, created)
 
 
 class StripeWebhooks:
