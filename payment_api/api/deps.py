@@ -1,7 +1,7 @@
 """Typed dependencies: the container built at start, the services, the read model, the principal.
 
 Authentication: `authenticate` verifies an `Authorization: Bearer` token when one is sent
-(anonymous otherwise); `PrincipalDep` requires a valid token, `CheckoutCallerDep` lets
+(anonymous otherwise); the access rules below require a valid token, `CheckoutCallerDep` lets
 anonymous callers through only with ALLOW_ANONYMOUS_CHECKOUT. The people's two security
 schemes (OAuth2 password flow at the user service, and plain bearer) are both declared on
 every protected operation: either one is enough.
@@ -108,11 +108,15 @@ oauth2_client = OAuth2(
 )
 
 
+def _container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
 async def get_container(request: Request) -> Container:
     # Dependencies are `async def` although they never await: FastAPI runs a plain `def`
     # dependency in the thread pool, a thread hop per dependency per request.
-    container: Container = request.app.state.container
-    return container
+    return _container(request)
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
@@ -124,16 +128,20 @@ async def run_db(container: Container, work: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(work, limiter=container.db_limiter)
 
 
-async def authenticate(
-    container: ContainerDep,
-    _password_flow: Annotated[str | None, Depends(oauth2_password)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
+# Each access rule below is ONE dependency with the security schemes directly beneath it (they
+# document the operation's security and parse the header): a chain of small dependencies costs
+# FastAPI a resolution step each, on every request (bench/RESULTS.md).
+PasswordFlow = Annotated[str | None, Depends(oauth2_password)]
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+ClientFlow = Annotated[str | None, Depends(oauth2_client)]
+
+
+async def verified(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     """The token's principal, or ANONYMOUS when no bearer token is sent (401 when a bad one is)."""
     if credentials is None:
         return ANONYMOUS
     try:
-        return await container.verifier.verify(credentials.credentials)
+        return await _container(request).verifier.verify(credentials.credentials)
     except InvalidTokenError as exc:
         raise NotAuthenticatedError(str(exc), realm=REALM, error="invalid_token") from None
     except JwksUnavailableError as exc:
@@ -143,13 +151,20 @@ async def authenticate(
         ) from None
 
 
-async def require_user(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+async def signed_in(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> Principal:
+    principal = await verified(request, credentials)
     if not principal.is_authenticated:
         raise NotAuthenticatedError("a bearer token is required", realm=REALM)
     return principal
 
 
-PrincipalDep = Annotated[Principal, Depends(require_user)]
+async def authenticate(
+    request: Request, _password_flow: PasswordFlow, credentials: Bearer
+) -> Principal:
+    """A valid token or none at all (ANONYMOUS); a bad token is 401."""
+    return await verified(request, credentials)
 
 
 def check_access(principal: Principal, scopes: list[str], *, customers: bool) -> Principal:
@@ -176,20 +191,26 @@ def check_access(principal: Principal, scopes: list[str], *, customers: bool) ->
 
 async def authorize(
     security_scopes: SecurityScopes,
-    principal: PrincipalDep,
-    _client_flow: Annotated[str | None, Depends(oauth2_client)],
+    request: Request,
+    _password_flow: PasswordFlow,
+    credentials: Bearer,
+    _client_flow: ClientFlow,
 ) -> Principal:
     """`Security(authorize, scopes=[s])`: an admin, or an API client granted `s`."""
+    principal = await signed_in(request, credentials)
     return check_access(principal, security_scopes.scopes, customers=False)
 
 
 async def person_or_client(
     security_scopes: SecurityScopes,
-    principal: PrincipalDep,
-    _client_flow: Annotated[str | None, Depends(oauth2_client)],
+    request: Request,
+    _password_flow: PasswordFlow,
+    credentials: Bearer,
+    _client_flow: ClientFlow,
 ) -> Principal:
     """`Security(person_or_client, scopes=[s])`: any person (a customer is limited to their
     own payments by the operation), or an API client granted `s`."""
+    principal = await signed_in(request, credentials)
     return check_access(principal, security_scopes.scopes, customers=True)
 
 
@@ -253,13 +274,16 @@ def verified_payer(container: Container, principal: Principal) -> Principal:
 
 async def checkout_payer(
     security_scopes: SecurityScopes,
-    principal: PrincipalDep,
-    _client_flow: Annotated[str | None, Depends(oauth2_client)],
+    request: Request,
+    _password_flow: PasswordFlow,
+    credentials: Bearer,
+    _client_flow: ClientFlow,
     container: ContainerDep,
 ) -> Principal:
     """createCheckoutSession: a person (verified where the policy asks), or an API client
     granted checkout:write that starts a guest's checkout (a storefront's backend: the
     payment then has no user)."""
+    principal = await signed_in(request, credentials)
     if principal.is_machine:
         return check_access(principal, security_scopes.scopes, customers=False)
     return verified_payer(container, principal)
@@ -277,24 +301,24 @@ CheckoutCallerDep = Annotated[Principal, Depends(paying_checkout_caller)]
 OptionalPrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
-async def get_reads(container: ContainerDep) -> ReadModel:
-    return container.reads
+async def get_reads(request: Request) -> ReadModel:
+    return _container(request).reads
 
 
-async def get_products(container: ContainerDep) -> ProductService:
-    return container.products
+async def get_products(request: Request) -> ProductService:
+    return _container(request).products
 
 
-async def get_checkout(container: ContainerDep) -> CheckoutService:
-    return container.checkout
+async def get_checkout(request: Request) -> CheckoutService:
+    return _container(request).checkout
 
 
-async def get_refunds(container: ContainerDep) -> RefundService:
-    return container.refunds
+async def get_refunds(request: Request) -> RefundService:
+    return _container(request).refunds
 
 
-async def get_inbox(container: ContainerDep) -> WebhookInbox:
-    return container.inbox
+async def get_inbox(request: Request) -> WebhookInbox:
+    return _container(request).inbox
 
 
 ReadsDep = Annotated[ReadModel, Depends(get_reads)]
@@ -304,8 +328,8 @@ RefundsDep = Annotated[RefundService, Depends(get_refunds)]
 InboxDep = Annotated[WebhookInbox, Depends(get_inbox)]
 
 
-async def get_endpoints(container: ContainerDep) -> EndpointService:
-    return container.endpoints
+async def get_endpoints(request: Request) -> EndpointService:
+    return _container(request).endpoints
 
 
 EndpointsDep = Annotated[EndpointService, Depends(get_endpoints)]
