@@ -33,16 +33,21 @@ class BenchConfig:
     workers: int  # workers of EVERY server: services and bare baselines alike
     profile_seconds: float  # py-spy on the slowest read path (0 = no profile)
     webhook_events: int  # distinct signed events prepared per round
+    inbox_events: int  # stored events of the growth phase's full inbox (0 = no growth phase)
+    soak_seconds: float  # the soak after the rounds (0 = none)
+    soak_run_seconds: float  # each run of the soak's cycle
     database_url: str | None  # PostgreSQL server (BENCH_DATABASE_URL) or None = SQLite
     out_dir: Path
     only: tuple[str, ...]  # scenario names to run (empty = all)
+    profile: tuple[str, ...]  # scenarios to profile (empty = the slowest reads)
 
     @classmethod
     def from_env(cls) -> BenchConfig:
         only = os.environ.get("BENCH_ONLY", "")
+        profiled = os.environ.get("BENCH_PROFILE", "")
         return cls(
             users=_int("BENCH_USERS", 1_000_000),
-            payments=_int("BENCH_PAYMENTS", 20_000),
+            payments=_int("BENCH_PAYMENTS", 1_000_000),
             duration=_float("BENCH_DURATION", 5.0),
             warmup=_float("BENCH_WARMUP", 2.0),
             rounds=_int("BENCH_ROUNDS", 5),
@@ -55,7 +60,11 @@ class BenchConfig:
             workers=_int("BENCH_WORKERS", 2),
             profile_seconds=_float("BENCH_PROFILE_SECONDS", 10.0),
             webhook_events=_int("BENCH_WEBHOOK_EVENTS", 40_000),
+            inbox_events=_int("BENCH_INBOX_EVENTS", 1_000_000),
+            soak_seconds=_float("BENCH_SOAK_SECONDS", 600.0),
+            soak_run_seconds=_float("BENCH_SOAK_RUN_SECONDS", 20.0),
             database_url=os.environ.get("BENCH_DATABASE_URL") or None,
             out_dir=Path(os.environ.get("BENCH_OUT_DIR", str(ROOT / "build" / "bench"))),
             only=tuple(s.strip() for s in only.split(",") if s.strip()),
+            profile=tuple(s.strip() for s in profiled.split(",") if s.strip()),
         )

@@ -249,6 +249,22 @@ def render_markdown(info: dict[str, Any]) -> str:
             f" | {_mib(rss.get('rest', {}).get(name, []))}"
             f" | {_mib(rss.get('peak', {}).get(name, []))} |"
         )
+    soaked = info.get("soak") or {}
+    if soaked:
+        total = sum(soaked["requests"].values())
+        lines += [
+            "",
+            f"## Soak: {soaked['seconds']:.0f} s of the hot paths ({total:,} requests in runs of"
+            f" {soaked['run_seconds']:g} s: {', '.join(soaked['requests'])}), RSS per worker, MiB",
+            "",
+            "| server / worker | start | max, first third | max, last third | end | bounded |",
+            "| --- | ---: | ---: | ---: | ---: | :---: |",
+        ]
+        for name, workers in soaked["workers"].items():
+            for n, w in enumerate(workers, 1):
+                keys = ("start_kib", "first_third_max_kib", "last_third_max_kib", "end_kib")
+                mib = " | ".join(f"{w[k] / 1024:.0f}" for k in keys)
+                lines.append(f"| {name} #{n} | {mib} | {'yes' if w['bounded'] else '**no**'} |")
     for name, prof in info.get("profiles", {}).items():
         title = info["scenarios"][name]["title"]
         lines += [

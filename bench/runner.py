@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from bench import profile, scenarios, servers
+from bench import growth, profile, scenarios, servers, soak
 from bench import worker as bench_worker
 from bench.config import BenchConfig
 from bench.report import render_markdown, summarise
@@ -39,6 +39,15 @@ from devstack.processes import ROOT
 
 def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def log_run(name: str, res: WrkResult) -> None:
+    errs = f" errors={res.errors}" if res.error_count else ""
+    log(
+        f"  {name:18} {res.rps:8.1f} req/s  p50 {res.latency_ms['p50']:7.2f} ms"
+        f"  p99 {res.latency_ms['p99']:7.2f} ms  cpu {res.cpu_ms_per_request:6.3f} ms/req"
+        f" split {'/'.join(f'{x:.2f}' for x in res.cpu_shares)}{errs}"
+    )
 
 
 def login(base_url: str, email: str, password: str) -> str | None:
@@ -234,6 +243,9 @@ def main() -> int:
                 users.url, f"/users?limit=50&cursor={seeded.deep_cursor}", auth_headers
             ),
             "GET /payments/{id}": check(payments.url, f"/payments/{seeded_p.ids[0]}", auth_headers),
+            "GET /payments?limit=50 deep": check(
+                payments.url, f"/payments?limit=50&cursor={seeded_p.deep_cursor}", auth_headers
+            ),
             **limit_sanity(
                 [
                     (users.url, limit_flask.url, f"/users/{seeded.ids[0]}"),
@@ -254,6 +266,7 @@ def main() -> int:
             user_ids=seeded.ids,
             payment_ids=seeded_p.ids,
             deep_cursor=seeded.deep_cursor,
+            payments_deep_cursor=seeded_p.deep_cursor,
             login_emails=seeded.emails,
             login_password=SEED_PASSWORD,
             webhooks=webhooks,
@@ -311,17 +324,13 @@ def main() -> int:
             for s in order:
                 res = run(s, cfg.duration, token)
                 results.setdefault(s.name, []).append(res)
-                errs = f" errors={res.errors}" if res.error_count else ""
-                log(
-                    f"  {s.name:18} {res.rps:8.1f} req/s  p50 {res.latency_ms['p50']:7.2f} ms"
-                    f"  p99 {res.latency_ms['p99']:7.2f} ms"
-                    f"  cpu {res.cpu_ms_per_request:6.3f} ms/req"
-                    f" split {'/'.join(f'{x:.2f}' for x in res.cpu_shares)}{errs}"
-                )
+                log_run(s.name, res)
 
         profiles: dict[str, Any] = {}
         if cfg.profile_seconds > 0 and results:
-            targets = pick_profile_targets(plan, results)
+            targets = [s for s in plan if s.name in cfg.profile] or pick_profile_targets(
+                plan, results
+            )
             for s in targets:
                 log(f"profile: py-spy on {s.server} during {s.name}")
                 raw = out / f"profile-{s.name}.txt"
@@ -343,6 +352,44 @@ def main() -> int:
                     profiles[s.name] = {"file": rel, **profile.summarise(raw)}
                 else:
                     log(f"  py-spy failed: {err.decode(errors='replace')[-500:]}")
+
+        if cfg.inbox_events > 0 and (not cfg.only or scenarios.GROWTH_FULL in cfg.only):
+            log(f"growth: webhook acknowledgement, empty inbox vs {cfg.inbox_events:,} events")
+            for name, db_name in (
+                (growth.EMPTY, "bench_inbox_empty"),
+                (growth.FULL, "bench_inbox_full"),
+            ):
+                db = stack.enter_context(fresh_database(cfg.database_url, work, db_name))
+                fleet.servers[name] = servers.payment_service(
+                    db, cfg.workers, users.url, sandbox_url, logs / f"{name}.log"
+                )
+                fleet.servers[name].name = name
+                if name == growth.FULL:
+                    seconds = growth.seed_inbox(db, cfg.inbox_events)
+                    log(f"  seeded {cfg.inbox_events:,} stored events in {seconds:.1f} s")
+                    info["inbox_seconds"] = round(seconds, 1)
+                fleet.servers[name].start()
+                pids[name] = servers.worker_pids(fleet.servers[name])
+            pair = scenarios.inbox_growth(webhooks, cfg.connections)
+            for s in pair:
+                warmups[s.name] = run(s, cfg.warmup, token)
+            for r in range(cfg.rounds):
+                for s in pair if r % 2 == 0 else list(reversed(pair)):
+                    res = run(s, cfg.duration, token)
+                    results.setdefault(s.name, []).append(res)
+                    log_run(s.name, res)
+            plan += pair
+
+        if cfg.soak_seconds > 0:
+            log(f"soak: {cfg.soak_seconds:g} s of the hot paths, RSS after every run")
+
+            def soak_run(s: scenarios.Scenario, seconds: float) -> WrkResult:
+                fresh = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
+                return run(s, seconds, fresh)
+
+            info["soak"] = soak.soak(
+                cfg.soak_seconds, cfg.soak_run_seconds, plan, soak_run, lambda: rss_map(fleet), log
+            )
 
         log("worker: drain the stored Stripe events, then deliver outbound events")
         admin = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
@@ -366,6 +413,7 @@ def main() -> int:
                     "payments": seeded_p.count,
                     "payments_seconds": round(seeded_p.seconds, 1),
                     "deep_cursor": seeded.deep_cursor,
+                    "payments_deep_cursor": seeded_p.deep_cursor,
                     "argon2": seeded.argon2_params,
                 },
                 "scenarios": {

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import growth
 from devstack.services import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
 
 
@@ -195,6 +196,7 @@ def build(
     user_ids: list[str],
     payment_ids: list[str],
     deep_cursor: str,
+    payments_deep_cursor: str,
     login_emails: list[str],
     login_password: str,
     webhooks: WebhookData,
@@ -258,6 +260,11 @@ def build(
                  "GET /healthz of the payment service (no auth, no database)", "read", c),
         Scenario("payments_get", "payment-service", "/", "get_ids.lua",
                  "GET /payments/{id}", "read", c, auth=True, env=pay_env),
+        Scenario("payments_list_first", "payment-service", "/payments?limit=50", "plain.lua",
+                 "GET /payments?limit=50 (first page)", "read", c, auth=True),
+        Scenario("payments_list_deep", "payment-service",
+                 f"/payments?limit=50&cursor={payments_deep_cursor}", "plain.lua",
+                 "GET /payments?limit=50 (100 rows before the end)", "read", c, auth=True),
         Scenario("sandbox_session", "stripe-sandbox", "/", "sandbox_session.lua",
                  "sandbox POST /v1/checkout/sessions alone", "write", checkout_connections,
                  headers=sandbox_key, env=sandbox_env),
@@ -309,6 +316,26 @@ def build(
     return scenarios
 
 
+GROWTH_EMPTY, GROWTH_FULL = "webhook_inbox_empty", "webhook_inbox_full"
+
+
+def inbox_growth(webhooks: WebhookData, connections: int) -> list[Scenario]:
+    """The growth phase's pair (bench.growth): distinct events to an empty and a full inbox."""
+    env = {
+        "BENCH_PATH": "/webhooks/stripe",
+        "BENCH_HEADER": "Stripe-Signature",
+        "BENCH_CONTENT_TYPE": "application/json",
+    }
+    return [
+        Scenario(GROWTH_EMPTY, growth.EMPTY, "/", "signed_lines.lua",
+                 "POST /webhooks/stripe (distinct events), empty inbox", "write", connections,
+                 env=env, prepare=webhooks.distinct),
+        Scenario(GROWTH_FULL, growth.FULL, "/", "signed_lines.lua",
+                 "POST /webhooks/stripe (distinct events), inbox of BENCH_INBOX_EVENTS",
+                 "write", connections, env=env, prepare=webhooks.distinct),
+    ]  # fmt: skip
+
+
 # Ratios reported: (name, numerator scenario, denominator scenario, metric, target, better).
 # Against the bare frameworks as context: the targets are against the limits now (LIMITS).
 RATIOS: list[tuple[str, str, str, str, float | None, str]] = [
@@ -337,6 +364,16 @@ RATIOS: list[tuple[str, str, str, str, float | None, str]] = [
      "lower"),
     ("deep page / first page (mean latency)", "users_list_deep", "users_list_first", "mean",
      None, "lower"),
+    # Issue 19's growth target: the payments' last pages of BENCH_PAYMENTS (1,000,000).
+    ("payments: deep page / first page (p50 latency)", "payments_list_deep",
+     "payments_list_first", "p50", 1.5, "lower"),
+    ("payments: deep page / first page (worker CPU per request)", "payments_list_first",
+     "payments_list_deep", "cpu", None, "lower"),
+    # ... and the webhook acknowledgement with BENCH_INBOX_EVENTS stored events (bench.growth).
+    ("webhooks: full inbox / empty inbox (worker CPU per request)", GROWTH_EMPTY, GROWTH_FULL,
+     "cpu", 1.2, "lower"),
+    ("webhooks: full inbox / empty inbox (p50 latency)", GROWTH_FULL, GROWTH_EMPTY, "p50", None,
+     "lower"),
     ("checkout / sandbox call alone (p50 latency)", "checkout", "sandbox_session", "p50", None,
      "lower"),
     ("checkout / sandbox call alone (mean latency)", "checkout", "sandbox_session", "mean", None,

@@ -44,7 +44,7 @@ def argon2_hash() -> tuple[str, str]:
     return digest, params
 
 
-def _engine(url: str) -> Engine:
+def bulk_engine(url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
 
@@ -69,7 +69,7 @@ def seed_users(url: str, count: int, sample: int = 20_000) -> SeededUsers:
     sample_at = set(rng.sample(range(count), min(sample, count)))
     ids: list[str] = []
     emails: list[str] = []
-    engine = _engine(url)
+    engine = bulk_engine(url)
     try:
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
@@ -135,17 +135,20 @@ class SeededPayments:
     ids: list[str]
     count: int
     seconds: float
+    deep_cursor: str  # the position 100 payments before the oldest: a client's last pages
 
 
 def seed_payments(url: str, count: int, user_ids: list[str]) -> SeededPayments:
     """Pending payments with an open session, two line items and one status change each."""
     from payment_api.db.models import Payment, PaymentLineItem, StatusChange
+    from payment_api.domain.pagination import encode_cursor
 
     started = time.perf_counter()
     rng = random.Random(11)
     now = datetime.now(UTC) - timedelta(hours=1)
     ids: list[str] = []
-    engine = _engine(url)
+    deep_cursor = ""
+    engine = bulk_engine(url)
     try:
         with engine.begin() as conn:
             for start in range(0, count, BATCH):
@@ -154,6 +157,8 @@ def seed_payments(url: str, count: int, user_ids: list[str]) -> SeededPayments:
                     pid = str(uuid.uuid4())
                     ids.append(pid)
                     created = now + timedelta(microseconds=i)
+                    if i == min(100, count - 1):  # newest first: 100 older ones remain after it
+                        deep_cursor = encode_cursor(created, pid)
                     payments.append(
                         {
                             "id": pid,
@@ -204,13 +209,15 @@ def seed_payments(url: str, count: int, user_ids: list[str]) -> SeededPayments:
     finally:
         engine.dispose()
     rng.shuffle(ids)
-    return SeededPayments(ids=ids, count=count, seconds=time.perf_counter() - started)
+    return SeededPayments(
+        ids=ids, count=count, seconds=time.perf_counter() - started, deep_cursor=deep_cursor
+    )
 
 
 def copy_table(url: str, source: str, target: str) -> None:
     """An empty `target` with `source`'s columns, keys and indexes (the webhook limit's inbox:
     the same table as the service's, without mixing its rows into the service's)."""
-    engine = _engine(url)
+    engine = bulk_engine(url)
     try:
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":

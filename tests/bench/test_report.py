@@ -9,6 +9,7 @@ from bench.baselines.limit_fastapi import verified_event
 from bench.baselines.rawdb import rfc3339
 from bench.report import render_markdown, summarise
 from bench.scenarios import completed_event, stripe_signature
+from bench.soak import _verdicts
 
 
 def _round(rps: float, cpu_ms: float, p99: float) -> dict[str, Any]:
@@ -110,3 +111,17 @@ def test_the_webhook_limit_verifies_as_stripe_signs() -> None:
 def test_stored_timestamps_render_as_rfc3339() -> None:
     assert rfc3339("2026-12-02 10:00:00.123456") == "2026-12-02T10:00:00.123456Z"
     assert rfc3339(None) is None
+
+
+def test_the_markdown_shows_each_workers_soak() -> None:
+    series = [100, 120, 120, 121, 121, 122]
+    samples = [{"rss_kib": {"payment-service": [mib * 1024]}} for mib in series]
+    info = _info()
+    info["soak"] = {
+        "seconds": 600.0,
+        "run_seconds": 20.0,
+        "requests": {"payments_get": 1000},
+        "workers": _verdicts(samples, warm_up=1),
+    }
+    info["summary"] = summarise(info)
+    assert "| payment-service #1 | 100 | 120 | 122 | 122 | yes |" in render_markdown(info)
