@@ -30,7 +30,7 @@ from payment_api.domain.model import (
     Refund,
     WebhookEndpoint,
 )
-from payment_api.domain.states import PaymentEvent, PaymentStatus, RefundStatus
+from payment_api.domain.states import InboxState, PaymentEvent, PaymentStatus, RefundStatus
 
 # --- storage ---------------------------------------------------------------------------------
 
@@ -112,11 +112,15 @@ class IdempotencyRepository(Protocol):
 
 
 class InboxRepository(Protocol):
-    def add(self, event: NewInboxEvent) -> InboxEvent:
+    def add(self, event: NewInboxEvent) -> None:
         """DuplicateError when an event with this id is stored already."""
         ...
 
     def get(self, event_id: str) -> InboxEvent | None: ...
+
+    def state_of(self, event_id: str) -> InboxState | None:
+        """The stored event's state (None: not stored), without reading the event."""
+        ...
 
     def claim(self, event_id: str, *, force: bool) -> bool:
         """Lock the event and count an attempt; False when it is processed (and not `force`)."""

@@ -69,9 +69,9 @@ class WebhookInbox:
         changes nothing. BadSignatureError for anything that is not a signed event."""
         event = self.events.verify(payload, signature)
         with self.uow() as uow:
-            existing = uow.inbox.get(event.id)
+            existing = uow.inbox.state_of(event.id)
             if existing is not None:
-                return Receipt(event.id, event.type, True, existing.state)
+                return Receipt(event.id, event.type, True, existing)
             try:
                 uow.inbox.add(NewInboxEvent(event.id, event.type, event.payload, utcnow()))
             except DuplicateError:
