@@ -23,6 +23,7 @@ from payment_api.api.deps import (
 )
 from payment_api.api.params import Cursor, Limit
 from payment_api.api.problems import problem_responses
+from payment_api.api.rendering import Rendered
 from payment_api.api.schemas import (
     NO_CONTROL,
     NO_NUL,
@@ -87,10 +88,10 @@ async def listPayments(  # noqa: N802 - operationId
     checkout_session_id: Annotated[
         str | None, Query(min_length=1, max_length=255, pattern=NO_CONTROL)
     ] = None,
-) -> views.View:
+) -> Rendered:
     """List payments, newest first; filter by status, user, creation time and the gateway's
     checkout session (`cs_…`: the payment a shopper returning from the hosted page paid)."""
-    return await run_db(
+    page = await run_db(
         container,
         partial(
             reads.payments,
@@ -104,6 +105,7 @@ async def listPayments(  # noqa: N802 - operationId
             checkout_session_id=checkout_session_id,
         ),
     )
+    return Rendered(page)
 
 
 @router.get(
@@ -128,12 +130,12 @@ async def listPayments(  # noqa: N802 - operationId
 )
 async def getPayment(  # noqa: N802
     payment_id: PaymentId, reads: ReadsDep, principal: PaymentsReaderDep, container: ContainerDep
-) -> views.View:
+) -> Rendered:
     """One payment."""
     found = await run_db(container, partial(reads.payment, payment_id, owner=owner_of(principal)))
     if found is None:  # also when it is someone else's: the same 404
         raise NotFoundError(f"payment {payment_id} does not exist")
-    return found
+    return Rendered(found)
 
 
 @router.post(

@@ -18,6 +18,7 @@ from payment_api.api.deps import (
 )
 from payment_api.api.params import GatewayCursor, Limit
 from payment_api.api.problems import problem_responses
+from payment_api.api.rendering import Rendered
 from payment_api.api.schemas import (
     NO_CONTROL,
     NO_NUL,
@@ -80,7 +81,7 @@ async def receiveStripeWebhook(  # noqa: N802 - operationId
             description="t=<unix>,v1=<hex HMAC>; required.",
         ),
     ] = None,
-) -> views.View:
+) -> Rendered:
     """Verify, store once (unique event id), then process; 2xx only once safely stored."""
     payload = await request.body()
     try:
@@ -96,7 +97,7 @@ async def receiveStripeWebhook(  # noqa: N802 - operationId
         record_webhook(receipt.type, "duplicate")
     else:
         record_webhook(receipt.type, receipt.state, receipt.created)
-    return views.webhook_ack_view(receipt)
+    return Rendered(views.webhook_ack_view(receipt))
 
 
 @router.get(
