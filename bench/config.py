@@ -36,6 +36,7 @@ class BenchConfig:
     inbox_events: int  # stored events of the growth phase's full inbox (0 = no growth phase)
     soak_seconds: float  # the soak after the rounds (0 = none)
     soak_run_seconds: float  # each run of the soak's cycle
+    worker: bool  # measure the payment worker after the rounds
     database_url: str | None  # PostgreSQL server (BENCH_DATABASE_URL) or None = SQLite
     out_dir: Path
     only: tuple[str, ...]  # scenario names to run (empty = all)
@@ -63,6 +64,7 @@ class BenchConfig:
             inbox_events=_int("BENCH_INBOX_EVENTS", 1_000_000),
             soak_seconds=_float("BENCH_SOAK_SECONDS", 600.0),
             soak_run_seconds=_float("BENCH_SOAK_RUN_SECONDS", 20.0),
+            worker=_int("BENCH_WORKER", 1) == 1,
             database_url=os.environ.get("BENCH_DATABASE_URL") or None,
             out_dir=Path(os.environ.get("BENCH_OUT_DIR", str(ROOT / "build" / "bench"))),
             only=tuple(s.strip() for s in only.split(",") if s.strip()),

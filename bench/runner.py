@@ -391,17 +391,18 @@ def main() -> int:
                 cfg.soak_seconds, cfg.soak_run_seconds, plan, soak_run, lambda: rss_map(fleet), log
             )
 
-        log("worker: drain the stored Stripe events, then deliver outbound events")
-        admin = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
-        info["worker"] = bench_worker.measure(
-            payments.url,
-            {"Authorization": f"Bearer {admin}"} if admin else {},
-            pay_db,
-            payments.env,
-            seeded_p.ids[0],
-            logs / "payment-worker.log",
-        )
-        log(f"  {info['worker']}")
+        if cfg.worker:
+            log("worker: drain the stored Stripe events, then deliver outbound events")
+            admin = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
+            info["worker"] = bench_worker.measure(
+                payments.url,
+                {"Authorization": f"Bearer {admin}"} if admin else {},
+                pay_db,
+                payments.env,
+                seeded_p.ids[0],
+                logs / "payment-worker.log",
+            )
+            log(f"  {info['worker']}")
         info.update(
             {
                 "auth": token is not None,
