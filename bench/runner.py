@@ -353,6 +353,18 @@ def main() -> int:
                 else:
                     log(f"  py-spy failed: {err.decode(errors='replace')[-500:]}")
 
+        if cfg.worker:  # before the soak, whose events would swell its backlog
+            log("worker: drain the stored Stripe events, then deliver outbound events")
+            admin = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
+            info["worker"] = bench_worker.measure(
+                payments.url,
+                {"Authorization": f"Bearer {admin}"} if admin else {},
+                pay_db,
+                payments.env,
+                seeded_p.ids[0],
+                logs / "payment-worker.log",
+            )
+            log(f"  {info['worker']}")
         if cfg.inbox_events > 0 and (not cfg.only or scenarios.GROWTH_FULL in cfg.only):
             log(f"growth: webhook acknowledgement, empty inbox vs {cfg.inbox_events:,} events")
             for name, db_name in (
@@ -391,18 +403,6 @@ def main() -> int:
                 cfg.soak_seconds, cfg.soak_run_seconds, plan, soak_run, lambda: rss_map(fleet), log
             )
 
-        if cfg.worker:
-            log("worker: drain the stored Stripe events, then deliver outbound events")
-            admin = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
-            info["worker"] = bench_worker.measure(
-                payments.url,
-                {"Authorization": f"Bearer {admin}"} if admin else {},
-                pay_db,
-                payments.env,
-                seeded_p.ids[0],
-                logs / "payment-worker.log",
-            )
-            log(f"  {info['worker']}")
         info.update(
             {
                 "auth": token is not None,
