@@ -9,17 +9,14 @@ keeps them. Both receive the same kind of distinct signed events.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, text
 
+from bench.scenarios import completed_event
 from bench.seed import BATCH, bulk_engine
-
-EMPTY = "payment-inbox-empty"
-FULL = "payment-inbox-full"
 
 
 def seed_inbox(url: str, count: int) -> float:
@@ -40,7 +37,13 @@ def seed_inbox(url: str, count: int) -> float:
                         {
                             "id": event_id,
                             "type": "checkout.session.completed",
-                            "payload": _payload(event_id, i, at),
+                            # the size and shape of the events the scenarios send
+                            "payload": completed_event(
+                                event_id,
+                                f"bench-seed-{i}",
+                                f"cs_test_seed_{i:08d}",
+                                int(at.timestamp()),
+                            ),
                             "state": "processed",
                             "outcome": "payment succeeded",
                             "error": None,
@@ -56,26 +59,3 @@ def seed_inbox(url: str, count: int) -> float:
     finally:
         engine.dispose()
     return time.perf_counter() - started
-
-
-def _payload(event_id: str, i: int, at: datetime) -> str:
-    """The size and shape of the events the scenarios send (bench.scenarios.completed_event)."""
-    return json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "created": int(at.timestamp()),
-            "type": "checkout.session.completed",
-            "data": {
-                "object": {
-                    "id": f"cs_test_seed_{i:08d}",
-                    "object": "checkout.session",
-                    "payment_status": "paid",
-                    "status": "complete",
-                    "amount_total": 2500,
-                    "currency": "usd",
-                }
-            },
-        },
-        separators=(",", ":"),
-    )

@@ -309,22 +309,29 @@ def main() -> int:
                 if s.after is not None:
                     s.after()
 
+        def play(chosen: list[scenarios.Scenario]) -> None:
+            """Interleaved rounds: every scenario once per round, the order reversed every
+            other round."""
+            nonlocal token
+            for r in range(cfg.rounds):
+                order = chosen if r % 2 == 0 else list(reversed(chosen))
+                if token:  # fresh access tokens each round (TTL 15 min by default)
+                    token = login(
+                        users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD
+                    )
+                    tokens["customer"] = customer_token()
+                log(f"round {r + 1}/{cfg.rounds}")
+                for s in order:
+                    res = run(s, cfg.duration, token)
+                    results.setdefault(s.name, []).append(res)
+                    log_run(s.name, res)
+
         log(f"warm-up: {len(plan)} scenarios x {cfg.warmup:g} s")
         for s in plan:
             warmups[s.name] = run(s, cfg.warmup, token)
         time.sleep(2)
         rss_rest = rss_map(fleet)
-
-        for r in range(cfg.rounds):
-            order = plan if r % 2 == 0 else list(reversed(plan))
-            if token:  # fresh access tokens each round (TTL 15 min by default)
-                token = login(users.url, servers.BENCH_ADMIN_EMAIL, servers.BENCH_ADMIN_PASSWORD)
-                tokens["customer"] = customer_token()
-            log(f"round {r + 1}/{cfg.rounds}")
-            for s in order:
-                res = run(s, cfg.duration, token)
-                results.setdefault(s.name, []).append(res)
-                log_run(s.name, res)
+        play(plan)
 
         profiles: dict[str, Any] = {}
         if cfg.profile_seconds > 0 and results:
@@ -368,15 +375,15 @@ def main() -> int:
         if cfg.inbox_events > 0 and (not cfg.only or scenarios.GROWTH_FULL in cfg.only):
             log(f"growth: webhook acknowledgement, empty inbox vs {cfg.inbox_events:,} events")
             for name, db_name in (
-                (growth.EMPTY, "bench_inbox_empty"),
-                (growth.FULL, "bench_inbox_full"),
+                (scenarios.INBOX_EMPTY, "bench_inbox_empty"),
+                (scenarios.INBOX_FULL, "bench_inbox_full"),
             ):
                 db = stack.enter_context(fresh_database(cfg.database_url, work, db_name))
                 fleet.servers[name] = servers.payment_service(
                     db, cfg.workers, users.url, sandbox_url, logs / f"{name}.log"
                 )
                 fleet.servers[name].name = name
-                if name == growth.FULL:
+                if name == scenarios.INBOX_FULL:
                     seconds = growth.seed_inbox(db, cfg.inbox_events)
                     log(f"  seeded {cfg.inbox_events:,} stored events in {seconds:.1f} s")
                     info["inbox_seconds"] = round(seconds, 1)
@@ -385,11 +392,7 @@ def main() -> int:
             pair = scenarios.inbox_growth(webhooks, cfg.connections)
             for s in pair:
                 warmups[s.name] = run(s, cfg.warmup, token)
-            for r in range(cfg.rounds):
-                for s in pair if r % 2 == 0 else list(reversed(pair)):
-                    res = run(s, cfg.duration, token)
-                    results.setdefault(s.name, []).append(res)
-                    log_run(s.name, res)
+            play(pair)
             plan += pair
 
         if cfg.soak_seconds > 0:

@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import growth
 from devstack.services import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
 
 
@@ -71,6 +70,14 @@ class GatewayLatency:
         import httpx
 
         httpx.delete(f"{self.url}/_sandbox/faults", timeout=10).raise_for_status()
+
+
+# What signed_lines.lua needs to post signed Stripe events.
+WEBHOOK_ENV = {
+    "BENCH_PATH": "/webhooks/stripe",
+    "BENCH_HEADER": "Stripe-Signature",
+    "BENCH_CONTENT_TYPE": "application/json",
+}
 
 
 def stripe_signature(payload: str, secret: str, at: int) -> str:
@@ -218,11 +225,7 @@ def build(
     (work / "logins.lines").write_text(logins)
     users_env = {"BENCH_DATA": str(work / "user_ids.txt"), "BENCH_PATH_PREFIX": "/users/"}
     pay_env = {"BENCH_DATA": str(work / "payment_ids.txt"), "BENCH_PATH_PREFIX": "/payments/"}
-    hook_env = {
-        "BENCH_PATH": "/webhooks/stripe",
-        "BENCH_HEADER": "Stripe-Signature",
-        "BENCH_CONTENT_TYPE": "application/json",
-    }
+    hook_env = WEBHOOK_ENV
     c = connections
     checkout_env = {"BENCH_BODY_FILE": str(work / "checkout.json"),
                     "BENCH_CONTENT_TYPE": "application/json"}  # fmt: skip
@@ -316,23 +319,20 @@ def build(
     return scenarios
 
 
+# The growth phase (bench.growth): its scenarios, and the servers they run against.
 GROWTH_EMPTY, GROWTH_FULL = "webhook_inbox_empty", "webhook_inbox_full"
+INBOX_EMPTY, INBOX_FULL = "payment-inbox-empty", "payment-inbox-full"
 
 
 def inbox_growth(webhooks: WebhookData, connections: int) -> list[Scenario]:
-    """The growth phase's pair (bench.growth): distinct events to an empty and a full inbox."""
-    env = {
-        "BENCH_PATH": "/webhooks/stripe",
-        "BENCH_HEADER": "Stripe-Signature",
-        "BENCH_CONTENT_TYPE": "application/json",
-    }
+    """The growth phase's pair: distinct events to an empty and a full inbox."""
     return [
-        Scenario(GROWTH_EMPTY, growth.EMPTY, "/", "signed_lines.lua",
+        Scenario(GROWTH_EMPTY, INBOX_EMPTY, "/", "signed_lines.lua",
                  "POST /webhooks/stripe (distinct events), empty inbox", "write", connections,
-                 env=env, prepare=webhooks.distinct),
-        Scenario(GROWTH_FULL, growth.FULL, "/", "signed_lines.lua",
+                 env=WEBHOOK_ENV, prepare=webhooks.distinct),
+        Scenario(GROWTH_FULL, INBOX_FULL, "/", "signed_lines.lua",
                  "POST /webhooks/stripe (distinct events), inbox of BENCH_INBOX_EVENTS",
-                 "write", connections, env=env, prepare=webhooks.distinct),
+                 "write", connections, env=WEBHOOK_ENV, prepare=webhooks.distinct),
     ]  # fmt: skip
 
 
